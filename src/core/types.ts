@@ -1,0 +1,171 @@
+import type { Message, MessageType, NetworkId, RejectReason } from "../protocol/index.ts";
+
+/** PROTOCOL.md §5. */
+export const PERSONAS = ["bot-alpha", "bot-bravo", "bot-charlie", "node"] as const;
+export type Persona = (typeof PERSONAS)[number];
+
+/** Intervals of PROTOCOL.md §4, in milliseconds. */
+export interface TimingMs {
+  heartbeatMs: number; // 10 s
+  gossipMs: number; // 15 s
+  viewsMs: number; // 10 s
+  auditMs: number; // 30 s
+  epochMs: number; // 30 s
+  rechokeMs: number; // 10 s
+  optimisticMs: number; // 30 s
+}
+
+export const DEFAULT_TIMING_MS: TimingMs = {
+  heartbeatMs: 10_000,
+  gossipMs: 15_000,
+  viewsMs: 10_000,
+  auditMs: 30_000,
+  epochMs: 30_000,
+  rechokeMs: 10_000,
+  optimisticMs: 30_000,
+};
+
+export interface ContentItem {
+  content_id: string;
+  ad_id: string;
+}
+
+export interface NodeConfig {
+  id: string;
+  persona: Persona;
+  network: NetworkId;
+  /** Node ids said HELLO to at start (PROTOCOL.md §4 join); the node's own id is skipped. */
+  bootstrap: string[];
+  /** Shared seed of the view model (PROTOCOL.md §4.1). */
+  seed: string;
+  /** The catalog this node hosts and reports views of. */
+  content: ContentItem[];
+  timing: TimingMs;
+  /** Reporting accuracy; defaults from the persona (bot-charlie 0.5, others 1.0). */
+  accuracy?: number;
+}
+
+/** One message to send: `to` is the peer's node id, `queueUrl` an allowed URL. */
+export interface Send {
+  to: string;
+  queueUrl: string;
+  message: Message;
+}
+
+export type PeerStatus = "alive" | "suspect" | "dead";
+
+/** What happened inside the core: for logs (state changes at info), metrics and checkers. */
+export type NodeEvent =
+  | { type: "peer_added"; peer: string; via: "hello" | "peer_list" | "bootstrap" | "message" }
+  | { type: "peer_status"; peer: string; from: PeerStatus; to: PeerStatus }
+  | { type: "peer_forgotten"; peer: string }
+  | { type: "peer_flagged"; peer: string; score: number }
+  | { type: "peer_unflagged"; peer: string; score: number }
+  /** We choked or unchoked a peer. */
+  | { type: "choke_changed"; peer: string; choked: boolean; optimistic: boolean }
+  /** A peer told us it chokes / unchokes us. */
+  | { type: "choking_us_changed"; peer: string; choking: boolean }
+  | { type: "rejected"; reason: RejectReason; detail: string; path?: string; sender?: string }
+  | { type: "duplicate"; sender: string; msgId: string }
+  | { type: "url_rejected"; peer: string; url: string; reason: string }
+  | { type: "dropped"; what: DropKind; count: number; peer?: string }
+  | { type: "joined"; via: string }
+  | {
+      type: "audit";
+      content_id: string;
+      epoch: number;
+      agreed_count: number;
+      confidence: number;
+      voters: string[];
+    };
+
+export type DropKind =
+  | "peer_list_over_max"
+  | "peers_table_full"
+  | "self_in_peer_list"
+  | "stale_view_event"
+  | "unknown_pong"
+  | "from_unknown_peer";
+
+export interface Output {
+  sends: Send[];
+  events: NodeEvent[];
+}
+
+export interface ReputationSnapshot {
+  score: number;
+  agree: number;
+  disagree: number;
+  /** Audited reports counted, before forgetting. */
+  reports: number;
+}
+
+export interface PeerSnapshot {
+  id: string;
+  queueUrl: string;
+  status: PeerStatus;
+  lastSeenMs: number;
+  knownSinceMs: number;
+  /** Latest PING round trip, ms; null before any PONG. */
+  rttMs: number | null;
+  reputation: ReputationSnapshot;
+  flagged: boolean;
+  /** We choke this peer. */
+  choked: boolean;
+  /** This peer told us it chokes us. */
+  chokingUs: boolean;
+}
+
+export interface AuditRecord {
+  content_id: string;
+  epoch: number;
+  agreed_count: number;
+  confidence: number;
+  voters: string[];
+  atMs: number;
+}
+
+export interface NodeCounters {
+  in: Record<MessageType, number>;
+  out: Record<MessageType, number>;
+  rejected: Partial<Record<RejectReason, number>>;
+  urlRejected: number;
+  duplicates: number;
+  dropped: Partial<Record<DropKind, number>>;
+}
+
+export interface NodeSnapshot {
+  id: string;
+  persona: Persona;
+  atMs: number;
+  peers: PeerSnapshot[];
+  counters: NodeCounters;
+  /** Median of recent PING round trips over all peers, ms; null before any. */
+  rttP50Ms: number | null;
+  /** Most recent audits, newest last, bounded. */
+  audits: AuditRecord[];
+}
+
+/**
+ * One node as a pure state machine (STYLE.md, quinn-proto): a received body
+ * or a tick and the current time go in, messages to send and events come out.
+ * No timers, I/O, Date.now() or Math.random() inside. Repeated ticks at the
+ * same time do nothing.
+ */
+export interface NodeCore {
+  readonly id: string;
+  readonly persona: Persona;
+  /** HELLO to the bootstrap nodes; arms every periodic task. */
+  start(nowMs: number): Output;
+  /** Parses and handles one queue message body; a bad body becomes a `rejected` event. */
+  receive(body: string, nowMs: number): Output;
+  /** Handles one already-parsed message. */
+  handle(message: Message, nowMs: number): Output;
+  /** Runs every periodic task that is due at `nowMs`. */
+  tick(nowMs: number): Output;
+  /** The earliest time a tick has work to do. */
+  nextDeadlineMs(): number;
+  /** A send to this peer failed with QueueDoesNotExist: a fact about the peer (silence), not a reason to retry. */
+  queueMissing(peer: string, nowMs: number): Output;
+  snapshot(nowMs: number): NodeSnapshot;
+}

@@ -1,0 +1,102 @@
+import { NODE_ID_RE } from "./ids.ts";
+
+/**
+ * Which SQS network a node belongs to (PROTOCOL.md §1). The AWS form of a
+ * queue URL is what every node announces, in both modes: a notebook node
+ * pointed at the embedded SQS keeps its own AWS-style URLs unchanged.
+ */
+export interface NetworkId {
+  region: string;
+  account: string;
+  prefix: string;
+  /**
+   * The embedded SQS's port, when the network runs on it. Its own URLs
+   * (`http://sqs.<region>.localhost:<port>/<account>/<queue>` and the like) are
+   * then allowed too.
+   */
+  localPort?: number;
+}
+
+export function queueName(prefix: string, nodeId: string): string {
+  return `${prefix}-node-${nodeId}-p2p`;
+}
+
+/** The naming-scheme URL of a node: `https://sqs.{region}.amazonaws.com/{account}/{name}`. */
+export function queueUrlOf(net: NetworkId, nodeId: string): string {
+  return `https://sqs.${net.region}.amazonaws.com/${net.account}/${queueName(net.prefix, nodeId)}`;
+}
+
+export type UrlVerdict =
+  | { ok: true; url: string }
+  | { ok: false; reason: UrlRejectReason; detail: string };
+export type UrlRejectReason =
+  | "not_a_url"
+  | "credentials_in_url"
+  | "wrong_scheme"
+  | "wrong_host"
+  | "wrong_port"
+  | "wrong_account"
+  | "wrong_queue"
+  | "other_node";
+
+const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * PROTOCOL.md §3, allowed queue URLs: the node only ever sends to queues of
+ * its own network, so it can never be turned into a relay to an address
+ * someone typed. `nodeId`, when given, is the node the URL is claimed for: a
+ * URL naming another node's queue is refused, so nobody can redirect a
+ * peer's traffic by announcing its queue as theirs.
+ */
+export function checkQueueUrl(net: NetworkId, url: string, nodeId?: string): UrlVerdict {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { ok: false, reason: "not_a_url", detail: "not a URL" };
+  }
+  if (u.username || u.password) return { ok: false, reason: "credentials_in_url", detail: "URL carries credentials" };
+  if (u.search || u.hash) return { ok: false, reason: "wrong_queue", detail: "URL has a query or fragment" };
+  const host = u.hostname.toLowerCase();
+  const awsHost = `sqs.${net.region}.amazonaws.com`;
+  const parts = u.pathname.split("/");
+  // ["", account, queue-name]
+  if (parts.length !== 3) return { ok: false, reason: "wrong_queue", detail: "path is not /<account>/<queue>" };
+  const [, account, name] = parts as [string, string, string];
+
+  if (host === awsHost) {
+    if (u.protocol !== "https:") return { ok: false, reason: "wrong_scheme", detail: "AWS queue URLs are https" };
+    if (u.port !== "") return { ok: false, reason: "wrong_port", detail: `port ${u.port} on an AWS URL` };
+    if (account !== net.account) return { ok: false, reason: "wrong_account", detail: `account ${account.slice(0, 20)}` };
+  } else if (net.localPort !== undefined && (LOCAL_HOSTS.has(host) || host.endsWith(".localhost"))) {
+    if (u.protocol !== "http:" && u.protocol !== "https:") {
+      return { ok: false, reason: "wrong_scheme", detail: `scheme ${u.protocol}` };
+    }
+    if (Number(u.port || (u.protocol === "https:" ? 443 : 80)) !== net.localPort) {
+      return { ok: false, reason: "wrong_port", detail: `port ${u.port || "default"}, the embedded SQS is on ${net.localPort}` };
+    }
+    if (!/^\d{12}$/.test(account)) return { ok: false, reason: "wrong_account", detail: "account is not 12 digits" };
+  } else {
+    return { ok: false, reason: "wrong_host", detail: `host ${host.slice(0, 60)}` };
+  }
+
+  const prefix = `${net.prefix}-node-`;
+  if (!name.startsWith(prefix) || !name.endsWith("-p2p")) {
+    return { ok: false, reason: "wrong_queue", detail: `queue ${name.slice(0, 80)} is not ${prefix}<id>-p2p` };
+  }
+  const id = name.slice(prefix.length, -"-p2p".length);
+  if (!NODE_ID_RE.test(id)) return { ok: false, reason: "wrong_queue", detail: "queue names no valid node id" };
+  if (nodeId !== undefined && id !== nodeId) {
+    return { ok: false, reason: "other_node", detail: `queue of ${id}, claimed for ${nodeId}` };
+  }
+  return { ok: true, url };
+}
+
+/** The node id a queue URL names, by the naming scheme, or null. */
+export function nodeIdOfQueueUrl(prefix: string, url: string): string | null {
+  const name = url.slice(url.lastIndexOf("/") + 1);
+  const head = `${prefix}-node-`;
+  if (!name.startsWith(head) || !name.endsWith("-p2p")) return null;
+  const id = name.slice(head.length, -"-p2p".length);
+  return NODE_ID_RE.test(id) ? id : null;
+}

@@ -1,0 +1,34 @@
+/**
+ * ISO 8601 with an offset (PROTOCOL.md §2). Fractional seconds of any length
+ * are accepted because Python's isoformat() sends microseconds; JavaScript's
+ * own parser is not relied on for those, so we cut the fraction to
+ * milliseconds ourselves.
+ */
+export const ISO_TIMESTAMP_RE =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Milliseconds since the Unix epoch, or null when the text is not a valid timestamp. */
+export function parseTimestampMs(text: string): number | null {
+  const m = ISO_TIMESTAMP_RE.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s, frac = "", off] = m;
+  const ms = Number((frac + "000").slice(0, 3));
+  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31) return null;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return null;
+  let offsetMin = 0;
+  if (off !== "Z") {
+    const sign = off!.startsWith("-") ? -1 : 1;
+    const oh = Number(off!.slice(1, 3));
+    const om = Number(off!.slice(4, 6));
+    if (oh > 23 || om > 59) return null;
+    offsetMin = sign * (oh * 60 + om);
+  }
+  const t = base - offsetMin * 60_000;
+  return Number.isFinite(t) ? t : null;
+}
+
+/** UTC with a `Z`, as PROTOCOL.md §2 says to emit. */
+export function formatTimestamp(ms: number): string {
+  return new Date(ms).toISOString();
+}
