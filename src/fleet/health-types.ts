@@ -1,0 +1,54 @@
+/**
+ * The JSON of `GET /health` (issue: the fleet). Field names are snake_case
+ * because users read and script against them.
+ */
+export type NodeState = "starting" | "running" | "degraded" | "restarting" | "failed" | "stopped";
+
+export interface HealthPeer {
+  id: string;
+  status: "alive" | "suspect" | "dead";
+  reputation: number;
+  agree: number;
+  disagree: number;
+  reports: number;
+  flagged: boolean;
+  /** We choke this peer. */
+  choked: boolean;
+  /** This peer chokes us. */
+  choking_us: boolean;
+  rtt_ms: number | null;
+  last_seen_s_ago: number;
+}
+
+export interface HealthNode {
+  id: string;
+  persona: string;
+  kind: "builtin" | "command";
+  state: NodeState;
+  uptime_s: number;
+  restarts: number;
+  peers: HealthPeer[];
+  counters: {
+    in: Record<string, number>;
+    out: Record<string, number>;
+    rejected: Record<string, number>;
+    sqs_requests: Record<string, number>;
+    sqs_errors: Record<string, number>;
+  };
+  rtt_p50_ms: number | null;
+  /** Peers this node flags / chokes. */
+  flags: string[];
+  chokes: string[];
+  audits: Array<{ content_id: string; epoch: number; agreed_count: number; confidence: number; voters: string[]; at: string }>;
+  events: Array<{ at: string; text: string }>;
+}
+
+export interface Health {
+  at: string;
+  sqs: { mode: "local" | "aws"; endpoint: string | null };
+  nodes: HealthNode[];
+  fleet: {
+    /** node id -> ids of the nodes that flag it. bot-charlie should show here. */
+    flagged: Record<string, string[]>;
+  };
+}
