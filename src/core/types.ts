@@ -1,4 +1,5 @@
 import type { Message, MessageType, NetworkId, RejectReason } from "../protocol/index.ts";
+import type { PersistedState } from "./state.ts";
 
 /** PROTOCOL.md §5. */
 export const PERSONAS = ["bot-alpha", "bot-bravo", "bot-charlie", "node"] as const;
@@ -85,7 +86,13 @@ export type DropKind =
   | "self_in_peer_list"
   | "stale_view_event"
   | "unknown_pong"
-  | "from_unknown_peer";
+  | "from_unknown_peer"
+  /** A message naming this node as its sender (the notebook's echo to self). */
+  | "from_self"
+  /** The audit table is at its bound; the report was not kept. */
+  | "reports_table_full"
+  /** A send found the peer's queue missing: silence, never retried. */
+  | "queue_missing";
 
 export interface Output {
   sends: Send[];
@@ -168,4 +175,6 @@ export interface NodeCore {
   /** A send to this peer failed with QueueDoesNotExist: a fact about the peer (silence), not a reason to retry. */
   queueMissing(peer: string, nowMs: number): Output;
   snapshot(nowMs: number): NodeSnapshot;
+  /** What a restarted node needs to remember: peers, reputations, who is flagged. */
+  exportState(): PersistedState;
 }

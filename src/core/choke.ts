@@ -1,0 +1,68 @@
+import { LIMITS } from "./config.ts";
+import { emit, sendTo, type Ctx } from "./context.ts";
+import { sample } from "./gossip.ts";
+import { isLive, type Peer } from "./peers.ts";
+import { isFlagged } from "./reputation-table.ts";
+
+/** What the rechoke rule of PROTOCOL.md §4.4 looks at for one peer. */
+export interface ChokeFacts {
+  live: boolean;
+  flagged: boolean;
+  /** Sent a valid VIEW_EVENT or AUDIT_RESULT in the last 6 rechoke intervals. */
+  contributed: boolean;
+  /** Known for less than 6 rechoke intervals. */
+  newcomer: boolean;
+}
+
+/** Unchoked on its own merit: live, unflagged, and a contributor or a newcomer. */
+export function earnsUnchoke(f: ChokeFacts): boolean {
+  return f.live && !f.flagged && (f.contributed || f.newcomer);
+}
+
+/** May hold the optimistic slot: live and unflagged, whatever it contributed. */
+export function mayBeOptimistic(f: ChokeFacts): boolean {
+  return f.live && !f.flagged;
+}
+
+export function chokeFacts(ctx: Ctx, p: Peer, nowMs: number): ChokeFacts {
+  const { rechokeMs } = ctx.config.timing;
+  return {
+    live: isLive(p),
+    flagged: isFlagged(ctx, p.id),
+    contributed: p.lastContributionMs !== null && nowMs - p.lastContributionMs <= LIMITS.contributionIntervals * rechokeMs,
+    newcomer: nowMs - p.graceFromMs < LIMITS.graceIntervals * rechokeMs,
+  };
+}
+
+/**
+ * §4.4 rechoke. `rotate` chooses the optimistic peer anew (every
+ * `optimistic` interval); between rotations the slot is refilled only when
+ * its holder died, was flagged or forgotten. CHOKE/UNCHOKE go out only on change.
+ */
+export function rechoke(ctx: Ctx, nowMs: number, rotate: boolean): void {
+  const facts = new Map<string, ChokeFacts>();
+  for (const p of ctx.peers.values()) facts.set(p.id, chokeFacts(ctx, p, nowMs));
+
+  const holder = ctx.optimisticPeer === null ? undefined : facts.get(ctx.optimisticPeer);
+  if (rotate || holder === undefined || !mayBeOptimistic(holder)) {
+    const candidates = [...facts].filter(([, f]) => !earnsUnchoke(f) && mayBeOptimistic(f)).map(([id]) => id);
+    ctx.optimisticPeer = sample(ctx.rng, candidates, 1)[0] ?? null;
+  }
+
+  for (const p of ctx.peers.values()) {
+    const f = facts.get(p.id)!;
+    const optimistic = p.id === ctx.optimisticPeer;
+    const choke = !(earnsUnchoke(f) || optimistic);
+    if (choke === p.choked) continue;
+    p.choked = choke;
+    sendTo(ctx, p.id, p.queueUrl, choke ? "CHOKE" : "UNCHOKE", nowMs, {});
+    emit(ctx, { type: "choke_changed", peer: p.id, choked: choke, optimistic: !choke && optimistic && !earnsUnchoke(f) });
+  }
+}
+
+/** A CHOKE or UNCHOKE from a known peer: it stopped or resumed serving us. */
+export function onChokeMessage(ctx: Ctx, p: Peer, choking: boolean): void {
+  if (p.chokingUs === choking) return;
+  p.chokingUs = choking;
+  emit(ctx, { type: "choking_us_changed", peer: p.id, choking });
+}

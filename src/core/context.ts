@@ -1,0 +1,67 @@
+import { build, MESSAGE_TYPES, type MessageOf, type MessageType } from "../protocol/index.ts";
+import type { Rng } from "./rng.ts";
+import type { Dedupe } from "./dedupe.ts";
+import type { PeerTable } from "./peers.ts";
+import type { ReportTable } from "./reports.ts";
+import type { ReputationTable } from "./reputation-table.ts";
+import type { Timers } from "./timers.ts";
+import type { AuditRecord, DropKind, NodeConfig, NodeCounters, NodeEvent, Output } from "./types.ts";
+
+/** Everything one node knows; each concern's file works on its own part. */
+export interface Ctx {
+  config: NodeConfig;
+  accuracy: number;
+  /** msg_ids, gossip targets, optimistic choices. */
+  rng: Rng;
+  /** Honest-or-not draws of the view model, apart so they replay whatever else happens. */
+  viewRng: Rng;
+  selfUrl: string;
+  peers: PeerTable;
+  reputations: ReputationTable;
+  /** (sender, msg_id) of handled messages. */
+  seen: Dedupe;
+  /** (sender, event_id) of recorded VIEW_EVENTs. */
+  seenEvents: Dedupe;
+  reports: ReportTable;
+  audits: AuditRecord[];
+  counters: NodeCounters;
+  timers: Timers;
+  /** Last PING seq used; every PING gets a fresh one. */
+  seq: number;
+  join: { done: boolean; attempts: number };
+  optimisticPeer: string | null;
+  /** What the current call produces; reset by every entry point. */
+  out: Output;
+}
+
+export function emptyCounters(): NodeCounters {
+  const zero = () => Object.fromEntries(MESSAGE_TYPES.map((t) => [t, 0])) as Record<MessageType, number>;
+  return { in: zero(), out: zero(), rejected: {}, urlRejected: 0, duplicates: 0, dropped: {} };
+}
+
+export function emit(ctx: Ctx, event: NodeEvent): void {
+  ctx.out.events.push(event);
+}
+
+/** Counts a drop; `quiet` drops are routine (our own id in a peer's list) and get no event. */
+export function drop(ctx: Ctx, what: DropKind, count = 1, peer?: string, quiet = false): void {
+  if (count <= 0) return;
+  ctx.counters.dropped[what] = (ctx.counters.dropped[what] ?? 0) + count;
+  if (!quiet) emit(ctx, peer === undefined ? { type: "dropped", what, count } : { type: "dropped", what, count, peer });
+}
+
+type Extra<T extends MessageType> = Omit<MessageOf<T>, "type" | "sender" | "timestamp" | "msg_id">;
+
+/** Queues one message to an already allowed URL, with a fresh msg_id. */
+export function sendTo<T extends MessageType>(
+  ctx: Ctx,
+  to: string,
+  queueUrl: string,
+  type: T,
+  nowMs: number,
+  extra: Extra<T>,
+): void {
+  const message = build(type, { sender: ctx.config.id, nowMs, msgId: ctx.rng.hex(8) }, extra);
+  ctx.counters.out[type]++;
+  ctx.out.sends.push({ to, queueUrl, message });
+}

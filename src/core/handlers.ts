@@ -1,0 +1,139 @@
+import { checkQueueUrl, parseTimestampMs, queueUrlOf, type Message, type MessageOf } from "../protocol/index.ts";
+import { LIMITS } from "./config.ts";
+import { drop, emit, sendTo, type Ctx } from "./context.ts";
+import { onChokeMessage } from "./choke.ts";
+import { dedupeKey } from "./dedupe.ts";
+import { sendPeerList } from "./gossip.ts";
+import { onPong } from "./heartbeat.ts";
+import { joined } from "./join.ts";
+import { addPeer, heardFrom, replyUrl, urlRejected, type Peer } from "./peers.ts";
+import { recordReport } from "./reports.ts";
+import { epochOf, isViewTimely } from "./views.ts";
+
+/**
+ * Handles one parsed message (PROTOCOL.md §3).
+ *
+ * Who may introduce a new peer: HELLO (that is its purpose), PEER_LIST (its
+ * sender and its entries), and PING, VIEW_EVENT, AUDIT_RESULT, whose sender
+ * is a node taking part ("any message from a peer counts as a sign of
+ * life"); it is added with its naming-scheme URL, within the 500 bound. A
+ * PONG or CHOKE/UNCHOKE from a stranger only makes sense as an answer to
+ * something we sent, so it is dropped and adds no one.
+ */
+export function handleMessage(ctx: Ctx, m: Message, nowMs: number): void {
+  ctx.counters.in[m.type]++;
+  if (m.sender === ctx.config.id) {
+    drop(ctx, "from_self", 1, m.sender);
+    return;
+  }
+  if (!ctx.seen.firstSeen(dedupeKey(m.sender, m.msg_id), nowMs)) {
+    ctx.counters.duplicates++;
+    emit(ctx, { type: "duplicate", sender: m.sender, msgId: m.msg_id });
+    return;
+  }
+  switch (m.type) {
+    case "HELLO":
+      return onHello(ctx, m, nowMs);
+    case "PEER_LIST":
+      return onPeerList(ctx, m, nowMs);
+    case "PING":
+      return onPing(ctx, m, nowMs);
+    case "PONG":
+      return onPong(ctx, ctx.peers.get(m.sender), m.sender, m.seq, nowMs);
+    case "VIEW_EVENT":
+      return onViewEvent(ctx, m, nowMs);
+    case "AUDIT_RESULT":
+      return onAuditResult(ctx, m, nowMs);
+    case "CHOKE":
+    case "UNCHOKE":
+      return onChoke(ctx, m, nowMs);
+  }
+}
+
+/** The sender as a peer: known, or added with its naming-scheme URL (null when the table is full). */
+function senderPeer(ctx: Ctx, id: string, nowMs: number): Peer | null {
+  const p = ctx.peers.get(id) ?? addPeer(ctx, id, queueUrlOf(ctx.config.network, id), nowMs, "message");
+  if (p) heardFrom(ctx, p, nowMs);
+  return p;
+}
+
+/** Adds or refreshes the sender and always answers with a PEER_LIST, choked or not. */
+function onHello(ctx: Ctx, m: MessageOf<"HELLO">, nowMs: number): void {
+  const url = replyUrl(ctx, m.sender, m.queue_url);
+  let p = ctx.peers.get(m.sender) ?? null;
+  if (p) p.queueUrl = url;
+  else p = addPeer(ctx, m.sender, url, nowMs, "hello");
+  if (p) heardFrom(ctx, p, nowMs);
+  sendPeerList(ctx, m.sender, url, nowMs);
+}
+
+/** Merges the peers we did not know (never ourselves) and says HELLO to each. */
+function onPeerList(ctx: Ctx, m: MessageOf<"PEER_LIST">, nowMs: number): void {
+  const entries = m.peers.slice(0, LIMITS.peerListMax);
+  drop(ctx, "peer_list_over_max", m.peers.length - entries.length, m.sender);
+  if (!ctx.peers.has(m.sender)) {
+    const own = entries.find((e) => e.node_id === m.sender);
+    addPeer(ctx, m.sender, replyUrl(ctx, m.sender, own?.queue_url), nowMs, "peer_list");
+  }
+  const sender = ctx.peers.get(m.sender);
+  if (sender) heardFrom(ctx, sender, nowMs);
+  for (const e of entries) {
+    if (e.node_id === ctx.config.id) {
+      drop(ctx, "self_in_peer_list", 1, m.sender, true);
+      continue;
+    }
+    if (e.node_id === m.sender || ctx.peers.has(e.node_id)) continue;
+    const verdict = checkQueueUrl(ctx.config.network, e.queue_url ?? queueUrlOf(ctx.config.network, e.node_id), e.node_id);
+    if (!verdict.ok) {
+      urlRejected(ctx, e.node_id, e.queue_url ?? "", verdict.reason);
+      continue;
+    }
+    const p = addPeer(ctx, e.node_id, verdict.url, nowMs, "peer_list");
+    if (p) sendTo(ctx, p.id, p.queueUrl, "HELLO", nowMs, { queue_url: ctx.selfUrl });
+  }
+  joined(ctx, m.sender);
+}
+
+/** PONG with the same seq, choked or not: liveness is never withheld. */
+function onPing(ctx: Ctx, m: MessageOf<"PING">, nowMs: number): void {
+  const p = senderPeer(ctx, m.sender, nowMs);
+  sendTo(ctx, m.sender, p?.queueUrl ?? queueUrlOf(ctx.config.network, m.sender), "PONG", nowMs, { seq: m.seq });
+}
+
+/** Records the report for its epoch's audit, once per (sender, event_id). */
+function onViewEvent(ctx: Ctx, m: MessageOf<"VIEW_EVENT">, nowMs: number): void {
+  const p = senderPeer(ctx, m.sender, nowMs);
+  if (!p) return;
+  const tsMs = parseTimestampMs(m.timestamp);
+  const { epochMs } = ctx.config.timing;
+  if (tsMs === null || !isViewTimely(tsMs, nowMs, epochMs)) {
+    drop(ctx, "stale_view_event", 1, m.sender);
+    return;
+  }
+  // Keyed with the sender so that nobody can suppress another node's event by sending its id first.
+  if (!ctx.seenEvents.firstSeen(dedupeKey(m.sender, m.event_id), nowMs)) {
+    ctx.counters.duplicates++;
+    emit(ctx, { type: "duplicate", sender: m.sender, msgId: m.msg_id });
+    return;
+  }
+  const result = recordReport(ctx.reports, m.sender, m.content_id, epochOf(tsMs, epochMs), { count: m.count, tsMs });
+  if (result === "audited") drop(ctx, "stale_view_event", 1, m.sender);
+  else if (result === "full") drop(ctx, "reports_table_full", 1, m.sender);
+  else p.lastContributionMs = nowMs;
+}
+
+/** Noted as a contribution (§4.4); the vote itself is each node's own. */
+function onAuditResult(ctx: Ctx, m: MessageOf<"AUDIT_RESULT">, nowMs: number): void {
+  const p = senderPeer(ctx, m.sender, nowMs);
+  if (p) p.lastContributionMs = nowMs;
+}
+
+function onChoke(ctx: Ctx, m: MessageOf<"CHOKE"> | MessageOf<"UNCHOKE">, nowMs: number): void {
+  const p = ctx.peers.get(m.sender);
+  if (!p) {
+    drop(ctx, "from_unknown_peer", 1, m.sender);
+    return;
+  }
+  heardFrom(ctx, p, nowMs);
+  onChokeMessage(ctx, p, m.type === "CHOKE");
+}

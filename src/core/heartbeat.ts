@@ -1,0 +1,57 @@
+import { LIMITS } from "./config.ts";
+import { drop, sendTo, type Ctx } from "./context.ts";
+import { shouldForget, shouldPingDead, statusForSilence } from "./failure.ts";
+import { forgetPeer, heardFrom, setStatus, type Peer } from "./peers.ts";
+
+/**
+ * §4 heartbeat with failure detection: statuses follow silence, dead peers
+ * are pinged every 6th beat and forgotten after 30, every other peer gets a
+ * PING with a fresh seq.
+ */
+export function runHeartbeat(ctx: Ctx, nowMs: number): void {
+  const { heartbeatMs } = ctx.config.timing;
+  for (const p of [...ctx.peers.values()]) {
+    const status = statusForSilence(nowMs - p.lastSeenMs, heartbeatMs);
+    // Only a message brings a peer back; a heartbeat only ever worsens its status.
+    if (rank(status) > rank(p.status)) setStatus(ctx, p, status);
+    if (p.status === "dead") {
+      p.deadBeats++;
+      if (shouldForget(p.deadBeats)) {
+        forgetPeer(ctx, p.id);
+        continue;
+      }
+      if (!shouldPingDead(p.deadBeats)) continue;
+    }
+    ping(ctx, p, nowMs);
+  }
+}
+
+function rank(s: Peer["status"]): number {
+  return s === "alive" ? 0 : s === "suspect" ? 1 : 2;
+}
+
+function ping(ctx: Ctx, p: Peer, nowMs: number): void {
+  const seq = ++ctx.seq;
+  p.pendingPings.set(seq, nowMs);
+  if (p.pendingPings.size > LIMITS.pendingPingsMax) {
+    // Give up on the oldest PING: its PONG, if it ever comes, counts as unknown.
+    const oldest = p.pendingPings.keys().next();
+    if (!oldest.done) p.pendingPings.delete(oldest.value);
+  }
+  sendTo(ctx, p.id, p.queueUrl, "PING", nowMs, { seq });
+}
+
+/**
+ * A PONG: the matching PING gives the round-trip time. A seq never sent to
+ * that peer (a forgery, or a PONG given up on) is dropped and is no sign of life.
+ */
+export function onPong(ctx: Ctx, p: Peer | undefined, sender: string, seq: number, nowMs: number): void {
+  const sentMs = p?.pendingPings.get(seq);
+  if (p === undefined || sentMs === undefined) {
+    drop(ctx, "unknown_pong", 1, sender);
+    return;
+  }
+  p.pendingPings.delete(seq);
+  p.rttMs = Math.max(0, nowMs - sentMs);
+  heardFrom(ctx, p, nowMs);
+}

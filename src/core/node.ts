@@ -1,0 +1,141 @@
+import { parse, queueUrlOf, type Message } from "../protocol/index.ts";
+import { runAudits } from "./audit.ts";
+import { rechoke } from "./choke.ts";
+import { LIMITS, personaAccuracy } from "./config.ts";
+import { drop, emit, emptyCounters, type Ctx } from "./context.ts";
+import { createDedupe } from "./dedupe.ts";
+import { runGossip } from "./gossip.ts";
+import { handleMessage } from "./handlers.ts";
+import { runHeartbeat } from "./heartbeat.ts";
+import { retryJoin, startJoin } from "./join.ts";
+import { createReportTable } from "./reports.ts";
+import type { Rng } from "./rng.ts";
+import { snapshotOf } from "./snapshot.ts";
+import { exportState, restoreState, type PersistedState } from "./state.ts";
+import { arm, createTimers, dueTasks, nextDeadline, rearm, type Task } from "./timers.ts";
+import type { NodeConfig, NodeCore, Output } from "./types.ts";
+import { publishViews } from "./views.ts";
+
+/** The tasks of PROTOCOL.md §4 with their period from the config. */
+function periodOf(ctx: Ctx, task: Task): number {
+  const t = ctx.config.timing;
+  switch (task) {
+    case "join":
+      return Infinity; // re-armed by the join itself, with its backoff
+    case "heartbeat":
+      return t.heartbeatMs;
+    case "rechoke":
+      return t.rechokeMs;
+    case "optimistic":
+      return t.optimisticMs;
+    case "gossip":
+      return t.gossipMs;
+    case "views":
+      return t.viewsMs;
+    case "audit":
+      return t.auditMs;
+  }
+}
+
+function runTask(ctx: Ctx, task: Task, nowMs: number): void {
+  switch (task) {
+    case "join":
+      return retryJoin(ctx, nowMs);
+    case "heartbeat":
+      return runHeartbeat(ctx, nowMs);
+    case "rechoke":
+      return rechoke(ctx, nowMs, false);
+    case "optimistic":
+      return rechoke(ctx, nowMs, true);
+    case "gossip":
+      return runGossip(ctx, nowMs);
+    case "views":
+      return publishViews(ctx, nowMs);
+    case "audit":
+      return runAudits(ctx, nowMs);
+  }
+}
+
+/**
+ * One node as a pure state machine. `rng` supplies every random choice and
+ * `nowMs` is the creation time; `state`, when given, is what a previous run
+ * exported (checked, and ignored if it does not parse).
+ */
+export function createNode(config: NodeConfig, rng: Rng, nowMs: number, state?: PersistedState): NodeCore {
+  const ctx: Ctx = {
+    config,
+    accuracy: config.accuracy ?? personaAccuracy(config.persona),
+    rng,
+    viewRng: rng.fork("views"),
+    selfUrl: queueUrlOf(config.network, config.id),
+    peers: new Map(),
+    reputations: new Map(),
+    seen: createDedupe(LIMITS.dedupeMax, LIMITS.dedupeWindowMs),
+    seenEvents: createDedupe(LIMITS.dedupeMax, LIMITS.dedupeWindowMs),
+    reports: createReportTable(),
+    audits: [],
+    counters: emptyCounters(),
+    timers: createTimers(),
+    seq: 0,
+    join: { done: false, attempts: 0 },
+    optimisticPeer: null,
+    out: { sends: [], events: [] },
+  };
+  if (state !== undefined) restoreState(ctx, state, nowMs);
+
+  /** Runs one entry point with a fresh output. */
+  const run = (fn: () => void): Output => {
+    ctx.out = { sends: [], events: [] };
+    fn();
+    const out = ctx.out;
+    ctx.out = { sends: [], events: [] };
+    return out;
+  };
+
+  return {
+    id: config.id,
+    persona: config.persona,
+    start: (now) =>
+      run(() => {
+        if (ctx.timers.size > 0) return; // started already
+        const t = config.timing;
+        for (const [task, period] of [
+          ["heartbeat", t.heartbeatMs],
+          ["rechoke", t.rechokeMs],
+          ["optimistic", t.optimisticMs],
+          ["gossip", t.gossipMs],
+          ["views", t.viewsMs],
+          ["audit", t.auditMs],
+        ] as const) {
+          arm(ctx.timers, task, now + Math.max(1, period));
+        }
+        startJoin(ctx, now);
+      }),
+    receive: (body, now) =>
+      run(() => {
+        const r = parse(body);
+        if (r.ok) return handleMessage(ctx, r.message, now);
+        ctx.counters.rejected[r.reason] = (ctx.counters.rejected[r.reason] ?? 0) + 1;
+        emit(ctx, {
+          type: "rejected",
+          reason: r.reason,
+          detail: r.detail,
+          ...(r.path === undefined ? {} : { path: r.path }),
+          ...(r.sender === undefined ? {} : { sender: r.sender }),
+        });
+      }),
+    handle: (message: Message, now) => run(() => handleMessage(ctx, message, now)),
+    tick: (now) =>
+      run(() => {
+        for (const task of dueTasks(ctx.timers, now)) {
+          runTask(ctx, task, now);
+          // The join task re-arms or disarms itself.
+          if (task !== "join") rearm(ctx.timers, task, periodOf(ctx, task), now);
+        }
+      }),
+    nextDeadlineMs: () => nextDeadline(ctx.timers),
+    queueMissing: (peer, _now) => run(() => drop(ctx, "queue_missing", 1, peer)),
+    snapshot: (now) => snapshotOf(ctx, now),
+    exportState: () => exportState(ctx),
+  };
+}
