@@ -46,6 +46,8 @@ export interface HealthNode {
 export interface Health {
   at: string;
   sqs: { mode: "local" | "aws"; endpoint: string | null };
+  /** Where this endpoint listens (useful when the fleet was started with port 0). */
+  control?: { port: number };
   nodes: HealthNode[];
   fleet: {
     /** node id -> ids of the nodes that flag it. bot-charlie should show here. */

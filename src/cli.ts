@@ -1,0 +1,173 @@
+#!/usr/bin/env bun
+import yargs, { type Argv } from "yargs";
+import { hideBin } from "yargs/helpers";
+import { LOG_LEVELS, type LogLevel } from "./fleet/config.ts";
+import { UserError } from "./fleet/cli-context.ts";
+
+/**
+ * The one entry: `fleet up | status | send | peek`, `sim`, `bench`. Heavy
+ * modules are imported by the command that needs them, so `--help` and a bad
+ * flag answer at once.
+ */
+
+const out = (s: string) => void process.stdout.write(s);
+
+function port(name: string) {
+  return (v: unknown): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--${name}: expected a port, 0-65535 (0 picks a free one)`);
+    return n;
+  };
+}
+
+function ids(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  return (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(",")).map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/** User mistakes end with their message and exit code; anything else is a bug and keeps its stack. */
+async function run(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof UserError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(err.code);
+    }
+    throw err;
+  }
+}
+
+const reachOptions = (y: Argv) =>
+  y
+    .option("file", { alias: "f", type: "string", describe: "fleet file to take ports and names from (default ./fleet.yaml when present)" })
+    .option("aws", { type: "boolean", describe: "talk to Amazon SQS instead of the embedded SQS" })
+    .option("sqs-port", { type: "number", describe: "port of the embedded SQS (default 4566)", coerce: port("sqs-port") });
+
+function fleetCommands(y: Argv) {
+  return y
+    .command(
+      "up",
+      "start the embedded SQS and every node of the fleet file; Ctrl-C stops them",
+      (y) =>
+        y
+          .option("file", { alias: "f", type: "string", default: "fleet.yaml", describe: "the fleet file" })
+          .option("only", { type: "string", array: true, describe: "run only these node ids (comma-separated); the others run elsewhere", coerce: ids })
+          .option("aws", { type: "boolean", describe: "use Amazon SQS (credentials from the usual AWS chain)" })
+          .option("sqs-port", { type: "number", describe: "port of the embedded SQS; 0 picks a free one", coerce: port("sqs-port") })
+          .option("control-port", { type: "number", describe: "port of the health endpoint on 127.0.0.1; 0 picks a free one", coerce: port("control-port") })
+          .option("log-level", { type: "string", choices: LOG_LEVELS, describe: "default level of every node (fleet.yaml log_level)" })
+          .option("json", { type: "boolean", describe: "JSON log lines even on a terminal" })
+          .option("health-every", { type: "number", describe: "seconds between health tables; 0 turns them off" })
+          .option("create-queues", { type: "boolean", describe: "AWS mode: create missing queues" })
+          .check((a) => {
+            const h = a["health-every"];
+            if (h !== undefined && !(Number.isFinite(h) && h >= 0)) throw new UserError("--health-every: expected seconds, 0 or more");
+            return true;
+          }),
+      (a) =>
+        run(async () => {
+          const { runUp } = await import("./fleet/up.ts");
+          await runUp({
+            file: a.file,
+            only: a.only,
+            aws: a.aws,
+            sqsPort: a["sqs-port"],
+            controlPort: a["control-port"],
+            logLevel: a["log-level"] as LogLevel | undefined,
+            json: a.json,
+            healthEvery: a["health-every"],
+            createQueues: a["create-queues"],
+          });
+        }),
+    )
+    .command(
+      "status",
+      "print the health table of a running fleet",
+      (y) =>
+        reachOptions(y)
+          .option("control-port", { type: "number", describe: "its control port (default 4580)", coerce: port("control-port") })
+          .option("json", { type: "boolean", describe: "the /health JSON instead of the table" }),
+      (a) =>
+        run(async () => {
+          const { runStatus } = await import("./fleet/status.ts");
+          await runStatus({ file: a.file, controlPort: a["control-port"], json: a.json }, out);
+        }),
+    )
+    .command(
+      "send <to> <type>",
+      "build one protocol message, check it, and send it to a node's queue",
+      (y) =>
+        reachOptions(y)
+          .positional("to", { type: "string", demandOption: true, describe: "node id to send to" })
+          .positional("type", { type: "string", demandOption: true, describe: "HELLO, PEER_LIST, PING, PONG, VIEW_EVENT, AUDIT_RESULT, CHOKE or UNCHOKE" })
+          .option("from", { type: "string", default: "cli", describe: "sender id; replies go to its queue" })
+          .option("set", { type: "string", array: true, describe: "field=value (JSON or text), repeatable: --set seq=7" })
+          .example("$0 fleet send bot-alpha HELLO --from hugo", "ask bot-alpha for its peers")
+          .example("$0 fleet send bot-bravo PING --set seq=42", "ping bot-bravo"),
+      (a) =>
+        run(async () => {
+          const { runSend } = await import("./fleet/send.ts");
+          await runSend({ file: a.file, aws: a.aws, sqsPort: a["sqs-port"], to: a.to, type: a.type, from: a.from, set: a.set }, out);
+        }),
+    )
+    .command(
+      "peek <node>",
+      "show what waits in a node's queue without taking it",
+      (y) =>
+        reachOptions(y)
+          .positional("node", { type: "string", demandOption: true, describe: "node id" })
+          .option("json", { type: "boolean", describe: "one JSON line per message" }),
+      (a) =>
+        run(async () => {
+          const { runPeek } = await import("./fleet/peek.ts");
+          await runPeek({ file: a.file, aws: a.aws, sqsPort: a["sqs-port"], node: a.node, json: a.json }, out);
+        }),
+    )
+    .demandCommand(1, "which fleet command? up, status, send or peek")
+    .strict();
+}
+
+const args = hideBin(process.argv);
+
+// The simulator parses its own options (and its own --help): everything after `sim` is passed on as it is.
+if (args[0] === "sim") {
+  const mod = (await import(new URL("./sim/main.ts", import.meta.url).href)) as { runSim(argv: string[]): Promise<number> };
+  process.exit(await mod.runSim(args.slice(1)));
+}
+
+await yargs(args)
+  .scriptName("bun src/cli.ts")
+  .usage("$0 <command>\n\nRun a P2P teaching network over SQS: instructor bots, your own node, logs and health.")
+  .command("fleet", "run the fleet of fleet.yaml and talk to it (up, status, send, peek)", fleetCommands)
+  // Listed for --help; handled above.
+  .command("sim", "run the deterministic simulator (sim --help for its options)", (y) => y.strict(false), () => {})
+  .command(
+    "bench",
+    "measure throughput and latency of nodes on the embedded SQS",
+    (y) => y.option("json", { type: "boolean", describe: "machine-readable results" }),
+    (a) =>
+      run(async () => {
+        const mod = (await import(new URL("./bench/main.ts", import.meta.url).href)) as { runBench(o: { json: boolean }): unknown };
+        await mod.runBench({ json: a.json === true });
+      }),
+  )
+  .demandCommand(1, "which command? fleet, sim or bench")
+  .strict()
+  .help()
+  .alias("h", "help")
+  .version(false)
+  .wrap(Math.min(110, process.stdout.columns ?? 100))
+  .fail((msg, err, y) => {
+    if (err instanceof UserError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(err.code);
+    }
+    // yargs' own errors (a bad flag, a coerce that refused a value) are the user's to fix.
+    if (err && err.name !== "YError") throw err;
+    process.stderr.write(`${err?.message ?? msg}\n\nRun with --help for the commands and their options.\n`);
+    void y;
+    process.exit(2);
+  })
+  .parseAsync();

@@ -1,0 +1,32 @@
+import type { Health } from "./health-types.ts";
+import { formatHealthTable } from "./health-table.ts";
+import { reachOf, UserError, type ReachFlags } from "./cli-context.ts";
+
+export interface StatusFlags extends ReachFlags {
+  json?: boolean;
+}
+
+/** The health table of a running fleet, read from its control endpoint. */
+export async function runStatus(flags: StatusFlags, out: (s: string) => void): Promise<void> {
+  const port = reachOf(flags).controlPort;
+  const url = `http://127.0.0.1:${port}/health`;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  } catch {
+    throw new UserError(
+      `No fleet is running with its control endpoint on 127.0.0.1:${port}. ` +
+        `Start one with \`bun run fleet up\`, or pass --control-port N if it runs on another port.`,
+      1,
+    );
+  }
+  if (!res.ok) throw new UserError(`${url} answered ${res.status}; is that port a fleet's control endpoint?`, 1);
+  let h: Health;
+  try {
+    h = (await res.json()) as Health;
+    if (!Array.isArray(h.nodes)) throw new Error("no nodes");
+  } catch {
+    throw new UserError(`${url} did not answer with a fleet's health; is that port a fleet's control endpoint?`, 1);
+  }
+  out(flags.json ? JSON.stringify(h, null, 2) + "\n" : formatHealthTable(h) + "\n");
+}

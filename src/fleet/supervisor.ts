@@ -1,0 +1,239 @@
+import type { Logger } from "pino";
+import type { NetworkId } from "../protocol/index.ts";
+import type { NodeConfig, Persona } from "../core/types.ts";
+import { startEmbeddedSqs, type EmbeddedSqs } from "../sqs/embedded.ts";
+import { createSqsClient, ensureQueue, resolveEndpoint, type SqsOptions } from "../sqs/client.ts";
+import { describeSqsError } from "../sqs/errors.ts";
+import type { WorkerInit } from "../runtime/worker.ts";
+import { createQueues, timingMs, type FleetFile, type FleetNode, type LogLevel } from "./config.ts";
+import { createControlServer, json, type ControlServer, type Route } from "./control.ts";
+import { toHealth } from "./health.ts";
+import type { Health } from "./health-types.ts";
+import { formatHealthTable } from "./health-table.ts";
+import { createLogSink, createNodeLogger, REDACT_PATHS, type LogSink } from "./logs.ts";
+import { commandNodeEnv } from "./node-env.ts";
+import type { RestartPolicyOptions } from "./restart-policy.ts";
+import { createSlot, type Slot } from "./slot.ts";
+import { workerLauncher } from "./worker-launcher.ts";
+import { commandLauncher } from "./command-launcher.ts";
+import { createDashboard } from "./dashboard/index.ts";
+
+export interface FleetOptions {
+  file: FleetFile;
+  /** Where `command:` nodes run and relative paths resolve. */
+  fileDir: string;
+  /** Run only these node ids (the others run elsewhere, sharing the same SQS). */
+  only?: readonly string[];
+  json: boolean;
+  /** Adds `POST /debug/crash/:id` to the control endpoint (tests and demos of the restart). */
+  debugRoutes?: boolean;
+  policy?: RestartPolicyOptions;
+  /** Another worker entry speaking the same messages (tests). */
+  workerUrl?: URL | string;
+  out?: (s: string) => void;
+  env?: Record<string, string | undefined>;
+  routes?: Route[];
+}
+
+export interface Fleet {
+  readonly control: ControlServer;
+  /** The SDK endpoint of the fleet's SQS; null for Amazon's own. */
+  readonly sqsEndpoint: string | null;
+  readonly log: Logger;
+  readonly sink: LogSink;
+  health(): Health;
+  /** Stops every node within about `boundMs`, then the control endpoint and the embedded SQS; the final health. */
+  stop(boundMs?: number): Promise<Health>;
+}
+
+/** Something the user can fix (port taken, credentials, queue missing): one message, no stack. */
+export class FleetStartError extends Error {
+  override readonly name = "FleetStartError";
+}
+
+/** How often a worker reports its health: the table and /health are at most this stale. */
+const WORKER_HEALTH_EVERY_MS = 1_000;
+/** A node gets this long to stop cleanly; with the SQS and the control endpoint, the fleet is down within 10 s. */
+export const NODE_STOP_BOUND_MS = 5_000;
+
+export async function startFleet(opts: FleetOptions): Promise<Fleet> {
+  const f = opts.file;
+  const env = opts.env ?? process.env;
+  const nodes: FleetNode[] = opts.only ? f.nodes.filter((n) => opts.only!.includes(n.id)) : f.nodes;
+  const levelOf = (id: string): LogLevel => f.nodes.find((n) => n.id === id)?.log_level ?? f.log_level;
+  const sink = createLogSink({
+    json: opts.json,
+    nodes: ["fleet", ...nodes.map((n) => n.id)],
+    secrets: [env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN].filter((s): s is string => !!s),
+    levelOf,
+    out: opts.out,
+  });
+  const log = createNodeLogger("fleet", f.log_level, (line) => sink.write(line));
+  const mode = f.network.sqs;
+
+  let slots: Slot[] = [];
+  let sqs: EmbeddedSqs | null = null;
+  let endpoint: string | null = null;
+  let control: ControlServer | null = null;
+
+  const health = (): Health =>
+    toHealth({
+      nowMs: Date.now(),
+      sqs: { mode, endpoint },
+      control: control ? { port: control.port } : undefined,
+      slots: slots.map((s) => s.view()),
+    });
+
+  const dashboard = createDashboard({ getHealth: health });
+  const routes: Route[] = [...dashboard.routes, ...(opts.routes ?? [])];
+  if (opts.debugRoutes) {
+    routes.push({
+      method: "POST",
+      path: "/debug/crash/:id",
+      handler: (_req, { params }) => {
+        const slot = slots.find((s) => s.id === params.id);
+        if (!slot) return json({ error: `no node ${params.id}` }, 404);
+        const crashed = slot.crash();
+        log.warn({ target: params.id }, `debug: crash of ${params.id} requested`);
+        return json({ crashed }, crashed ? 202 : 409);
+      },
+    });
+  }
+  try {
+    control = createControlServer({ port: f.control.port, getHealth: health, routes });
+  } catch (err) {
+    dashboard.stop();
+    throw err;
+  }
+
+  try {
+    if (mode === "local") {
+      sqs = await startEmbeddedSqs({ port: f.network.port });
+      endpoint = sqs.endpoint;
+    } else {
+      endpoint = resolveEndpoint({ mode, endpoint: f.network.endpoint, env }) ?? null;
+    }
+    const net: NetworkId = {
+      region: f.network.region,
+      account: f.network.account,
+      prefix: f.network.prefix,
+      ...(sqs ? { localPort: sqs.port } : {}),
+    };
+    const sqsOptions: SqsOptions = {
+      mode,
+      region: f.network.region,
+      ...(sqs ? { port: sqs.port, host: sqs.host } : {}),
+      ...(f.network.endpoint ? { endpoint: f.network.endpoint } : {}),
+      createQueues: createQueues(f),
+    };
+    await ensureQueues(sqsOptions, net, nodes);
+
+    slots = nodes.map((n) =>
+      createSlot({
+        id: n.id,
+        persona: n.persona ?? "command",
+        kind: n.persona ? "builtin" : "command",
+        log,
+        policy: opts.policy,
+        launcher: n.persona
+          ? workerLauncher({
+              sink,
+              url: opts.workerUrl,
+              init: workerInit(f, n, n.persona, net, sqsOptions, levelOf(n.id), opts.debugRoutes ?? false),
+            })
+          : commandLauncher({
+              id: n.id,
+              command: n.command!,
+              cwd: opts.fileDir,
+              sink,
+              env: commandNodeEnv({ nodeId: n.id, net, mode, endpoint, bootstrap: f.bootstrap, base: env, own: n.env }),
+            }),
+      }),
+    );
+    for (const s of slots) s.start();
+  } catch (err) {
+    dashboard.stop();
+    await control!.stop();
+    await sqs?.stop();
+    throw err;
+  }
+
+  const ctl = control;
+  const healthTimer =
+    f.health.every > 0
+      ? setInterval(() => {
+          const h = health();
+          sink.writeBlock(formatHealthTable(h), { health: h, msg: "health" });
+        }, f.health.every * 1000)
+      : null;
+
+  log.info(
+    {
+      event: "fleet_up",
+      control_url: ctl.url,
+      control_port: ctl.port,
+      sqs_mode: mode,
+      sqs_endpoint: endpoint,
+      nodes: nodes.map((n) => n.id),
+    },
+    `fleet up: ${nodes.length} node(s) on ${mode === "local" ? `the embedded SQS at ${endpoint}` : `Amazon SQS${endpoint ? ` via ${endpoint}` : ""}`}; health at ${ctl.url}/health`,
+  );
+
+  let stopped: Promise<Health> | null = null;
+  return {
+    control: ctl,
+    sqsEndpoint: endpoint,
+    log,
+    sink,
+    health,
+    stop(boundMs = NODE_STOP_BOUND_MS) {
+      stopped ??= (async () => {
+        if (healthTimer) clearInterval(healthTimer);
+        dashboard.stop();
+        await Promise.all(slots.map((s) => s.stop(boundMs)));
+        const final = health();
+        await ctl.stop();
+        await sqs?.stop();
+        return final;
+      })();
+      return stopped;
+    },
+  };
+}
+
+function workerInit(
+  f: FleetFile,
+  n: FleetNode,
+  persona: Persona,
+  net: NetworkId,
+  sqs: SqsOptions,
+  logLevel: LogLevel,
+  debug: boolean,
+): WorkerInit {
+  const config: NodeConfig = {
+    id: n.id,
+    persona,
+    network: net,
+    bootstrap: f.bootstrap,
+    seed: f.seed,
+    content: f.content,
+    timing: timingMs(f.timing),
+  };
+  return { config, sqs, logLevel, redactPaths: REDACT_PATHS, healthEveryMs: WORKER_HEALTH_EVERY_MS, debug };
+}
+
+/** Every node run here needs its queue before its first receive; a missing one is the user's to fix. */
+async function ensureQueues(sqs: SqsOptions, net: NetworkId, nodes: readonly FleetNode[]): Promise<void> {
+  const client = createSqsClient(sqs, { requestTimeoutMs: 10_000 });
+  try {
+    for (const n of nodes) {
+      try {
+        await ensureQueue(client, sqs, net, n.id);
+      } catch (err) {
+        throw new FleetStartError(`queue of ${n.id}: ${err instanceof Error && err.name.startsWith("Sqs") ? err.message : describeSqsError(err)}`);
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,108 @@
+import { dirname, resolve } from "node:path";
+import type { FleetFile, LogLevel } from "./config.ts";
+import { loadFleetFile } from "./config-load.ts";
+import { DEFAULT_FLEET_FILE, UserError } from "./cli-context.ts";
+import { formatHealthTable } from "./health-table.ts";
+import { killCommandNodes } from "./command-launcher.ts";
+import { FleetStartError, startFleet, NODE_STOP_BOUND_MS } from "./supervisor.ts";
+
+export interface UpFlags {
+  file?: string;
+  only?: string[];
+  aws?: boolean;
+  sqsPort?: number;
+  controlPort?: number;
+  logLevel?: LogLevel;
+  json?: boolean;
+  healthEvery?: number;
+  createQueues?: boolean;
+}
+
+/** Past this, the process exits whatever is still stopping: exit within 10 s of the signal. */
+const EXIT_DEADLINE_MS = 9_000;
+
+/** Flags win over the file; the result is still a FleetFile. */
+export function applyFlags(f: FleetFile, flags: UpFlags): FleetFile {
+  if (flags.only) {
+    const ids = new Set(f.nodes.map((n) => n.id));
+    const unknown = flags.only.filter((id) => !ids.has(id));
+    if (unknown.length > 0) {
+      throw new UserError(`--only: no node ${unknown.join(", ")} in the fleet file (its nodes: ${[...ids].join(", ")})`);
+    }
+  }
+  return {
+    ...f,
+    network: {
+      ...f.network,
+      ...(flags.aws ? { sqs: "aws" as const } : {}),
+      ...(flags.sqsPort !== undefined ? { port: flags.sqsPort } : {}),
+      ...(flags.createQueues !== undefined ? { create_queues: flags.createQueues } : {}),
+    },
+    control: { port: flags.controlPort ?? f.control.port },
+    health: { every: flags.healthEvery ?? f.health.every },
+    log_level: flags.logLevel ?? f.log_level,
+  };
+}
+
+/** `fleet up`: runs until SIGINT or SIGTERM, then stops every node and prints the final health. */
+export async function runUp(flags: UpFlags): Promise<never> {
+  const path = resolve(flags.file ?? DEFAULT_FLEET_FILE);
+  const loaded = loadFleetFile(path);
+  if (!loaded.ok) throw new UserError(loaded.message);
+  const file = applyFlags(loaded.file, flags);
+  const json = flags.json === true || !process.stdout.isTTY;
+
+  let fleet;
+  try {
+    fleet = await startFleet({
+      file,
+      fileDir: dirname(path),
+      only: flags.only,
+      json,
+      debugRoutes: process.env.FLEET_DEBUG_ROUTES === "1",
+    });
+  } catch (err) {
+    if (err instanceof FleetStartError || (err instanceof Error && /^(Sqs|Control)\w*Error$/.test(err.name))) {
+      throw new UserError(err.message, 1);
+    }
+    throw err;
+  }
+
+  if (!json) {
+    process.stdout.write(
+      `\n  control:   ${fleet.control.url}/health   (bun run fleet status${fleet.control.port !== 4580 ? ` --control-port ${fleet.control.port}` : ""})\n` +
+        (fleet.control.routes().includes("GET /") ? `  dashboard: ${fleet.control.url}/\n` : "") +
+        `  sqs:       ${fleet.sqsEndpoint ?? "Amazon SQS"}\n` +
+        `  Ctrl-C stops every node and prints the final health.\n\n`,
+    );
+  }
+
+  return new Promise<never>(() => {
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        fleet.log.warn({ signal: sig }, "second signal: exiting at once");
+        killCommandNodes();
+        process.exit(130);
+      }
+      fleet.log.info({ signal: sig }, `${sig}: stopping every node (again to exit at once)`);
+      const deadline = setTimeout(() => {
+        fleet.log.error({}, `nodes still stopping after ${EXIT_DEADLINE_MS / 1000}s; exiting`);
+        killCommandNodes();
+        process.stdout.write(formatHealthTable(fleet.health()) + "\n", () => process.exit(0));
+      }, EXIT_DEADLINE_MS);
+      deadline.unref?.();
+      void fleet.stop(NODE_STOP_BOUND_MS).then((final) => {
+        fleet.sink.writeBlock(formatHealthTable(final), { health: final, msg: "final health" });
+        fleet.log.info({ event: "fleet_down" }, "fleet down");
+        // Let the last lines reach a pipe before the process goes.
+        process.stdout.write("", () => process.exit(0));
+      });
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    // A closed terminal: command nodes live in their own process groups and must not be left behind.
+    process.on("SIGHUP", onSignal);
+  });
+}

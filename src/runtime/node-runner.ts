@@ -1,0 +1,268 @@
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { Logger } from "pino";
+import { createNode } from "../core/node.ts";
+import { createRng } from "../core/rng.ts";
+import type { PersistedState } from "../core/state.ts";
+import type { NodeConfig, NodeCore, NodeEvent, Output } from "../core/types.ts";
+import { encode, queueUrlOf } from "../protocol/index.ts";
+import { createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts";
+import { describeSqsError } from "../sqs/errors.ts";
+import { createTransport, type Transport, type TransportEvent, type TransportOptions } from "../sqs/transport.ts";
+import { createLogLimiter } from "./log-limit.ts";
+import type { RunnerHealth, RunnerState } from "./types.ts";
+
+export interface NodeRunnerOptions {
+  config: NodeConfig;
+  sqs: SqsOptions;
+  logger: Logger;
+  /** Wall clock, ms since the epoch; default Date.now. */
+  clock?: () => number;
+  /** Seed of the node's random choices and msg_ids; default fresh per run, so msg_ids never repeat across restarts. */
+  seed?: string;
+  /** Long-poll wait, s. Default 20 (3 requests a minute when idle). */
+  waitTimeSeconds?: number;
+  /** What a previous run exported. */
+  state?: PersistedState;
+  /** Transport tuning (flush window, backoff, visibility timeout...). */
+  transport?: Partial<Omit<TransportOptions, "client" | "queueUrl" | "handle" | "onEvent">>;
+  /**
+   * An SQS client to share (one per process serves many nodes); default: one
+   * of its own from `sqs`. A shared client is not destroyed at stop.
+   */
+  client?: SQSClient;
+  /** Builds the transport; default the batching one. The benchmark swaps in the notebook's way. */
+  createTransport?: (opts: TransportOptions) => Transport;
+  /** State-change events kept for health. Default 50. */
+  recentEventsMax?: number;
+}
+
+export interface NodeRunner {
+  readonly id: string;
+  /** This node's queue, in the AWS form. */
+  readonly queueUrl: string;
+  /** Makes sure the queue exists (as the mode allows), says HELLO, starts polling. Never throws for SQS trouble: it reports it and retries. */
+  start(): Promise<void>;
+  /** Stops polling, finishes and deletes what it holds, flushes sends; within `boundMs` (default 5000). */
+  stop(boundMs?: number): Promise<void>;
+  health(): RunnerHealth;
+  exportState(): PersistedState;
+}
+
+/** Events that change what a node knows about its peers: logged at info and kept for health. */
+const STATE_CHANGES = new Set<NodeEvent["type"]>([
+  "peer_added",
+  "peer_status",
+  "peer_forgotten",
+  "peer_flagged",
+  "peer_unflagged",
+  "choke_changed",
+  "choking_us_changed",
+  "joined",
+]);
+
+/** When a tick leaves its own deadline in the past, wait this long rather than spin. */
+const SPIN_GUARD_MS = 50;
+
+/**
+ * The thin loop around a NodeCore (STYLE.md, quinn-proto): read the clock
+ * once, call the core, hand its sends to the transport, re-arm one timer only
+ * when the core's next deadline moved.
+ */
+export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
+  const { config, logger } = opts;
+  const clock = opts.clock ?? Date.now;
+  const seed = opts.seed ?? `${config.id}:${crypto.randomUUID()}`;
+  const waitTimeSeconds = opts.waitTimeSeconds ?? 20;
+  const recentEventsMax = opts.recentEventsMax ?? 50;
+  const queueUrl = queueUrlOf(config.network, config.id);
+  const mayCreate = opts.sqs.mode === "local" || opts.sqs.createQueues === true;
+  const ownsClient = opts.client === undefined;
+  const client = opts.client ?? createSqsClient(opts.sqs, { requestTimeoutMs: (waitTimeSeconds + 10) * 1000 });
+  const core: NodeCore = createNode(config, createRng(seed), clock(), opts.state);
+  const limiter = createLogLimiter();
+  const recentEvents: RunnerHealth["recentEvents"] = [];
+  const log = logger.child({ node: config.id });
+  const debug = () => log.isLevelEnabled("debug");
+
+  let state: RunnerState = "starting";
+  let startedAtMs = clock();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let armedMs = NaN;
+  let stopped = false;
+  let recreating: Promise<unknown> | null = null;
+
+  function limited(key: string, nowMs: number, write: (held: number) => void): void {
+    const held = limiter.admit(key, nowMs);
+    if (held !== null) write(held);
+  }
+
+  function logEvent(e: NodeEvent, nowMs: number): void {
+    if (STATE_CHANGES.has(e.type)) {
+      recentEvents.push({ atMs: nowMs, event: e });
+      if (recentEvents.length > recentEventsMax) recentEvents.splice(0, recentEvents.length - recentEventsMax);
+      log.info({ event: e }, e.type);
+      return;
+    }
+    switch (e.type) {
+      case "rejected":
+        return limited(`rejected:${e.reason}`, nowMs, (held) =>
+          log.warn({ reason: e.reason, detail: e.detail, path: e.path, sender: e.sender, heldBack: held }, "message rejected"),
+        );
+      case "url_rejected":
+        return limited(`url_rejected:${e.reason}`, nowMs, (held) =>
+          log.warn({ peer: e.peer, url: e.url.slice(0, 200), reason: e.reason, heldBack: held }, "queue URL rejected"),
+        );
+      case "audit":
+        return log.info({ event: e }, "audit");
+      default:
+        if (debug()) log.debug({ event: e }, e.type);
+    }
+  }
+
+  function dispatch(out: Output, nowMs: number): void {
+    for (const s of out.sends) {
+      if (debug()) log.debug({ to: s.to, type: s.message.type, msg_id: s.message.msg_id }, "send");
+      transport.send(s.queueUrl, encode(s.message), s.to);
+    }
+    for (const e of out.events) logEvent(e, nowMs);
+  }
+
+  function rearm(afterTick = false): void {
+    if (stopped) return;
+    const deadline = core.nextDeadlineMs();
+    if (deadline === armedMs && timer !== undefined) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    armedMs = deadline;
+    if (!Number.isFinite(deadline)) return;
+    const now = clock();
+    const delay = deadline > now ? deadline - now : afterTick ? SPIN_GUARD_MS : 0;
+    timer = setTimeout(onTimer, delay);
+  }
+
+  function onTimer(): void {
+    timer = undefined;
+    if (stopped) return;
+    const now = clock();
+    dispatch(core.tick(now), now);
+    rearm(true);
+  }
+
+  function handle(body: string): void {
+    const now = clock();
+    if (debug()) log.debug({ bytes: body.length }, "receive");
+    dispatch(core.receive(body, now), now);
+    rearm();
+  }
+
+  function recreateOwnQueue(): void {
+    if (!mayCreate || recreating) return;
+    recreating = ensureQueue(client, opts.sqs, config.network, config.id)
+      .then((r) => log.info({ queue: queueUrl, result: r }, "own queue recreated"))
+      .catch((err) => log.warn({ error: describeSqsError(err) }, "own queue could not be recreated yet"))
+      .finally(() => {
+        recreating = null;
+      });
+  }
+
+  function onTransportEvent(e: TransportEvent): void {
+    const now = clock();
+    switch (e.type) {
+      case "link":
+        if (e.state === "degraded") log.warn({ detail: e.detail }, "SQS unreachable; retrying with backoff");
+        else log.info({ detail: e.detail }, "SQS reachable again");
+        return;
+      case "queue_missing":
+        if (e.to !== undefined) dispatch(core.queueMissing(e.to, now), now);
+        if (debug()) log.debug({ to: e.to, dropped: e.dropped }, "peer queue missing");
+        return;
+      case "own_queue_missing":
+        limited("own_queue_missing", now, () =>
+          log.warn({ queue: queueUrl }, mayCreate ? "own queue missing; recreating it" : "own queue missing; start with --create-queues or create it"),
+        );
+        recreateOwnQueue();
+        return;
+      case "credentials":
+        return limited("credentials", now, (held) => log.error({ detail: e.detail, heldBack: held }, "AWS credentials missing or rejected; retrying slowly"));
+      case "receive_failed":
+        return limited(`receive_failed:${e.kind}`, now, (held) =>
+          log.warn({ kind: e.kind, detail: e.detail, backoffMs: e.backoffMs, heldBack: held }, "receive failed"),
+        );
+      case "send_retry":
+        if (debug()) log.debug({ queue: e.queueUrl, kind: e.kind, count: e.count, backoffMs: e.backoffMs }, "send retry");
+        return;
+      case "send_failed":
+        return limited(`send_failed:${e.kind}`, now, (held) =>
+          log.warn({ to: e.to, kind: e.kind, detail: e.detail, dropped: e.dropped, heldBack: held }, "send given up"),
+        );
+      case "send_dropped":
+        return limited(`send_dropped:${e.reason}`, now, (held) =>
+          log.warn({ to: e.to, reason: e.reason, count: e.count, heldBack: held }, "send dropped"),
+        );
+      case "delete_failed":
+        return limited(`delete_failed:${e.kind}`, now, (held) =>
+          log.warn({ kind: e.kind, detail: e.detail, count: e.count, heldBack: held }, "delete failed; SQS will redeliver"),
+        );
+      case "handler_failed":
+        return limited("handler_failed", now, (held) => log.error({ detail: e.detail, heldBack: held }, "handling a message failed"));
+    }
+  }
+
+  const transport: Transport = (opts.createTransport ?? createTransport)({
+    ...opts.transport,
+    client,
+    queueUrl,
+    waitTimeSeconds,
+    handle,
+    onEvent: onTransportEvent,
+  });
+
+  return {
+    id: config.id,
+    queueUrl,
+    async start() {
+      if (state !== "starting") return;
+      startedAtMs = clock();
+      try {
+        const r = await ensureQueue(client, opts.sqs, config.network, config.id);
+        log.info({ queue: queueUrl, result: r }, "queue ready");
+      } catch (err) {
+        // Reported, not fatal: the receive loop retries with backoff and the node joins once SQS lets it.
+        log.error({ error: err instanceof Error ? err.message : String(err) }, "queue not ready; will keep trying");
+      }
+      if (stopped) return;
+      const now = clock();
+      dispatch(core.start(now), now);
+      transport.start();
+      state = "running";
+      rearm();
+    },
+    async stop(boundMs = 5000) {
+      if (stopped) return;
+      stopped = true;
+      state = "stopping";
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      const report = await transport.stop(boundMs);
+      if (!report.clean) log.warn({ sendsDropped: report.sendsDropped }, "stop hit its bound");
+      if (ownsClient) client.destroy();
+      state = "stopped";
+      log.info("stopped");
+    },
+    health() {
+      const now = clock();
+      const t = transport.state();
+      const current: RunnerState =
+        state === "running" ? (t === "degraded" ? "degraded" : "running") : state;
+      return {
+        id: config.id,
+        state: current,
+        startedAtMs,
+        snapshot: core.snapshot(now),
+        transport: transport.counters(),
+        recentEvents: recentEvents.slice(),
+      };
+    },
+    exportState: () => core.exportState(),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The worker-thread entry of one built-in node: its config comes in as
+ * workerData; its log lines, health and state go to the supervisor as
+ * messages; a `stop` message stops it cleanly within its bound.
+ */
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import pino from "pino";
+import type { PersistedState } from "../core/state.ts";
+import type { SqsOptions } from "../sqs/client.ts";
+import { createNodeRunner } from "./node-runner.ts";
+import type { NodeConfig, RunnerHealth } from "./types.ts";
+
+export interface WorkerInit {
+  config: NodeConfig;
+  sqs: SqsOptions;
+  /** pino level name. */
+  logLevel: string;
+  /** pino redact paths: credentials never reach a log line. */
+  redactPaths: string[];
+  /** How often health goes to the parent. */
+  healthEveryMs: number;
+  /** What the previous run of this node exported, so a restart keeps reputations and flags. */
+  state?: PersistedState;
+  /** Debug routes are on: a `crash` message makes the worker throw. */
+  debug: boolean;
+}
+
+export type ToWorker = { type: "stop"; boundMs: number } | { type: "crash" };
+
+export type FromWorker =
+  | { type: "log"; line: string }
+  | { type: "health"; health: RunnerHealth; state?: PersistedState }
+  | { type: "stopped"; health: RunnerHealth | null; state?: PersistedState };
+
+/** State goes to the parent every this many health reports: a crash loses at most that much. */
+const STATE_EVERY_REPORTS = 5;
+
+function main(): void {
+  const port = parentPort!;
+  const init = workerData as WorkerInit;
+  const post = (m: FromWorker) => port.postMessage(m);
+
+  const logger = pino(
+    {
+      level: init.logLevel,
+      // The runner adds `node` to its lines; pid and hostname say nothing inside one fleet.
+      base: undefined,
+      redact: { paths: init.redactPaths, censor: "[Redacted]" },
+    },
+    // Synchronous: each line is one message to the parent, which joins them into the fleet's stream.
+    { write: (line: string) => post({ type: "log", line }) },
+  );
+
+  const runner = createNodeRunner({ config: init.config, sqs: init.sqs, logger, state: init.state });
+  let reports = 0;
+  const healthTimer = setInterval(() => {
+    reports++;
+    post({ type: "health", health: runner.health(), ...(reports % STATE_EVERY_REPORTS === 0 ? { state: runner.exportState() } : {}) });
+  }, init.healthEveryMs);
+  post({ type: "health", health: runner.health() });
+
+  let stopping = false;
+  port.on("message", (m: ToWorker) => {
+    if (m.type === "crash" && init.debug) {
+      // Thrown outside any handler, as a real bug would be: the supervisor sees an error and an exit.
+      setTimeout(() => {
+        throw new Error(`crash of ${init.config.id} requested through the debug route`);
+      }, 0);
+      return;
+    }
+    if (m.type === "stop" && !stopping) {
+      stopping = true;
+      clearInterval(healthTimer);
+      void runner
+        .stop(m.boundMs)
+        .catch((err) => logger.child({ node: init.config.id }).error({ error: String(err) }, "stop failed"))
+        .finally(() => {
+          post({ type: "stopped", health: runner.health(), state: runner.exportState() });
+          // Open sockets of the SDK would keep the thread alive for seconds; the node is done.
+          port.close();
+          process.exit(0);
+        });
+    }
+  });
+
+  void runner.start().catch((err) => {
+    // start() reports SQS trouble itself; anything else is a bug and ends this worker, to be restarted.
+    setTimeout(() => {
+      throw err;
+    }, 0);
+  });
+}
+
+if (!isMainThread && parentPort) main();

@@ -1,0 +1,105 @@
+import yargs from "yargs";
+import { z } from "zod";
+import { SimOptions, type SimOptionsInput } from "./options.ts";
+import { formatTable, replayArgs, type Perf } from "./report.ts";
+import { simulate, type SimReport } from "./run.ts";
+
+/** Parses the simulator's command line; the schema in options.ts fills the defaults and checks the values. */
+export function parseArgs(argv: string[]): SimOptionsInput {
+  const a = yargs(argv)
+    .scriptName("sim")
+    .usage("$0 [options]: a seeded simulation of the whole protocol under faults")
+    .option("nodes", { type: "number", describe: "nodes in the fleet (default 50)" })
+    .option("minutes", { type: "number", describe: "virtual minutes (default 30)" })
+    .option("seed", { type: "string", describe: "seed every random choice derives from (default 1)" })
+    .option("liars", { type: "number", describe: "nodes that report right half the time (default 5)" })
+    .option("bootstraps", { type: "number", describe: "bot-alpha bootstrap nodes (default 1)" })
+    .option("dup", { type: "number", describe: "share of messages delivered twice (default 0.1)" })
+    .option("reorder", { type: "number", describe: "share of messages held back up to 5 s (default 0.1)" })
+    .option("loss", { type: "number", describe: "share of messages lost (default 0)" })
+    .option("crash", { type: "number", describe: "nodes crashed and restarted once (default 0)" })
+    .option("restart", { choices: ["fresh", "persisted"] as const, describe: "what a restarted node remembers (default fresh)" })
+    .option("silence", { type: "number", describe: "nodes whose sends are lost for a while (default 0)" })
+    .option("partition", { type: "boolean", describe: "split the fleet in two for 2 minutes, then heal" })
+    .option("bootstrap-late", { type: "number", describe: "ms the bootstrap bots start after the others (default 0)" })
+    .option("skew", { type: "number", describe: "clock skew per node, up to ± this many ms (default 1000)" })
+    .option("wire", { choices: ["json", "object", "auto"] as const, describe: "encode and parse every message, or hand objects over (default auto)" })
+    .option("json", { type: "boolean", describe: "print one JSON object instead of the table" })
+    .strict()
+    .help()
+    .exitProcess(false)
+    .parseSync();
+  const pick: Record<string, unknown> = {
+    nodes: a.nodes,
+    minutes: a.minutes,
+    seed: a.seed,
+    liars: a.liars,
+    bootstraps: a.bootstraps,
+    dup: a.dup,
+    reorder: a.reorder,
+    loss: a.loss,
+    crash: a.crash,
+    restart: a.restart,
+    silence: a.silence,
+    partition: a.partition,
+    skewMaxMs: a.skew,
+    bootstrapLateMs: a["bootstrap-late"],
+    wire: a.wire,
+    json: a.json,
+  };
+  return Object.fromEntries(Object.entries(pick).filter(([, v]) => v !== undefined)) as SimOptionsInput;
+}
+
+function measure(startMs: number): Perf {
+  const mem = process.memoryUsage();
+  const MiB = 1024 * 1024;
+  return {
+    wallMs: performance.now() - startMs,
+    rssMiB: mem.rss / MiB,
+    // resourceUsage reports the peak in KiB.
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    heapUsedMiB: mem.heapUsed / MiB,
+  };
+}
+
+/**
+ * `bun run sim`: one run, its figures as a table (or one JSON object), and
+ * the exit code: 0 when every property held, 1 when one failed (the seed to
+ * replay it is printed), 2 for options that do not validate.
+ */
+export async function runSim(args: string[] | SimOptionsInput): Promise<number> {
+  let input: SimOptionsInput;
+  try {
+    input = Array.isArray(args) ? parseArgs(args) : args;
+  } catch (err) {
+    console.error(`sim: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 2;
+    return 2;
+  }
+  if (Array.isArray(args) && (args.includes("--help") || args.includes("-h"))) return 0;
+  const parsed = SimOptions.safeParse(input);
+  if (!parsed.success) {
+    console.error(`sim: ${z.prettifyError(parsed.error)}`);
+    process.exitCode = 2;
+    return 2;
+  }
+  const startMs = performance.now();
+  const report: SimReport = simulate(parsed.data);
+  const perf = measure(startMs);
+  if (parsed.data.json) {
+    const { options, ...rest } = report;
+    console.log(JSON.stringify({ options, ...rest, perf, replay: report.ok ? undefined : replayArgs(report) }));
+  } else {
+    console.log(formatTable(report, perf));
+  }
+  if (!report.ok) {
+    console.error(`sim: a property failed; replay with seed ${report.options.seed}: bun src/sim/main.ts ${replayArgs(report)}`);
+    process.exitCode = 1;
+    return 1;
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  await runSim(process.argv.slice(2));
+}

@@ -1,0 +1,309 @@
+import { DEFAULT_NETWORK, defaultNodeConfig, LIMITS } from "../core/config.ts";
+import { createNode } from "../core/node.ts";
+import { createRng } from "../core/rng.ts";
+import type { PersistedState } from "../core/state.ts";
+import { DEFAULT_TIMING_MS, type NodeConfig, type NodeCore, type NodeSnapshot, type Output } from "../core/types.ts";
+import { encode, MESSAGE_TYPES, type Message, type MessageType } from "../protocol/index.ts";
+import { Checkers, type CheckFigures } from "./checkers.ts";
+import { EventClock } from "./clock.ts";
+import { partitioned, planFaults, type FaultPlan } from "./faults.ts";
+import { Network, type DelayReason, type DropReason, type DropRecord } from "./network.ts";
+import { SimOptions, type SimOptionsInput } from "./options.ts";
+import { judge, type Verdict } from "./properties.ts";
+import { roster, type Member } from "./roster.ts";
+import { Trace } from "./trace.ts";
+
+/** Virtual time of the run's start: a fixed date, so that timestamps and epochs replay. */
+export const SIM_EPOCH_START_MS = Date.UTC(2026, 0, 1);
+/** Ticks of one node at one instant before the run is declared livelocked. */
+export const TICKS_AT_ONE_INSTANT_MAX = 1_000;
+/** Core calls of the whole run before it is declared runaway (about 100 per node per virtual second is far above normal). */
+export const CALLS_PER_NODE_SECOND_MAX = 100;
+
+type SimEvent =
+  | { k: "start"; ix: number }
+  | { k: "tick"; ix: number; gen: number }
+  | { k: "deliver"; ix: number; from: number; msg: Message }
+  | { k: "crash"; ix: number }
+  | { k: "restart"; ix: number }
+  | { k: "silence"; ix: number; on: boolean }
+  | { k: "probe" };
+
+export interface CoreFailure {
+  node: string;
+  atMs: number;
+  during: string;
+  error: string;
+}
+
+export interface SimReport {
+  options: SimOptions;
+  wire: "json" | "object";
+  roster: { bootstrap: string[]; liars: string[]; honest: number };
+  faults: {
+    crashes: Array<{ node: string; fromMs: number; toMs: number }>;
+    silences: Array<{ node: string; fromMs: number; toMs: number }>;
+    partition: { fromMs: number; toMs: number; sides: [number, number] } | null;
+  };
+  figures: CheckFigures;
+  cost: {
+    sent: number;
+    delivered: number;
+    perNodePerMinute: number;
+    byType: Record<MessageType, number>;
+  };
+  network: { dropped: Record<DropReason, number>; delayed: Record<DelayReason, number>; dropLog: DropRecord[] };
+  coreFailure: CoreFailure | null;
+  traceHash: string;
+  traceRecords: number;
+  /** Per (node|content|epoch): the agreed count; only with keepAudits. */
+  audits?: Record<string, number>;
+  verdicts: Verdict[];
+  ok: boolean;
+}
+
+class SimHalt extends Error {}
+
+/**
+ * Runs one simulated fleet to the end and judges it. Pure in its options:
+ * every random choice comes from the seed, time is virtual, and the report
+ * (apart from nothing) is the same for the same options.
+ */
+export function simulate(input: SimOptionsInput | SimOptions): SimReport {
+  const o = SimOptions.parse(input);
+  const wire: "json" | "object" = o.wire === "auto" ? (o.nodes <= 100 ? "json" : "object") : o.wire;
+  const root = createRng(`sim:${o.seed}`);
+  const members = roster(o);
+  const n = members.length;
+  const ids = members.map((m) => m.id);
+  const plan = planFaults(root.fork("faults"), o, members);
+  const timing = DEFAULT_TIMING_MS;
+  // Epoch boundaries fall at a different phase of the start for every seed.
+  const t0 = SIM_EPOCH_START_MS + root.fork("phase").int(timing.epochMs);
+  const endMs = t0 + Math.round(o.minutes * 60_000);
+  const viewSeed = `sim-${o.seed}`;
+  const bootstrap = members.filter((m) => m.persona === "bot-alpha").map((m) => m.id);
+  const configs: NodeConfig[] = members.map((m) =>
+    defaultNodeConfig(m.id, m.persona, { network: DEFAULT_NETWORK, bootstrap, seed: viewSeed, timing }),
+  );
+
+  const clock = new EventClock<SimEvent>(t0);
+  const trace = new Trace();
+  const lookbackMs = (LIMITS.deadAfterBeats + 2) * timing.heartbeatMs + o.delayJitterMaxMs + o.reorderMaxMs + o.dupLagMaxMs;
+  const checkers = new Checkers(members, plan, viewSeed, LIMITS.peersMax, lookbackMs, o.keepAudits);
+  const cores: Array<NodeCore | null> = members.map(() => null);
+  const lives = new Int32Array(n);
+  const saved: Array<PersistedState | undefined> = members.map(() => undefined);
+  const silenced = new Uint8Array(n);
+  const tickGen = new Int32Array(n);
+  const tickAt = new Float64Array(n).fill(Infinity);
+  const sameInstantTicks = new Int32Array(n);
+  const lastTickMs = new Float64Array(n).fill(-1);
+  const sentByType = Object.fromEntries(MESSAGE_TYPES.map((t) => [t, 0])) as Record<MessageType, number>;
+  let delivered = 0;
+  let calls = 0;
+  const callsMax = CALLS_PER_NODE_SECOND_MAX * n * Math.ceil(o.minutes * 60) + 10_000;
+  let coreFailure: CoreFailure | null = null;
+  const ixOf = new Map(ids.map((id, i) => [id, i]));
+
+  const network = new Network(root.fork("network"), o, ids, DEFAULT_NETWORK.prefix, (toIx, fromIx, msg, atMs) => {
+    if (atMs < endMs) clock.at(atMs, { k: "deliver", ix: toIx, from: fromIx, msg });
+  });
+
+  const rel = () => clock.nowMs - t0;
+  const local = (ix: number) => clock.nowMs + plan.skewMs[ix]!;
+
+  /** One call into a core; what it says goes to the checkers and the network. */
+  const call = (ix: number, during: string, fn: (core: NodeCore, nowMs: number) => Output): void => {
+    const core = cores[ix];
+    if (core === null || core === undefined) return;
+    if (++calls > callsMax) {
+      coreFailure = { node: ids[ix]!, atMs: rel(), during, error: `over ${callsMax} core calls: runaway` };
+      throw new SimHalt();
+    }
+    let out: Output;
+    try {
+      out = fn(core, local(ix));
+    } catch (err) {
+      coreFailure = { node: ids[ix]!, atMs: rel(), during, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+      throw new SimHalt();
+    }
+    const t = rel();
+    for (const e of out.events) checkers.event(ix, e, t);
+    for (const s of out.sends) route(ix, s.to, s.queueUrl, s.message);
+    schedule(ix);
+  };
+
+  const route = (fromIx: number, to: string, queueUrl: string, msg: Message): void => {
+    sentByType[msg.type]++;
+    const toIx = network.queueOf(queueUrl);
+    if (toIx >= 0 && ixOf.get(to) !== toIx) checkers.misaddressed(fromIx, to, queueUrl);
+    const blocked: DropReason | null = silenced[fromIx]
+      ? "silenced"
+      : toIx >= 0 && partitioned(plan, fromIx, toIx, rel())
+        ? "partition"
+        : null;
+    if (network.send(fromIx, queueUrl, msg, clock.nowMs, blocked) < 0) {
+      call(fromIx, "queueMissing", (core, now) => core.queueMissing(to, now));
+    }
+  };
+
+  /** Arms the node's next tick at its earliest deadline, in virtual time. */
+  const schedule = (ix: number): void => {
+    const core = cores[ix];
+    if (!core) return;
+    const deadline = core.nextDeadlineMs();
+    if (!Number.isFinite(deadline)) return;
+    const atMs = Math.max(clock.nowMs, deadline - plan.skewMs[ix]!);
+    if (atMs >= tickAt[ix]!) return;
+    tickAt[ix] = atMs;
+    clock.at(atMs, { k: "tick", ix, gen: ++tickGen[ix]! });
+  };
+
+  const boot = (ix: number, state: PersistedState | undefined): void => {
+    const life = lives[ix]!++;
+    const rng = root.fork(`node:${ids[ix]}:${life}`);
+    try {
+      cores[ix] = createNode(configs[ix]!, rng, local(ix), state);
+    } catch (err) {
+      coreFailure = { node: ids[ix]!, atMs: rel(), during: "createNode", error: String(err) };
+      throw new SimHalt();
+    }
+    tickAt[ix] = Infinity;
+    call(ix, "start", (core, now) => core.start(now));
+  };
+
+  const handle = (ev: SimEvent): void => {
+    switch (ev.k) {
+      case "start":
+        checkers.started(ev.ix);
+        boot(ev.ix, undefined);
+        // Messages sent before the node first polled its queue waited there.
+        network.unpark(ev.ix, clock.nowMs);
+        return;
+      case "tick": {
+        if (ev.gen !== tickGen[ev.ix] || !cores[ev.ix]) return;
+        tickAt[ev.ix] = Infinity;
+        if (lastTickMs[ev.ix] === clock.nowMs) {
+          if (++sameInstantTicks[ev.ix]! > TICKS_AT_ONE_INSTANT_MAX) {
+            coreFailure = { node: ids[ev.ix]!, atMs: rel(), during: "tick", error: "nextDeadlineMs() never moves past now: livelock" };
+            throw new SimHalt();
+          }
+        } else {
+          lastTickMs[ev.ix] = clock.nowMs;
+          sameInstantTicks[ev.ix] = 0;
+        }
+        call(ev.ix, "tick", (core, now) => core.tick(now));
+        return;
+      }
+      case "deliver": {
+        const msg = ev.msg;
+        if (!cores[ev.ix]) {
+          network.park(ev.ix, ev.from, msg, clock.nowMs);
+          return;
+        }
+        delivered++;
+        trace.add(`${rel()} ${ev.from}>${ev.ix} ${msg.type} ${msg.msg_id}`);
+        if (wire === "json") {
+          const body = encode(msg);
+          call(ev.ix, `receive ${msg.type}`, (core, now) => core.receive(body, now));
+        } else {
+          call(ev.ix, `handle ${msg.type}`, (core, now) => core.handle(msg, now));
+        }
+        return;
+      }
+      case "crash": {
+        const core = cores[ev.ix];
+        if (!core) return;
+        if (o.restart === "persisted") saved[ev.ix] = core.exportState();
+        cores[ev.ix] = null;
+        tickGen[ev.ix]!++;
+        tickAt[ev.ix] = Infinity;
+        trace.add(`${rel()} crash ${ev.ix}`);
+        checkers.crashed(ev.ix, rel());
+        return;
+      }
+      case "restart": {
+        if (cores[ev.ix]) return;
+        trace.add(`${rel()} restart ${ev.ix}`);
+        checkers.restarted(ev.ix, rel(), o.restart === "fresh");
+        boot(ev.ix, saved[ev.ix]);
+        saved[ev.ix] = undefined;
+        network.unpark(ev.ix, clock.nowMs);
+        return;
+      }
+      case "silence":
+        silenced[ev.ix] = ev.on ? 1 : 0;
+        trace.add(`${rel()} silence ${ev.ix} ${ev.on}`);
+        if (ev.on) checkers.silenced(ev.ix, rel());
+        else checkers.unsilenced(ev.ix, rel());
+        return;
+      case "probe":
+        checkers.probe(rel());
+        if (clock.nowMs + o.probeMs < endMs) clock.at(clock.nowMs + o.probeMs, ev);
+        return;
+    }
+  };
+
+  for (let ix = 0; ix < n; ix++) clock.at(t0 + plan.startMs[ix]!, { k: "start", ix });
+  for (const c of plan.crashes) {
+    clock.at(t0 + c.fromMs, { k: "crash", ix: c.ix });
+    clock.at(t0 + c.toMs, { k: "restart", ix: c.ix });
+  }
+  for (const s of plan.silences) {
+    clock.at(t0 + s.fromMs, { k: "silence", ix: s.ix, on: true });
+    clock.at(t0 + s.toMs, { k: "silence", ix: s.ix, on: false });
+  }
+  clock.at(t0 + o.probeMs, { k: "probe" });
+
+  try {
+    while (clock.peekMs() < endMs) handle(clock.next()!);
+  } catch (err) {
+    if (!(err instanceof SimHalt)) throw err;
+  }
+
+  clock.nowMs = Math.max(clock.nowMs, endMs);
+  const snapshots: Array<NodeSnapshot | null> = cores.map((c, ix) => {
+    if (!c || coreFailure) return null;
+    return c.snapshot(local(ix));
+  });
+  const figures = checkers.finish(endMs - t0, snapshots);
+  const report: SimReport = {
+    options: o,
+    wire,
+    roster: {
+      bootstrap,
+      liars: members.filter((m) => !m.honest).map((m) => m.id),
+      honest: members.filter((m) => m.honest).length,
+    },
+    faults: describeFaults(plan, members),
+    figures,
+    cost: {
+      sent: network.sent,
+      delivered,
+      perNodePerMinute: network.sent / n / o.minutes,
+      byType: sentByType,
+    },
+    network: { dropped: network.dropped, delayed: network.delayed, dropLog: network.dropLog },
+    coreFailure,
+    traceHash: trace.digest(),
+    traceRecords: trace.records,
+    verdicts: [],
+    ok: true,
+  };
+  if (o.keepAudits) report.audits = Object.fromEntries(checkers.auditOutcomes);
+  report.verdicts = judge(report);
+  report.ok = report.verdicts.every((v) => v.ok);
+  return report;
+}
+
+function describeFaults(plan: FaultPlan, members: readonly Member[]): SimReport["faults"] {
+  const p = plan.partition;
+  let side1 = 0;
+  if (p) for (const s of p.side) side1 += s;
+  return {
+    crashes: plan.crashes.map((c) => ({ node: members[c.ix]!.id, fromMs: c.fromMs, toMs: c.toMs })),
+    silences: plan.silences.map((s) => ({ node: members[s.ix]!.id, fromMs: s.fromMs, toMs: s.toMs })),
+    partition: p ? { fromMs: p.fromMs, toMs: p.toMs, sides: [members.length - side1, side1] } : null,
+  };
+}

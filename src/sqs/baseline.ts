@@ -1,0 +1,101 @@
+import {
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from "@aws-sdk/client-sqs";
+import type { TransportCounters } from "../runtime/types.ts";
+import { sleep } from "./backoff.ts";
+import { classifySqsError } from "./errors.ts";
+import { emptyCounters, type Transport, type TransportOptions, type TransportState } from "./transport.ts";
+
+/** The notebook's receive wait, s (`receive(..., wait_seconds=3)`). */
+export const NOTEBOOK_WAIT_TIME_SECONDS = 3;
+/** Sends waiting behind the one in flight; beyond it they are dropped. */
+const NOTEBOOK_PENDING_MAX = 10_000;
+
+/**
+ * The transport the lab notebook's cells amount to, kept only as the
+ * benchmark's baseline: one SendMessage per message, one at a time;
+ * ReceiveMessage with a 3 s wait; one DeleteMessage per message, done while
+ * reading, before the message is handled (as `receive(delete=True)` does).
+ */
+export function createNotebookTransport(opts: TransportOptions): Transport {
+  const c = emptyCounters();
+  const waitTimeSeconds = opts.waitTimeSeconds ?? NOTEBOOK_WAIT_TIME_SECONDS;
+  const count = (rec: Record<string, number>, key: string) => {
+    rec[key] = (rec[key] ?? 0) + 1;
+  };
+  let state: TransportState = "idle";
+  const stopper = new AbortController();
+  let loop: Promise<void> | null = null;
+  let chain: Promise<void> = Promise.resolve();
+  let pending = 0;
+
+  async function run(): Promise<void> {
+    while (!stopper.signal.aborted) {
+      count(c.requests, "ReceiveMessage");
+      let messages;
+      try {
+        const r = await opts.client.send(
+          new ReceiveMessageCommand({ QueueUrl: opts.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitTimeSeconds }),
+          { abortSignal: stopper.signal },
+        );
+        messages = r.Messages ?? [];
+      } catch (err) {
+        if (stopper.signal.aborted) break;
+        count(c.errors, classifySqsError(err));
+        await sleep(1000, stopper.signal);
+        continue;
+      }
+      for (const m of messages) {
+        c.messagesReceived++;
+        count(c.requests, "DeleteMessage");
+        try {
+          await opts.client.send(new DeleteMessageCommand({ QueueUrl: opts.queueUrl, ReceiptHandle: m.ReceiptHandle }));
+          c.messagesDeleted++;
+        } catch (err) {
+          count(c.errors, classifySqsError(err));
+        }
+        try {
+          await opts.handle(m.Body ?? "");
+        } catch {
+          count(c.errors, "handler");
+        }
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (state !== "idle") return;
+      state = "running";
+      loop = run();
+    },
+    send(queueUrl, body) {
+      if (state === "stopped" || pending >= NOTEBOOK_PENDING_MAX) return false;
+      pending++;
+      chain = chain.then(async () => {
+        count(c.requests, "SendMessage");
+        try {
+          await opts.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+          c.messagesSent++;
+        } catch (err) {
+          count(c.errors, classifySqsError(err));
+        } finally {
+          pending--;
+        }
+      });
+      return true;
+    },
+    async stop(boundMs = 5000) {
+      state = "stopping";
+      stopper.abort();
+      const done = Promise.all([loop, chain]).then(() => true);
+      const clean = await Promise.race([done, sleep(boundMs).then(() => false)]);
+      state = "stopped";
+      return { sendsDropped: 0, clean };
+    },
+    counters: (): TransportCounters => ({ ...c, requests: { ...c.requests }, errors: { ...c.errors } }),
+    state: () => state,
+  };
+}

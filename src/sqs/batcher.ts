@@ -1,0 +1,302 @@
+import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { TransportCounters } from "../runtime/types.ts";
+import { backoffDelayMs, type BackoffOptions } from "./backoff.ts";
+import { classifySqsError, describeSqsError, isTransient } from "./errors.ts";
+import type { TransportEvent } from "./events.ts";
+
+/** SQS limits on one SendMessageBatch. */
+export const BATCH_ENTRIES_MAX = 10;
+export const BATCH_BYTES_MAX = 256 * 1024;
+
+export interface SendBatcherOptions {
+  client: SQSClient;
+  counters: TransportCounters;
+  onEvent: (e: TransportEvent) => void;
+  /**
+   * Extra wait before a batch to an idle queue, ms. Default 0: the end of the
+   * current turn, which already groups everything one tick or one received
+   * batch produced; while a request is in flight, messages collect anyway.
+   */
+  flushWindowMs?: number;
+  /** Messages waiting per destination queue; newer ones are dropped beyond it. Default 1000. */
+  pendingPerQueueMax?: number;
+  /** Destination queues tracked at once (a node knows at most 500 peers). Default 1000. */
+  destinationsMax?: number;
+  /** Concurrent SendMessageBatch requests per destination. Default 4. */
+  inFlightPerQueueMax?: number;
+  /** Attempts per message before it is given up. Default 5. */
+  entryAttemptsMax?: number;
+  backoff: Required<BackoffOptions>;
+  random: () => number;
+  nowMs: () => number;
+  /** A send request failed with a transient error / succeeded: the link's health. */
+  onLink: (ok: boolean, detail: string) => void;
+}
+
+interface Entry {
+  body: string;
+  bytes: number;
+  to?: string;
+  attempts: number;
+}
+
+interface Destination {
+  queueUrl: string;
+  pending: Entry[];
+  inFlight: number;
+  timer?: ReturnType<typeof setTimeout>;
+  /** Consecutive failed requests: the exponent of this queue's backoff. */
+  failures: number;
+  retryAtMs: number;
+}
+
+/**
+ * Groups outgoing messages per destination queue into SendMessageBatch
+ * requests (≤ 10 entries, ≤ 256 KiB), adaptively (see schedule). A failed
+ * entry is put back alone; a failed request puts its entries back behind a
+ * per-queue backoff; a missing queue drops what was meant for it and says so.
+ */
+export class SendBatcher {
+  private readonly dests = new Map<string, Destination>();
+  private readonly o: Required<Omit<SendBatcherOptions, "client" | "counters" | "onEvent" | "backoff" | "random" | "nowMs" | "onLink">> &
+    SendBatcherOptions;
+  private draining = false;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(opts: SendBatcherOptions) {
+    this.o = {
+      ...opts,
+      flushWindowMs: opts.flushWindowMs ?? 0,
+      pendingPerQueueMax: opts.pendingPerQueueMax ?? 1000,
+      destinationsMax: opts.destinationsMax ?? 1000,
+      inFlightPerQueueMax: opts.inFlightPerQueueMax ?? 4,
+      entryAttemptsMax: opts.entryAttemptsMax ?? 5,
+    };
+  }
+
+  /** Queues one message; false when it was dropped (the reason went out as an event). */
+  enqueue(queueUrl: string, body: string, to?: string): boolean {
+    if (this.closed) return this.drop(queueUrl, to, "stopped", 1);
+    const bytes = Buffer.byteLength(body, "utf8");
+    if (bytes > BATCH_BYTES_MAX) return this.drop(queueUrl, to, "too_large", 1);
+    let dest = this.dests.get(queueUrl);
+    if (!dest) {
+      if (this.dests.size >= this.o.destinationsMax) return this.drop(queueUrl, to, "destinations_full", 1);
+      dest = { queueUrl, pending: [], inFlight: 0, failures: 0, retryAtMs: 0 };
+      this.dests.set(queueUrl, dest);
+    }
+    if (dest.pending.length >= this.o.pendingPerQueueMax) return this.drop(queueUrl, to, "queue_full", 1);
+    dest.pending.push({ body, bytes, to, attempts: 0 });
+    if (dest.pending.length >= BATCH_ENTRIES_MAX && this.o.nowMs() >= dest.retryAtMs) {
+      // A full batch gains nothing by waiting out the window.
+      this.clearTimer(dest);
+      this.flush(dest);
+    } else {
+      this.schedule(dest);
+    }
+    return true;
+  }
+
+  pendingCount(): number {
+    let n = 0;
+    for (const d of this.dests.values()) n += d.pending.length;
+    return n;
+  }
+
+  /** Largest remaining per-queue backoff, ms. */
+  backoffMs(): number {
+    const now = this.o.nowMs();
+    let ms = 0;
+    for (const d of this.dests.values()) ms = Math.max(ms, d.retryAtMs - now);
+    return ms;
+  }
+
+  /**
+   * Sends everything pending now, ignoring window and backoff, and resolves
+   * when nothing is pending or in flight, or at `deadlineMs`. Whatever is
+   * still pending then is dropped and reported. Later enqueues are refused.
+   */
+  async drain(deadlineMs: number): Promise<number> {
+    this.draining = true;
+    for (const d of this.dests.values()) {
+      this.clearTimer(d);
+      d.retryAtMs = 0;
+      this.flush(d);
+    }
+    while (!this.isIdle() && this.o.nowMs() < deadlineMs) {
+      const left = deadlineMs - this.o.nowMs();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(1, left));
+        this.idleWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    this.closed = true;
+    let dropped = 0;
+    for (const d of this.dests.values()) {
+      this.clearTimer(d);
+      if (d.pending.length) {
+        dropped += d.pending.length;
+        this.drop(d.queueUrl, d.pending[0]!.to, "stopped", d.pending.length);
+        d.pending = [];
+      }
+    }
+    return dropped;
+  }
+
+  private isIdle(): boolean {
+    for (const d of this.dests.values()) if (d.pending.length || d.inFlight) return false;
+    return true;
+  }
+
+  private drop(queueUrl: string, to: string | undefined, reason: "too_large" | "queue_full" | "destinations_full" | "stopped", count: number): false {
+    this.o.counters.errors[`send_dropped_${reason}`] = (this.o.counters.errors[`send_dropped_${reason}`] ?? 0) + count;
+    this.o.onEvent({ type: "send_dropped", queueUrl, to, reason, count });
+    return false;
+  }
+
+  private clearTimer(d: Destination): void {
+    if (d.timer) clearTimeout(d.timer);
+    d.timer = undefined;
+  }
+
+  /**
+   * Adaptive batching: with nothing in flight to a queue, its messages leave
+   * at the end of the current turn (a tick's burst shares one request, a lone
+   * reply waits for nothing); while a request is in flight, more collect
+   * until it returns or a batch is full.
+   */
+  private schedule(d: Destination): void {
+    if (d.timer || d.pending.length === 0 || d.inFlight >= this.o.inFlightPerQueueMax) return;
+    const now = this.o.nowMs();
+    let wait: number;
+    if (d.retryAtMs > now) wait = d.retryAtMs - now;
+    else if (this.draining || d.pending.length >= BATCH_ENTRIES_MAX) wait = 0;
+    else if (d.inFlight === 0) wait = this.o.flushWindowMs;
+    else return; // the request in flight reschedules when it returns
+    d.timer = setTimeout(() => {
+      d.timer = undefined;
+      this.flush(d);
+    }, wait);
+  }
+
+  private flush(d: Destination): void {
+    while (
+      d.pending.length &&
+      d.inFlight < this.o.inFlightPerQueueMax &&
+      this.o.nowMs() >= d.retryAtMs &&
+      // Beside a request in flight, only full batches go; a partial one waits to fill.
+      (d.inFlight === 0 || this.draining || d.pending.length >= BATCH_ENTRIES_MAX)
+    ) {
+      const batch: Entry[] = [];
+      let bytes = 0;
+      while (batch.length < BATCH_ENTRIES_MAX && d.pending.length) {
+        const next = d.pending[0]!;
+        if (batch.length && bytes + next.bytes > BATCH_BYTES_MAX) break;
+        batch.push(d.pending.shift()!);
+        bytes += next.bytes;
+      }
+      d.inFlight++;
+      void this.sendBatch(d, batch).finally(() => {
+        d.inFlight--;
+        this.schedule(d);
+        if (!d.pending.length && !d.inFlight && !d.timer && d.failures === 0) this.dests.delete(d.queueUrl);
+        if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+      });
+    }
+    this.schedule(d);
+  }
+
+  private countError(kind: string, n = 1): void {
+    this.o.counters.errors[kind] = (this.o.counters.errors[kind] ?? 0) + n;
+  }
+
+  private async sendBatch(d: Destination, batch: Entry[]): Promise<void> {
+    const c = this.o.counters;
+    c.requests.SendMessageBatch = (c.requests.SendMessageBatch ?? 0) + 1;
+    try {
+      const resp = await this.o.client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: d.queueUrl,
+          Entries: batch.map((e, i) => ({ Id: String(i), MessageBody: e.body })),
+        }),
+      );
+      this.o.onLink(true, "send ok");
+      d.failures = 0;
+      c.messagesSent += resp.Successful?.length ?? 0;
+      const retry: Entry[] = [];
+      for (const f of resp.Failed ?? []) {
+        const entry = batch[Number(f.Id)];
+        if (!entry) continue;
+        this.countError(f.SenderFault ? "send_refused" : "server");
+        entry.attempts++;
+        if (f.SenderFault || entry.attempts >= this.o.entryAttemptsMax) {
+          this.o.onEvent({
+            type: "send_failed",
+            queueUrl: d.queueUrl,
+            to: entry.to,
+            kind: f.SenderFault ? "other" : "server",
+            detail: `${f.Code ?? "?"}: ${f.Message ?? ""}`.slice(0, 200),
+            dropped: 1,
+          });
+        } else {
+          retry.push(entry);
+        }
+      }
+      if (retry.length) this.putBack(d, retry, "server");
+    } catch (err) {
+      const kind = classifySqsError(err);
+      this.countError(kind);
+      if (kind === "queue_missing") {
+        const dropped = batch.length + d.pending.length;
+        d.pending = [];
+        this.clearTimer(d);
+        this.o.onEvent({ type: "queue_missing", queueUrl: d.queueUrl, to: batch[0]?.to, dropped });
+        return;
+      }
+      if (isTransient(kind)) this.o.onLink(false, describeSqsError(err));
+      if (kind === "credentials") this.o.onEvent({ type: "credentials", detail: describeSqsError(err) });
+      if (isTransient(kind) || kind === "credentials") {
+        for (const e of batch) e.attempts++;
+        const keep = batch.filter((e) => e.attempts < this.o.entryAttemptsMax);
+        if (keep.length < batch.length) {
+          this.o.onEvent({
+            type: "send_failed",
+            queueUrl: d.queueUrl,
+            to: batch[0]?.to,
+            kind,
+            detail: describeSqsError(err),
+            dropped: batch.length - keep.length,
+          });
+        }
+        if (keep.length) this.putBack(d, keep, kind);
+        return;
+      }
+      this.o.onEvent({
+        type: "send_failed",
+        queueUrl: d.queueUrl,
+        to: batch[0]?.to,
+        kind,
+        detail: describeSqsError(err),
+        dropped: batch.length,
+      });
+    }
+  }
+
+  /** Entries go back to the head of their queue, behind this queue's backoff. */
+  private putBack(d: Destination, entries: Entry[], kind: "server" | "throttled" | "network" | "credentials"): void {
+    d.failures++;
+    const delay = backoffDelayMs(d.failures - 1, this.o.backoff, this.o.random);
+    d.retryAtMs = this.o.nowMs() + (this.draining ? Math.min(delay, 100) : delay);
+    d.pending.unshift(...entries);
+    // The head may now exceed the bound by what was in flight; trim the newest.
+    const over = d.pending.length - this.o.pendingPerQueueMax;
+    if (over > 0) this.drop(d.queueUrl, d.pending.at(-1)?.to, "queue_full", d.pending.splice(-over).length);
+    this.o.onEvent({ type: "send_retry", queueUrl: d.queueUrl, kind, count: entries.length, backoffMs: delay });
+    this.clearTimer(d);
+    this.schedule(d);
+  }
+}

@@ -1,0 +1,79 @@
+import { buildApp } from "fauxqs";
+
+/** The port LocalStack users expect. */
+export const DEFAULT_SQS_PORT = 4566;
+/** Loopback only: the embedded SQS has no authentication, so it must not face the network. */
+export const DEFAULT_SQS_HOST = "127.0.0.1";
+
+/** The embedded SQS could not take its port; says which port and what to do. */
+export class SqsPortInUseError extends Error {
+  override readonly name = "SqsPortInUseError";
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(
+      `Port ${port} on ${host} is already in use, so the embedded SQS cannot start. ` +
+        `Stop whatever uses it (another fleet, LocalStack?) or pick another port with ` +
+        `--sqs-port N or network.port in fleet.yaml.`,
+    );
+  }
+}
+
+/** Any other failure to start the embedded SQS, in one line. */
+export class SqsStartError extends Error {
+  override readonly name = "SqsStartError";
+}
+
+export interface EmbeddedSqsOptions {
+  /** Default 4566; 0 picks a free port (tests). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
+
+export interface EmbeddedSqs {
+  readonly host: string;
+  readonly port: number;
+  /** What an SDK's `endpoint` (boto3's `endpoint_url`) should be set to. */
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts fauxqs in this process. Its own `startFauxqs()` always listens on
+ * 0.0.0.0, so the app is built with `buildApp()` and bound here to loopback.
+ * Queue URLs it hands out look like
+ * `http://sqs.<region>.localhost:<port>/000000000000/<name>`; it finds a queue
+ * by region and name alone, so AWS-form URLs work against it unchanged.
+ */
+export async function startEmbeddedSqs(opts: EmbeddedSqsOptions = {}): Promise<EmbeddedSqs> {
+  const host = opts.host ?? DEFAULT_SQS_HOST;
+  const wantedPort = opts.port ?? DEFAULT_SQS_PORT;
+  const app = buildApp({ logger: false, host: "localhost" });
+  let address: string;
+  try {
+    address = await app.listen({ port: wantedPort, host });
+  } catch (err) {
+    await app.close().catch(() => {});
+    const code = (err as { code?: unknown }).code;
+    if (code === "EADDRINUSE") throw new SqsPortInUseError(host, wantedPort);
+    if (code === "EACCES") {
+      throw new SqsStartError(`Not allowed to listen on ${host}:${wantedPort}; pick a port above 1023 with --sqs-port N.`);
+    }
+    throw new SqsStartError(`The embedded SQS could not start on ${host}:${wantedPort}: ${(err as Error).message}`);
+  }
+  const port = Number(new URL(address).port);
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    const p = stopped ?? app.close().then(() => undefined);
+    stopped = p;
+    return p;
+  };
+  return {
+    host,
+    port,
+    endpoint: `http://${host}:${port}`,
+    stop,
+  };
+}

@@ -1,0 +1,28 @@
+/** Headless Chromium from Debian's package, driven by playwright-core: no browser download, works offline. */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+export const OUTPUT_DIR = join(import.meta.dir, "..", "..", "test-output");
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  return join(OUTPUT_DIR, name);
+}

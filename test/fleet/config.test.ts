@@ -1,0 +1,118 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { closest, validateFleetText } from "../../src/fleet/config-load.ts";
+import { timingMs } from "../../src/fleet/config.ts";
+import { DEFAULT_TIMING_MS } from "../../src/core/types.ts";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const BOTS = "nodes:\n  - { id: bot-alpha, persona: bot-alpha }\n";
+
+function messageOf(text: string): string {
+  const r = validateFleetText(text, "fleet.yaml");
+  if (r.ok) throw new Error("expected the file to be refused");
+  return r.message;
+}
+
+describe("a bad fleet file gets one message naming the key path and what is expected", () => {
+  test.each([
+    ["unknown persona", "nodes:\n  - { id: a, persona: bot-delta }\n", ["nodes[0].persona", "bot-alpha, bot-bravo, bot-charlie, node", '"bot-delta"']],
+    ["typo in a timing key", `timing:\n  heartbeet: 3\n${BOTS}`, ["timing", 'unknown key "heartbeet"', 'did you mean "heartbeat"']],
+    ["typo at the top level", `netwrok:\n  port: 1\n${BOTS}`, ["(top level)", 'unknown key "netwrok"', 'did you mean "network"']],
+    ["unrelated unknown key lists the valid ones", `zzz: 1\n${BOTS}`, ['unknown key "zzz"', "valid keys: network, seed"]],
+    ["typo in a node", "nodes:\n  - { id: a, persona: node, log_levle: debug }\n", ["nodes[0]", 'did you mean "log_level"']],
+    ["unquoted account", `network:\n  account: 194722398367\n${BOTS}`, ["network.account", "quoted string", "got number"]],
+    ["bad node id", "nodes:\n  - { id: Hugo, persona: node }\n", ["nodes[0].id", "lowercase", '"Hugo"']],
+    ["duplicate ids", "nodes:\n  - { id: a, persona: node }\n  - { id: a, persona: node }\n", ["nodes[1].id", "duplicate id a"]],
+    ["neither persona nor command", "nodes:\n  - { id: a }\n", ["nodes[0]", "exactly one of persona"]],
+    ["both persona and command", "nodes:\n  - { id: a, persona: node, command: x }\n", ["nodes[0]", "exactly one of persona"]],
+    ["no nodes", "nodes: []\n", ["nodes", "at least one node"]],
+    ["nodes missing", "seed: x\n", ["nodes", "missing; expected a list"]],
+    ["zero interval", `timing:\n  epoch: 0\n${BOTS}`, ["timing.epoch", "more than 0", "got 0"]],
+    ["interval as text", `timing:\n  views: fast\n${BOTS}`, ["timing.views", "expected a number", '"fast"']],
+    ["port out of range", `control:\n  port: 70000\n${BOTS}`, ["control.port", "at most 65535"]],
+    ["sqs mode", `network:\n  sqs: azure\n${BOTS}`, ["network.sqs", "local, aws"]],
+    ["endpoint in local mode", `network:\n  endpoint: http://127.0.0.1:9324\n${BOTS}`, ["network.endpoint", "sqs: aws only"]],
+    ["env on a built-in node", "nodes:\n  - { id: a, persona: node, env: { A: b } }\n", ["nodes[0].env", "command nodes only"]],
+    ["negative health interval", `health:\n  every: -1\n${BOTS}`, ["health.every", "at least 0"]],
+    ["bad log level", `log_level: loud\n${BOTS}`, ["log_level", "trace, debug, info"]],
+    ["a list instead of a mapping", "- a\n- b\n", ["(top level)", "expected a mapping", "got a list"]],
+    ["empty file", "", ["empty", "nodes:"]],
+    ["YAML syntax error with line and column", "nodes: [\n", ["fleet.yaml:2:1", "YAML syntax error"]],
+    ["duplicate YAML key", "nodes:\n  - id: a\n    persona: node\n    id: b\n", ["fleet.yaml:4:5", "Map keys must be unique"]],
+  ])("%s", (_name, text, fragments) => {
+    const msg = messageOf(text);
+    expect(msg.startsWith("fleet.yaml")).toBe(true);
+    for (const f of fragments) expect(msg).toContain(f);
+    expect(msg).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe("a good file is filled with the defaults of PROTOCOL.md", () => {
+  test("the repository's fleet.yaml is valid and runs the three bots", () => {
+    const r = validateFleetText(require("node:fs").readFileSync(join(ROOT, "fleet.yaml"), "utf8"), "fleet.yaml");
+    if (!r.ok) throw new Error(r.message);
+    expect(r.file.nodes.map((n) => n.id)).toEqual(["bot-alpha", "bot-bravo", "bot-charlie"]);
+    expect(timingMs(r.file.timing)).toEqual(DEFAULT_TIMING_MS);
+  });
+
+  test("a minimal file gets every default", () => {
+    const r = validateFleetText(BOTS, "f.yaml");
+    if (!r.ok) throw new Error(r.message);
+    expect(r.file.network).toEqual({ sqs: "local", port: 4566, region: "us-east-1", account: "194722398367", prefix: "ds2032" });
+    expect(timingMs(r.file.timing)).toEqual(DEFAULT_TIMING_MS);
+    expect(r.file.control.port).toBe(4580);
+    expect(r.file.health.every).toBe(30);
+    expect(r.file.bootstrap).toEqual(["bot-alpha"]);
+    expect(r.file.content.length).toBe(3);
+  });
+
+  test.each([
+    [0.5, 500],
+    [1.25, 1250],
+    [10, 10_000],
+  ])("timing in seconds %p is %p ms", (s, ms) => {
+    const r = validateFleetText(`timing: { heartbeat: ${s} }\n${BOTS}`, "f.yaml");
+    if (!r.ok) throw new Error(r.message);
+    expect(timingMs(r.file.timing).heartbeatMs).toBe(ms);
+  });
+});
+
+describe("closest key", () => {
+  test.each([
+    ["heartbeet", ["heartbeat", "gossip"], "heartbeat"],
+    ["HEARTBEAT", ["heartbeat"], "heartbeat"],
+    ["prot", ["port", "prefix"], "port"],
+    ["zzzzzz", ["port", "prefix"], null],
+  ])("%s among %p is %p", (word, keys, want) => {
+    expect(closest(word, keys)).toBe(want);
+  });
+});
+
+describe("the CLI refuses a bad file with exit code 2 and no stack trace", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleet-config-"));
+  test.each([
+    ["unknown-persona.yaml", "nodes:\n  - { id: a, persona: bot-delta }\n", ["unknown-persona.yaml", "nodes[0].persona"]],
+    ["typo.yaml", `timing:\n  gosip: 3\n${BOTS}`, ["typo.yaml", 'did you mean "gossip"']],
+    ["syntax.yaml", "nodes: [\n", ["syntax.yaml:2:1", "YAML syntax error"]],
+    ["missing.yaml", null, ["missing.yaml: no such file", "--file"]],
+  ])("%s", (name, text, fragments) => {
+    const path = join(dir, name);
+    if (text !== null) writeFileSync(path, text);
+    const p = Bun.spawnSync(["bun", join(ROOT, "src", "cli.ts"), "fleet", "up", "--file", path], { cwd: dir });
+    const err = p.stderr.toString();
+    expect(p.exitCode).toBe(2);
+    for (const f of fragments) expect(err).toContain(f);
+    expect(err).not.toMatch(/\n\s+at /);
+    expect(p.stdout.toString()).toBe("");
+  });
+
+  test("--only naming a node that is not in the file", () => {
+    const path = join(dir, "good.yaml");
+    writeFileSync(path, BOTS);
+    const p = Bun.spawnSync(["bun", join(ROOT, "src", "cli.ts"), "fleet", "up", "--file", path, "--only", "bot-alpha,zed"], { cwd: dir });
+    expect(p.exitCode).toBe(2);
+    expect(p.stderr.toString()).toContain("--only: no node zed");
+  });
+});

@@ -1,0 +1,202 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import {
+  CreateQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { build, encode, queueUrlOf } from "../../src/protocol/index.ts";
+import { createSqsClient } from "../../src/sqs/client.ts";
+import { startEmbeddedSqs } from "../../src/sqs/embedded.ts";
+import type { NodeRunner } from "../../src/runtime/node-runner.ts";
+import { drainBodies, local, NET, queueDepth, until, type Local } from "../sqs/helpers.ts";
+import { config, memoryLogger, runner } from "./helpers.ts";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const f of cleanups.splice(0).reverse()) await f().catch(() => {});
+});
+
+async function env(): Promise<Local> {
+  const l = await local();
+  cleanups.push(() => l.close());
+  return l;
+}
+
+function track(r: NodeRunner): NodeRunner {
+  cleanups.push(() => r.stop(2000));
+  return r;
+}
+
+function ping(sender: string, seq: number, msgId: string): string {
+  return encode(build("PING", { sender, nowMs: Date.now(), msgId }, { seq }));
+}
+
+describe("node runner over the embedded SQS", () => {
+  test("two nodes find each other and PING/PONG through SQS", async () => {
+    const l = await env();
+    const port = l.sqs.port;
+    const b = track(runner(config("bot-bravo", port, []), port));
+    const a = track(runner(config("hugo", port, ["bot-bravo"]), port));
+    await b.start();
+    await a.start();
+    const rttOf = (r: NodeRunner, peer: string) => r.health().snapshot.peers.find((p) => p.id === peer)?.rttMs ?? null;
+    expect(await until(() => rttOf(a, "bot-bravo") !== null && rttOf(b, "hugo") !== null, 8000)).toBe(true);
+    const ha = a.health();
+    expect(ha.state).toBe("running");
+    expect(ha.snapshot.counters.in.PONG).toBeGreaterThanOrEqual(1);
+    expect(b.health().snapshot.counters.in.PING).toBeGreaterThanOrEqual(1);
+    expect(ha.recentEvents.some((e) => e.event.type === "peer_added")).toBe(true);
+    // Everything goes out in batches; nothing one by one.
+    expect(ha.transport.requests.SendMessage).toBeUndefined();
+    expect(ha.transport.requests.DeleteMessage).toBeUndefined();
+    expect(ha.transport.messagesSent).toBe(
+      Object.values(ha.snapshot.counters.out).reduce((x, y) => x + y, 0),
+    );
+  }, 15_000);
+
+  test("a redelivered message (its delete lost) is handled once", async () => {
+    const l = await env();
+    const port = l.sqs.port;
+    const client = createSqsClient(l.opts);
+    cleanups.push(async () => client.destroy());
+    // Deletes fail until released, as when the network drops them: SQS then redelivers.
+    let deletesFail = true;
+    client.middlewareStack.add(
+      (next, ctx) => async (args) => {
+        if (deletesFail && ctx.commandName === "DeleteMessageBatchCommand") {
+          throw Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET" });
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "dropDeletes" },
+    );
+    const zedQueue = await l.queue("zed");
+    const b = track(
+      runner(config("bot-bravo", port, []), port, {
+        client,
+        transport: { visibilityTimeoutSeconds: 1, backoff: { baseMs: 50, maxMs: 100 } },
+      }),
+    );
+    await b.start();
+    await l.client.send(new SendMessageCommand({ QueueUrl: b.queueUrl, MessageBody: ping("zed", 7, "feedbeef") }));
+    expect(await until(() => b.health().snapshot.counters.duplicates >= 1, 6000)).toBe(true);
+    deletesFail = false;
+    expect(await until(() => b.health().transport.messagesDeleted >= 1, 6000)).toBe(true);
+    const h = b.health();
+    expect(h.transport.messagesReceived).toBeGreaterThanOrEqual(2);
+    expect(h.snapshot.counters.in.PING).toBe(h.transport.messagesReceived);
+    expect(h.snapshot.counters.out.PONG).toBe(1);
+    const pongs = (await drainBodies(l.client, zedQueue)).map((x) => JSON.parse(x));
+    expect(pongs.filter((m) => m.type === "PONG")).toHaveLength(1);
+    expect(pongs[0]).toMatchObject({ type: "PONG", sender: "bot-bravo", seq: 7 });
+  }, 15_000);
+
+  test("a malformed body is deleted and counted, logged once per reason, and the next message is handled", async () => {
+    const l = await env();
+    const port = l.sqs.port;
+    const zedQueue = await l.queue("zed");
+    const { logger, lines } = memoryLogger();
+    const b = track(runner(config("bot-bravo", port, []), port, { logger }));
+    await b.start();
+    for (const body of ["not json {", "[1,2]", "also not json"]) {
+      await l.client.send(new SendMessageCommand({ QueueUrl: b.queueUrl, MessageBody: body }));
+    }
+    await l.client.send(new SendMessageCommand({ QueueUrl: b.queueUrl, MessageBody: ping("zed", 1, "0badf00d") }));
+    expect(await until(() => b.health().transport.messagesDeleted === 4, 6000)).toBe(true);
+    const h = b.health();
+    expect(h.snapshot.counters.rejected).toEqual({ not_json: 2, not_object: 1 });
+    expect(h.snapshot.counters.in.PING).toBe(1);
+    expect(await queueDepth(l.client, b.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+    expect(await until(() => b.health().transport.messagesSent >= 1)).toBe(true);
+    const replies = (await drainBodies(l.client, zedQueue)).map((x) => JSON.parse(x));
+    expect(replies).toContainEqual(expect.objectContaining({ type: "PONG", seq: 1 }));
+    const rejectedLogs = lines.filter((x) => x.msg === "message rejected");
+    expect(rejectedLogs.map((x) => x.reason).sort()).toEqual(["not_json", "not_object"]);
+  }, 15_000);
+
+  test("survives the SQS endpoint going away: degraded, bounded retries, recovers and recreates its queue", async () => {
+    const first = await startEmbeddedSqs({ port: 0 });
+    const port = first.port;
+    const b = track(runner(config("bot-bravo", port, []), port));
+    await b.start();
+    expect(b.health().state).toBe("running");
+    await first.stop();
+    expect(await until(() => b.health().state === "degraded", 4000)).toBe(true);
+    const before = b.health().transport.requests.ReceiveMessage ?? 0;
+    await Bun.sleep(2500);
+    const during = (b.health().transport.requests.ReceiveMessage ?? 0) - before;
+    expect(during).toBeLessThanOrEqual(12);
+
+    const second = await startEmbeddedSqs({ port });
+    cleanups.push(() => second.stop());
+    // The restarted SQS is empty: the node recreates its own queue (local mode) and carries on.
+    expect(await until(() => b.health().state === "running", 8000)).toBe(true);
+    const client = createSqsClient({ mode: "local", port, region: NET.region });
+    cleanups.push(async () => client.destroy());
+    await client.send(new CreateQueueCommand({ QueueName: "ds2032-node-zed-p2p" }));
+    await client.send(new SendMessageCommand({ QueueUrl: b.queueUrl, MessageBody: ping("zed", 3, "cafe0003") }));
+    expect(await until(() => b.health().snapshot.counters.in.PING === 1, 5000)).toBe(true);
+  }, 25_000);
+
+  test("stop is bounded and leaves nothing half done", async () => {
+    const l = await env();
+    const port = l.sqs.port;
+    await l.queue("zed");
+    const b = runner(config("bot-bravo", port, []), port, { waitTimeSeconds: 20 });
+    await b.start();
+    for (let i = 0; i < 30; i++) {
+      await l.client.send(new SendMessageCommand({ QueueUrl: b.queueUrl, MessageBody: ping("zed", i, `0000${String(i).padStart(4, "0")}`) }));
+    }
+    await until(() => b.health().transport.messagesReceived > 0);
+    await b.stop(3000);
+    const h = b.health();
+    expect(h.state).toBe("stopped");
+    const handled = h.snapshot.counters.in.PING;
+    expect(h.transport.messagesDeleted).toBe(handled);
+    const depth = await queueDepth(l.client, b.queueUrl);
+    expect(depth.visible + depth.inFlight).toBe(30 - handled);
+    // Every PONG the node decided on went out before stop returned.
+    const toZed = (await drainBodies(l.client, queueUrlOf(NET, "zed"))).map((x) => JSON.parse(x));
+    expect(toZed.filter((m) => m.type === "PONG")).toHaveLength(h.snapshot.counters.out.PONG);
+    expect(toZed).toHaveLength(h.transport.messagesSent);
+    expect(h.snapshot.counters.out.PONG).toBe(handled);
+  }, 15_000);
+
+  test("a notebook-style client uses its own AWS queue URLs against the embedded endpoint", async () => {
+    const l = await env();
+    const port = l.sqs.port;
+    const alpha = track(runner(config("bot-alpha", port, [], "bot-alpha"), port));
+    await alpha.start();
+    // What boto3 does with endpoint_url: every request to the endpoint, QueueUrl passed as is.
+    const nb = new SQSClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    cleanups.push(async () => nb.destroy());
+    const MY_QUEUE = "https://sqs.us-east-1.amazonaws.com/194722398367/ds2032-node-hugo-p2p";
+    const BOT = "https://sqs.us-east-1.amazonaws.com/194722398367/ds2032-node-bot-alpha-p2p";
+    await nb.send(new CreateQueueCommand({ QueueName: "ds2032-node-hugo-p2p" }));
+    const hello = {
+      type: "HELLO",
+      sender: "hugo",
+      timestamp: "2026-11-24T14:03:08.124512+00:00",
+      msg_id: "1a2b3c4d",
+      queue_url: MY_QUEUE,
+    };
+    await nb.send(new SendMessageCommand({ QueueUrl: BOT, MessageBody: JSON.stringify(hello) }));
+    let got: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 5 && !got.some((m) => m.type === "PEER_LIST"); i++) {
+      const r = await nb.send(new ReceiveMessageCommand({ QueueUrl: MY_QUEUE, MaxNumberOfMessages: 10, WaitTimeSeconds: 3 }));
+      got = got.concat((r.Messages ?? []).map((m) => JSON.parse(m.Body ?? "{}")));
+    }
+    const list = got.find((m) => m.type === "PEER_LIST");
+    expect(list).toMatchObject({ sender: "bot-alpha" });
+    expect((list!.peers as Array<{ node_id: string; queue_url: string }>)[0]).toEqual({
+      node_id: "bot-alpha",
+      queue_url: BOT,
+    });
+    expect(alpha.health().snapshot.peers.map((p) => p.id)).toContain("hugo");
+  }, 25_000);
+});

@@ -1,0 +1,71 @@
+import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { createSqsClient, ensureQueue, type SqsOptions } from "../../src/sqs/client.ts";
+import { startEmbeddedSqs, type EmbeddedSqs } from "../../src/sqs/embedded.ts";
+import { queueUrlOf, type NetworkId } from "../../src/protocol/index.ts";
+
+export const NET: NetworkId = { region: "us-east-1", account: "194722398367", prefix: "ds2032" };
+
+export interface Local {
+  sqs: EmbeddedSqs;
+  opts: SqsOptions;
+  client: SQSClient;
+  /** Creates the node's queue and returns its AWS-form URL. */
+  queue(nodeId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function local(port = 0): Promise<Local> {
+  const sqs = await startEmbeddedSqs({ port });
+  const opts: SqsOptions = { mode: "local", port: sqs.port, region: NET.region };
+  const client = createSqsClient(opts, { requestTimeoutMs: 10_000 });
+  return {
+    sqs,
+    opts,
+    client,
+    async queue(nodeId) {
+      await ensureQueue(client, opts, NET, nodeId);
+      return queueUrlOf(NET, nodeId);
+    },
+    async close() {
+      client.destroy();
+      await sqs.stop();
+    },
+  };
+}
+
+export async function queueDepth(client: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number }> {
+  const r = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return {
+    visible: Number(r.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
+}
+
+/** Reads every visible message body off a queue without deleting (they turn invisible). */
+export async function drainBodies(client: SQSClient, queueUrl: string, waitTimeSeconds = 0): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    const r = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitTimeSeconds, VisibilityTimeout: 60 }),
+    );
+    const got = r.Messages ?? [];
+    if (!got.length) break;
+    out.push(...got.map((m) => m.Body ?? ""));
+  }
+  return out;
+}
+
+/** Polls `cond` every 20 ms until it holds or `timeoutMs` passes. */
+export async function until(cond: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await Bun.sleep(20);
+  }
+  return true;
+}

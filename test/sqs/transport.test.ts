@@ -1,0 +1,317 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { networkInterfaces } from "node:os";
+import { createTransport, type Transport, type TransportEvent } from "../../src/sqs/transport.ts";
+import { startEmbeddedSqs, SqsPortInUseError } from "../../src/sqs/embedded.ts";
+import { createSqsClient, ensureQueue, SqsQueueMissingError, type SqsOptions } from "../../src/sqs/client.ts";
+import { queueUrlOf } from "../../src/protocol/index.ts";
+import { drainBodies, local, NET, queueDepth, until, type Local } from "./helpers.ts";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const f of cleanups.splice(0).reverse()) await f().catch(() => {});
+});
+
+async function env(): Promise<Local> {
+  const l = await local();
+  cleanups.push(() => l.close());
+  return l;
+}
+
+function transport(l: Local, queueUrl: string, handle: (body: string) => void | Promise<void>, extra = {}) {
+  const events: TransportEvent[] = [];
+  const t: Transport = createTransport({
+    client: l.client,
+    queueUrl,
+    handle,
+    onEvent: (e) => events.push(e),
+    waitTimeSeconds: 1,
+    backoff: { baseMs: 100, maxMs: 800 },
+    ...extra,
+  });
+  cleanups.push(() => t.stop(2000));
+  return { t, events };
+}
+
+describe("sending", () => {
+  test.each([1, 10, 25, 47])("%i messages to one queue take at most ceil(n/10) SendMessageBatch requests", async (n) => {
+    const l = await env();
+    const dest = await l.queue("bot-bravo");
+    const own = await l.queue("bot-alpha");
+    const { t } = transport(l, own, () => {});
+    for (let i = 0; i < n; i++) expect(t.send(dest, JSON.stringify({ i }), "bot-bravo")).toBe(true);
+    await until(() => t.counters().messagesSent === n);
+    expect(t.counters().messagesSent).toBe(n);
+    expect(t.counters().requests.SendMessageBatch).toBeLessThanOrEqual(Math.ceil(n / 10));
+    const bodies = await drainBodies(l.client, dest);
+    expect(bodies.map((b) => JSON.parse(b).i).sort((a, b) => a - b)).toEqual([...Array(n).keys()]);
+  });
+
+  test("large bodies split batches under 256 KiB; an oversized body is dropped and reported", async () => {
+    const l = await env();
+    const dest = await l.queue("bot-bravo");
+    const { t, events } = transport(l, await l.queue("bot-alpha"), () => {});
+    const big = "x".repeat(100 * 1024);
+    for (let i = 0; i < 4; i++) t.send(dest, big, "bot-bravo");
+    expect(t.send(dest, "y".repeat(257 * 1024), "bot-bravo")).toBe(false);
+    await until(() => t.counters().messagesSent === 4);
+    expect(t.counters().messagesSent).toBe(4);
+    // 2 fit in 256 KiB, so 4 need 2 requests.
+    expect(t.counters().requests.SendMessageBatch).toBe(2);
+    expect(events).toContainEqual({ type: "send_dropped", queueUrl: dest, to: "bot-bravo", reason: "too_large", count: 1 });
+  });
+
+  test("a missing destination queue is reported once per batch, not retried", async () => {
+    const l = await env();
+    const { t, events } = transport(l, await l.queue("bot-alpha"), () => {});
+    const gone = queueUrlOf(NET, "ghost");
+    for (let i = 0; i < 3; i++) t.send(gone, "{}", "ghost");
+    await until(() => events.some((e) => e.type === "queue_missing"));
+    await Bun.sleep(300);
+    expect(events.filter((e) => e.type === "queue_missing")).toEqual([
+      { type: "queue_missing", queueUrl: gone, to: "ghost", dropped: 3 },
+    ]);
+    expect(t.counters().requests.SendMessageBatch).toBe(1);
+    expect(t.counters().errors.queue_missing).toBe(1);
+  });
+});
+
+describe("receiving", () => {
+  test("hands every body to the handler once, then deletes it with DeleteMessageBatch", async () => {
+    const l = await env();
+    const own = await l.queue("bot-alpha");
+    const sender = transport(l, await l.queue("bot-bravo"), () => {});
+    const got: string[] = [];
+    const { t } = transport(l, own, (b) => {
+      got.push(b);
+    });
+    t.start();
+    for (let i = 0; i < 23; i++) sender.t.send(own, `m${i}`);
+    await until(() => t.counters().messagesDeleted === 23);
+    expect(got.sort()).toEqual([...Array(23).keys()].map((i) => `m${i}`).sort());
+    expect(t.counters().messagesDeleted).toBe(23);
+    expect(t.counters().requests.DeleteMessageBatch ?? 0).toBeLessThanOrEqual(t.counters().requests.ReceiveMessage!);
+    expect(t.counters().requests.DeleteMessage).toBeUndefined();
+    expect(await queueDepth(l.client, own)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  test("a handler that throws does not stop the loop; its message is deleted and counted", async () => {
+    const l = await env();
+    const own = await l.queue("bot-alpha");
+    const got: string[] = [];
+    const { t, events } = transport(l, own, (b) => {
+      if (b === "boom") throw new Error("bad");
+      got.push(b);
+    });
+    t.start();
+    const s = transport(l, await l.queue("bot-bravo"), () => {});
+    s.t.send(own, "boom");
+    await until(() => t.counters().messagesDeleted === 1);
+    s.t.send(own, "fine");
+    await until(() => got.length === 1);
+    expect(got).toEqual(["fine"]);
+    expect(t.counters().errors.handler).toBe(1);
+    expect(events.some((e) => e.type === "handler_failed")).toBe(true);
+  });
+
+  test("an idle queue costs one ReceiveMessage per long poll", async () => {
+    const l = await env();
+    const { t } = transport(l, await l.queue("bot-alpha"), () => {});
+    t.start();
+    await Bun.sleep(2500);
+    // 1 s polls over 2.5 s: 3 requests, never a tight loop.
+    expect(t.counters().requests.ReceiveMessage).toBeGreaterThanOrEqual(2);
+    expect(t.counters().requests.ReceiveMessage).toBeLessThanOrEqual(4);
+  });
+});
+
+describe("outage", () => {
+  test("the endpoint going away makes the link degraded with bounded retries; it recovers by itself", async () => {
+    const first = await startEmbeddedSqs({ port: 0 });
+    const port = first.port;
+    const opts: SqsOptions = { mode: "local", port, region: NET.region };
+    const client = createSqsClient(opts, { requestTimeoutMs: 5000 });
+    cleanups.push(async () => client.destroy());
+    await ensureQueue(client, opts, NET, "bot-alpha");
+    const own = queueUrlOf(NET, "bot-alpha");
+    const got: string[] = [];
+    const events: TransportEvent[] = [];
+    const t = createTransport({
+      client,
+      queueUrl: own,
+      handle: (b) => {
+        got.push(b);
+      },
+      waitTimeSeconds: 1,
+      backoff: { baseMs: 100, maxMs: 800 },
+      onEvent: (e) => {
+        events.push(e);
+        // What the runner does in local mode: the restarted endpoint is empty.
+        if (e.type === "own_queue_missing") void ensureQueue(client, opts, NET, "bot-alpha").catch(() => {});
+      },
+    });
+    cleanups.push(() => t.stop(2000));
+    t.start();
+    await Bun.sleep(200);
+    await first.stop();
+
+    const before = t.counters().requests.ReceiveMessage ?? 0;
+    expect(await until(() => t.state() === "degraded", 3000)).toBe(true);
+    await Bun.sleep(3000);
+    const during = (t.counters().requests.ReceiveMessage ?? 0) - before;
+    // With 100 ms doubling to 800 ms, 3 s hold well under 15 attempts; a tight loop would make thousands.
+    expect(during).toBeGreaterThanOrEqual(2);
+    expect(during).toBeLessThanOrEqual(15);
+    expect(t.counters().errors.network).toBeGreaterThanOrEqual(1);
+    expect(t.counters().backoffMs).toBeGreaterThan(0);
+
+    const second = await startEmbeddedSqs({ port });
+    cleanups.push(() => second.stop());
+    expect(await until(() => t.state() === "running", 5000)).toBe(true);
+    expect(events.some((e) => e.type === "link" && e.state === "ok")).toBe(true);
+    const s = createTransport({ client, queueUrl: queueUrlOf(NET, "x"), handle: () => {} });
+    s.send(own, "after");
+    await s.stop(2000);
+    expect(await until(() => got.includes("after"), 5000)).toBe(true);
+    expect(t.counters().backoffMs).toBe(0);
+  }, 20_000);
+});
+
+describe("stop", () => {
+  test("stop aborts the long poll, handles and deletes what it holds, flushes sends: nothing lost", async () => {
+    const l = await env();
+    const own = await l.queue("bot-alpha");
+    const out = await l.queue("bot-bravo");
+    const n = 40;
+    const filler = transport(l, await l.queue("bot-charlie"), () => {});
+    for (let i = 0; i < n; i++) filler.t.send(own, `m${i}`);
+    await until(() => filler.t.counters().messagesSent === n);
+    const handled: string[] = [];
+    let t!: Transport;
+    const made = transport(l, own, async (b) => {
+      handled.push(b);
+      t.send(out, `reply-${b}`);
+      await Bun.sleep(15);
+    }, { waitTimeSeconds: 20 });
+    t = made.t;
+    t.start();
+    await until(() => handled.length >= 5);
+    const report = await t.stop(3000);
+    expect(report.clean).toBe(true);
+    expect(t.state()).toBe("stopped");
+    // Everything handled was deleted; everything else is still in the queue.
+    expect(new Set(handled).size).toBe(handled.length);
+    expect(t.counters().messagesDeleted).toBe(handled.length);
+    const depth = await queueDepth(l.client, own);
+    expect(depth.visible + depth.inFlight).toBe(n - handled.length);
+    // Every reply made while handling went out.
+    const replies = await drainBodies(l.client, out);
+    expect(replies.sort()).toEqual(handled.map((b) => `reply-${b}`).sort());
+    expect(t.send(out, "late")).toBe(false);
+  });
+
+  test("a stop during a 20 s long poll returns promptly", async () => {
+    const l = await env();
+    const { t } = transport(l, await l.queue("bot-alpha"), () => {}, { waitTimeSeconds: 20 });
+    t.start();
+    await Bun.sleep(300);
+    const t0 = Date.now();
+    const report = await t.stop(5000);
+    expect(report.clean).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});
+
+describe("embedded SQS and endpoints", () => {
+  test("a taken port gives SqsPortInUseError naming the port and the way out", async () => {
+    const l = await env();
+    const err = await startEmbeddedSqs({ port: l.sqs.port }).catch((e) => e);
+    expect(err).toBeInstanceOf(SqsPortInUseError);
+    expect(err.message).toContain(String(l.sqs.port));
+    expect(err.message).toContain("--sqs-port");
+    expect(err.message).toContain("network.port");
+  });
+
+  test("it answers on loopback and not on the machine's other addresses", async () => {
+    const l = await env();
+    expect(l.sqs.endpoint).toBe(`http://127.0.0.1:${l.sqs.port}`);
+    const reach = (host: string) =>
+      fetch(`http://${host}:${l.sqs.port}/`, { signal: AbortSignal.timeout(2000) }).then(
+        () => true,
+        () => false,
+      );
+    expect(await reach("127.0.0.1")).toBe(true);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a !== undefined && a.family === "IPv4" && !a.internal)
+      .map((a) => a!.address);
+    for (const host of external) expect(await reach(host)).toBe(false);
+  });
+
+  test("AWS mode reaches a standalone SQS through AWS_ENDPOINT_URL_SQS with AWS-form queue URLs", async () => {
+    const standalone = await startEmbeddedSqs({ port: 0 });
+    cleanups.push(() => standalone.stop());
+    const opts: SqsOptions = {
+      mode: "aws",
+      region: NET.region,
+      credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+      env: { AWS_ENDPOINT_URL_SQS: standalone.endpoint, AWS_ENDPOINT_URL: "http://127.0.0.1:9" },
+    };
+    const client = createSqsClient(opts);
+    cleanups.push(async () => client.destroy());
+    // Not asked to create: a missing queue is a clear error.
+    const missing = await ensureQueue(client, opts, NET, "bot-alpha").catch((e) => e);
+    expect(missing).toBeInstanceOf(SqsQueueMissingError);
+    expect(missing.message).toContain("--create-queues");
+    expect(await ensureQueue(client, { ...opts, createQueues: true }, NET, "bot-alpha")).toBe("created");
+    expect(await ensureQueue(client, opts, NET, "bot-alpha")).toBe("exists");
+    const url = queueUrlOf(NET, "bot-alpha");
+    expect(url).toBe("https://sqs.us-east-1.amazonaws.com/194722398367/ds2032-node-bot-alpha-p2p");
+    const got: string[] = [];
+    const t = createTransport({ client, queueUrl: url, handle: (b) => void got.push(b), waitTimeSeconds: 1 });
+    cleanups.push(() => t.stop(2000));
+    t.start();
+    t.send(url, "to myself");
+    expect(await until(() => got.length === 1)).toBe(true);
+    expect(got).toEqual(["to myself"]);
+  });
+
+  test.each([
+    ["explicit endpoint wins", { endpoint: "E", env: { AWS_ENDPOINT_URL_SQS: "S", AWS_ENDPOINT_URL: "G" } }, "E"],
+    ["AWS_ENDPOINT_URL_SQS before AWS_ENDPOINT_URL", { env: { AWS_ENDPOINT_URL_SQS: "S", AWS_ENDPOINT_URL: "G" } }, "S"],
+    ["AWS_ENDPOINT_URL alone", { env: { AWS_ENDPOINT_URL: "G" } }, "G"],
+    ["none: Amazon's own", { env: {} }, undefined],
+  ])("AWS endpoint: %s", async (_name, extra, want) => {
+    const { resolveEndpoint } = await import("../../src/sqs/client.ts");
+    expect(resolveEndpoint({ mode: "aws", ...extra })).toBe(want);
+  });
+
+  test("local mode ignores endpoint overrides and uses the embedded port", async () => {
+    const { resolveEndpoint } = await import("../../src/sqs/client.ts");
+    expect(resolveEndpoint({ mode: "local", port: 4567, env: { AWS_ENDPOINT_URL_SQS: "S" } })).toBe("http://127.0.0.1:4567");
+  });
+
+  test("rejected credentials surface as a SqsCredentialsError", async () => {
+    // A server that answers every request the way SQS answers a bad key.
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () =>
+        new Response(JSON.stringify({ __type: "com.amazon.coral.service#InvalidClientTokenId", message: "The security token included in the request is invalid." }), {
+          status: 403,
+          headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-query-error": "InvalidClientTokenId;Sender" },
+        }),
+    });
+    cleanups.push(async () => server.stop(true));
+    const opts: SqsOptions = {
+      mode: "aws",
+      endpoint: `http://127.0.0.1:${server.port}`,
+      credentials: { accessKeyId: "AKIDBAD", secretAccessKey: "bad" },
+      createQueues: true,
+    };
+    const client = createSqsClient(opts);
+    cleanups.push(async () => client.destroy());
+    const err = await ensureQueue(client, opts, NET, "bot-alpha").catch((e) => e);
+    expect(err.name).toBe("SqsCredentialsError");
+    expect(err.message).toContain("AWS_PROFILE");
+  });
+});
