@@ -46,6 +46,8 @@ export interface Dashboard {
   handle(req: Request): Response | Promise<Response> | null;
   /** Reads health once, records history and pushes the view; the timer calls it every sampleMs. */
   sample(): View | null;
+  /** Pages connected to /events now. */
+  readonly viewers: number;
   stop(): void;
 }
 
@@ -113,6 +115,9 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       return handler(req);
     },
     sample,
+    get viewers() {
+      return hub.subscribers;
+    },
     stop() {
       clearInterval(timer);
       hub.close();
