@@ -5,6 +5,8 @@ import { markAudited, pruneBefore, type ReportGroup } from "./reports.ts";
 import { reputationOf, recordAudited } from "./reputation-table.ts";
 import { score } from "./reputation.ts";
 import { epochOf } from "./views.ts";
+import { parseTimestampMs } from "../protocol/index.ts";
+import type { AuditRecord } from "./types.ts";
 
 /** §4.2: at least this many distinct reporters, the node's own included. */
 export const AUDIT_REPORTERS_MIN = 3;
@@ -97,4 +99,34 @@ export function runAudits(ctx: Ctx, nowMs: number): void {
     }
   }
   pruneBefore(ctx.reports, epochOf(nowMs, epochMs) - LIMITS.viewPastEpochsMax);
+}
+
+/**
+ * Keeps a peer's AUDIT_RESULT (bounded) beside our own audit of the epoch it
+ * most likely covers: an audit runs once its epoch has ended, so a result
+ * sent at time T covers the epoch before T's, or the one before that when
+ * audits run late.
+ */
+export function recordPeerAudit(
+  ctx: Ctx,
+  m: { sender: string; timestamp: string; content_id: string; agreed_count: number; confidence: number; voters: string[] },
+  nowMs: number,
+): void {
+  const tsMs = parseTimestampMs(m.timestamp) ?? nowMs;
+  const e = epochOf(tsMs, ctx.config.timing.epochMs);
+  let own: AuditRecord | undefined;
+  for (let i = ctx.audits.length - 1; i >= 0 && own === undefined; i--) {
+    const a = ctx.audits[i]!;
+    if (a.content_id === m.content_id && (a.epoch === e - 1 || a.epoch === e - 2)) own = a;
+  }
+  ctx.peerAudits.push({
+    from: m.sender,
+    content_id: m.content_id,
+    agreed_count: m.agreed_count,
+    confidence: m.confidence,
+    voters: m.voters.slice(0, LIMITS.peerListMax),
+    atMs: nowMs,
+    matchesOwn: own === undefined ? null : own.agreed_count === m.agreed_count,
+  });
+  if (ctx.peerAudits.length > LIMITS.recentAuditsMax) ctx.peerAudits.shift();
 }

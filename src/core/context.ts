@@ -5,7 +5,7 @@ import type { PeerTable } from "./peers.ts";
 import type { ReportTable } from "./reports.ts";
 import type { ReputationTable } from "./reputation-table.ts";
 import type { Timers } from "./timers.ts";
-import type { AuditRecord, DropKind, NodeConfig, NodeCounters, NodeEvent, Output } from "./types.ts";
+import type { AuditRecord, ReceivedAudit, DropKind, NodeConfig, NodeCounters, NodeEvent, Output } from "./types.ts";
 
 /** Everything one node knows; each concern's file works on its own part. */
 export interface Ctx {
@@ -24,6 +24,7 @@ export interface Ctx {
   seenEvents: Dedupe;
   reports: ReportTable;
   audits: AuditRecord[];
+  peerAudits: ReceivedAudit[];
   counters: NodeCounters;
   timers: Timers;
   /** Last PING seq used; every PING gets a fresh one. */

@@ -7,6 +7,7 @@ import { sendPeerList } from "./gossip.ts";
 import { onPong } from "./heartbeat.ts";
 import { joined } from "./join.ts";
 import { addPeer, heardFrom, replyUrl, urlRejected, type Peer } from "./peers.ts";
+import { recordPeerAudit } from "./audit.ts";
 import { recordReport } from "./reports.ts";
 import { epochOf, isViewTimely } from "./views.ts";
 
@@ -122,10 +123,16 @@ function onViewEvent(ctx: Ctx, m: MessageOf<"VIEW_EVENT">, nowMs: number): void 
   else p.lastContributionMs = nowMs;
 }
 
-/** Noted as a contribution (§4.4); the vote itself is each node's own. */
+/**
+ * Recorded beside our own audit and noted as a contribution (§4.4). It does
+ * not change our vote: each node audits for itself, and a liar's result must
+ * not steer an honest node.
+ */
 function onAuditResult(ctx: Ctx, m: MessageOf<"AUDIT_RESULT">, nowMs: number): void {
   const p = senderPeer(ctx, m.sender, nowMs);
-  if (p) p.lastContributionMs = nowMs;
+  if (!p) return;
+  p.lastContributionMs = nowMs;
+  recordPeerAudit(ctx, m, nowMs);
 }
 
 function onChoke(ctx: Ctx, m: MessageOf<"CHOKE"> | MessageOf<"UNCHOKE">, nowMs: number): void {

@@ -74,6 +74,7 @@ export function createNode(config: NodeConfig, rng: Rng, nowMs: number, state?: 
     seenEvents: createDedupe(LIMITS.dedupeMax, LIMITS.dedupeWindowMs),
     reports: createReportTable(),
     audits: [],
+    peerAudits: [],
     counters: emptyCounters(),
     timers: createTimers(),
     seq: 0,

@@ -49,5 +49,6 @@ export function snapshotOf(ctx: Ctx, nowMs: number): NodeSnapshot {
     },
     rttP50Ms: median(rtts),
     audits: ctx.audits.map((a) => ({ ...a, voters: [...a.voters] })),
+    peerAudits: ctx.peerAudits.map((a) => ({ ...a, voters: [...a.voters] })),
   };
 }

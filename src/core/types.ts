@@ -132,6 +132,22 @@ export interface AuditRecord {
   atMs: number;
 }
 
+/** An AUDIT_RESULT a peer published, set beside this node's own audit of that content. */
+export interface ReceivedAudit {
+  from: string;
+  content_id: string;
+  agreed_count: number;
+  confidence: number;
+  voters: string[];
+  atMs: number;
+  /**
+   * Whether it agrees with this node's own audit of the epoch it most likely
+   * covers (the one before its timestamp's, or the one before that); null
+   * when this node has not audited that epoch.
+   */
+  matchesOwn: boolean | null;
+}
+
 export interface NodeCounters {
   in: Record<MessageType, number>;
   out: Record<MessageType, number>;
@@ -151,6 +167,8 @@ export interface NodeSnapshot {
   rttP50Ms: number | null;
   /** Most recent audits, newest last, bounded. */
   audits: AuditRecord[];
+  /** Most recent AUDIT_RESULTs received from peers, newest last, bounded. */
+  peerAudits: ReceivedAudit[];
 }
 
 /**

@@ -44,6 +44,16 @@ describe("four nodes exchanging in memory", () => {
     }
   });
 
+  test("AUDIT_RESULTs from honest peers are recorded and agree with the node's own audits", () => {
+    for (const id of HONEST) {
+      const received = ex.node(id).snapshot(ex.nowMs).peerAudits.filter((a) => HONEST.includes(a.from));
+      expect(received.length).toBeGreaterThan(0);
+      const compared = received.filter((a) => a.matchesOwn !== null);
+      expect(compared.length).toBeGreaterThan(0);
+      expect(compared.every((a) => a.matchesOwn)).toBe(true);
+    }
+  });
+
   test("honest nodes choke the flagged bot-charlie and serve each other", () => {
     for (const id of HONEST) {
       expect(ex.peerOf(id, "bot-charlie")?.choked).toBe(true);

@@ -38,6 +38,7 @@ function runner(id: string, state: RunnerState, peers: PeerSnapshot[]): RunnerHe
     },
     rttP50Ms: 11.6,
     audits: [{ content_id: "show:dawn-patrol", epoch: 7, agreed_count: 420, confidence: 0.67, voters: ["a", "b", "c"], atMs: NOW - 1000 }],
+    peerAudits: [],
   };
   return {
     id,
