@@ -61,6 +61,7 @@ function fleetCommands(y: Argv) {
           .option("json", { type: "boolean", describe: "JSON log lines even on a terminal" })
           .option("health-every", { type: "number", describe: "seconds between health tables; 0 turns them off" })
           .option("create-queues", { type: "boolean", describe: "AWS mode: create missing queues" })
+          .option("state-dir", { type: "string", describe: "where nodes keep their peers and reputations across restarts (fleet.yaml state.dir)" })
           .check((a) => {
             const h = a["health-every"];
             if (h !== undefined && !(Number.isFinite(h) && h >= 0)) throw new UserError("--health-every: expected seconds, 0 or more");
@@ -79,6 +80,7 @@ function fleetCommands(y: Argv) {
             json: a.json,
             healthEvery: a["health-every"],
             createQueues: a["create-queues"],
+            stateDir: a["state-dir"],
           });
         }),
     )

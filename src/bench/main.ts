@@ -82,9 +82,9 @@ export async function runBench(opts: BenchOptions): Promise<void> {
       rtt[side] = await pingPong(env, side, RTT_SAMPLES);
     }
     progress(opts.json, "largest sustained rate, ours (5 s steps, then 30 s held)");
-    const rateOurs = await maxRate(env, "ours", [250, 500, 1000, 2000, 4000], 5, 30);
+    const rateOurs = await maxRate(env, "ours", [250, 500, 1000, 2000, 4000, 8000], 5, 30);
     progress(opts.json, "largest sustained rate, notebook (5 s steps, then 10 s held)");
-    const rateNb = await maxRate(env, "notebook", [50, 100, 200, 400, 800], 5, 10);
+    const rateNb = await maxRate(env, "notebook", [100, 200, 400, 800, 1600, 3200], 5, 10);
 
     const figures = (side: Side, bots: BotsResult, idle: IdleResult, rate: MaxRateResult): SideFigures => ({
       load_tick_bursts: load[side].burst,

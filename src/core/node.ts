@@ -12,7 +12,7 @@ import { createReportTable } from "./reports.ts";
 import type { Rng } from "./rng.ts";
 import { snapshotOf } from "./snapshot.ts";
 import { exportState, restoreState, type PersistedState } from "./state.ts";
-import { arm, createTimers, dueTasks, nextDeadline, rearm, type Task } from "./timers.ts";
+import { alignedAfter, arm, createTimers, dueTasks, nextDeadline, rearm, type Task } from "./timers.ts";
 import type { NodeConfig, NodeCore, Output } from "./types.ts";
 import { publishViews } from "./views.ts";
 
@@ -108,7 +108,7 @@ export function createNode(config: NodeConfig, rng: Rng, nowMs: number, state?: 
           ["views", t.viewsMs],
           ["audit", t.auditMs],
         ] as const) {
-          arm(ctx.timers, task, now + Math.max(1, period));
+          arm(ctx.timers, task, alignedAfter(now, period));
         }
         startJoin(ctx, now);
       }),

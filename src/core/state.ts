@@ -70,9 +70,11 @@ export function restoreState(ctx: Ctx, raw: unknown, nowMs: number): boolean {
   for (const s of state.peers) {
     if (s.id === ctx.config.id || ctx.peers.has(s.id)) continue;
     if (!checkQueueUrl(ctx.config.network, s.queueUrl, s.id).ok) continue;
+    // Silence is counted from the restore: the node itself was away, so an
+    // old last-seen time says nothing about the peer now. A peer that is
+    // really gone turns suspect and dead after the usual heartbeats, and one
+    // that is back gets pinged at once instead of every 6th heartbeat.
     const p = newPeer(s.id, s.queueUrl, nowMs);
-    p.status = s.status;
-    p.lastSeenMs = Math.min(s.lastSeenMs, nowMs);
     p.knownSinceMs = Math.min(s.knownSinceMs, nowMs);
     ctx.peers.set(s.id, p);
   }

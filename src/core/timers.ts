@@ -40,13 +40,22 @@ export function dueTasks(t: Timers, nowMs: number): Task[] {
 }
 
 /**
- * The next deadline of a periodic task: one period on from the last, or one
- * period from now after a long gap, so a stalled node does not fire a burst
- * of catch-up rounds.
+ * The first multiple of `periodMs` strictly after `nowMs`, on the node's own
+ * clock. Every periodic task sits on this grid, so tasks of equal (or
+ * dividing) periods fall due in one tick and leave as one batch per peer, and
+ * nodes whose clocks agree tick together, so their bursts reach a peer
+ * together and share its receives (the SQS bill of issue 3).
+ */
+export function alignedAfter(nowMs: number, periodMs: number): number {
+  const step = Math.max(1, periodMs);
+  return (Math.floor(nowMs / step) + 1) * step;
+}
+
+/**
+ * The next deadline of a periodic task: the next grid point after now. On
+ * time that is one period on from the last; after a long gap it is the first
+ * one ahead, so a stalled node does not fire a burst of catch-up rounds.
  */
 export function rearm(t: Timers, task: Task, periodMs: number, nowMs: number): void {
-  const last = t.get(task) ?? nowMs;
-  const step = Math.max(1, periodMs);
-  const next = last + step;
-  t.set(task, next > nowMs ? next : nowMs + step);
+  t.set(task, alignedAfter(nowMs, periodMs));
 }

@@ -115,6 +115,14 @@ export const FleetFile = z
         every: z.number().min(0).max(86400).default(30),
       })
       .prefault({}),
+    state: z
+      .strictObject({
+        // Beside the fleet file (a relative path is taken from its folder) and gitignored.
+        dir: z.string().min(1).max(1024).default(".fleet-state"),
+        // Seconds between saves: a crash of the whole fleet forgets at most this much; 0 saves only at stop.
+        every: z.number().min(0).max(86400).default(30),
+      })
+      .prefault({}),
     // info: state changes (peer joined, suspect, dead, flagged, choked) without the traffic.
     log_level: LogLevel.default("info"),
     // The notebook's bootstrap bot (PROTOCOL.md §5): every node says HELLO to it at start.

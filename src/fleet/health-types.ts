@@ -34,6 +34,14 @@ export interface HealthNode {
     rejected: Record<string, number>;
     sqs_requests: Record<string, number>;
     sqs_errors: Record<string, number>;
+    /** Messages seen twice and handled once. */
+    duplicates?: number;
+    /** Dropped by kind: unknown_pong, from_unknown_peer, stale_view_event, peer_list_over_max... */
+    dropped?: Record<string, number>;
+    /** Queue URLs refused, by reason (wrong_host, credentials_in_url...): never sent to. */
+    url_rejected?: Record<string, number>;
+    /** The SQS edge's ledger: taken from the queue, deleted once handled, accepted by SQS when sent. */
+    messages?: { received: number; deleted: number; sent: number };
   };
   rtt_p50_ms: number | null;
   /** Peers this node flags / chokes. */

@@ -120,7 +120,8 @@ export function createLogSink(opts: LogSinkOptions): LogSink {
 
   return {
     json: opts.json,
-    write: (line) => emit(line.trimEnd()),
+    // A node's own lines are redacted where they are made; this catches a secret inside free text (an SDK error).
+    write: (line) => emit(scrub(line.trimEnd())),
     writeText(node, stream, text) {
       const level = stream === "stderr" ? 40 : 30;
       if (level < LEVEL_VALUES[opts.levelOf?.(node) ?? "info"]) return;

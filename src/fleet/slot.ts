@@ -13,8 +13,8 @@ export interface Running {
   readonly ended: Promise<{ crashed: boolean; reason: string }>;
   /** Asks the node to stop within `boundMs`, then makes sure it is gone. */
   stop(boundMs: number): Promise<void>;
-  /** Test hook: make the node crash (debug routes only). */
-  crash?(): void;
+  /** Test hook: make the node crash (debug routes only), at once or on the first message whose body contains `onBody`. */
+  crash?(onBody?: string): void;
 }
 
 export interface Launcher {
@@ -33,7 +33,7 @@ export interface Slot {
   start(): void;
   stop(boundMs: number): Promise<void>;
   /** True when there was a running node to crash. */
-  crash(): boolean;
+  crash(onBody?: string): boolean;
 }
 
 export interface SlotOptions {
@@ -131,9 +131,9 @@ export function createSlot(opts: SlotOptions): Slot {
       await r.ended;
       slot = "stopped";
     },
-    crash() {
+    crash(onBody) {
       if (running?.crash === undefined) return false;
-      running.crash();
+      running.crash(onBody);
       return true;
     },
   };

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Logger } from "pino";
 import type { NetworkId } from "../protocol/index.ts";
 import type { NodeConfig, Persona } from "../core/types.ts";
@@ -17,6 +18,7 @@ import { createSlot, type Slot } from "./slot.ts";
 import { workerLauncher } from "./worker-launcher.ts";
 import { commandLauncher } from "./command-launcher.ts";
 import { createDashboard } from "./dashboard/index.ts";
+import { createStateKeeper, type StateKeeper } from "./state-keeper.ts";
 
 export interface FleetOptions {
   file: FleetFile;
@@ -25,8 +27,14 @@ export interface FleetOptions {
   /** Run only these node ids (the others run elsewhere, sharing the same SQS). */
   only?: readonly string[];
   json: boolean;
-  /** Adds `POST /debug/crash/:id` to the control endpoint (tests and demos of the restart). */
+  /**
+   * Adds `POST /debug/crash/:id[?on=TEXT]` and, in local mode,
+   * `POST /debug/sqs/stop` and `/debug/sqs/start` to the control endpoint
+   * (tests and demos of restarts and outages).
+   */
   debugRoutes?: boolean;
+  /** Local mode: an embedded SQS the caller started, used instead of a new one and left running at stop (the soak counts what is left in it). */
+  sqs?: EmbeddedSqs;
   policy?: RestartPolicyOptions;
   /** Another worker entry speaking the same messages (tests). */
   workerUrl?: URL | string;
@@ -53,6 +61,8 @@ export class FleetStartError extends Error {
 
 /** How often a worker reports its health: the table and /health are at most this stale. */
 const WORKER_HEALTH_EVERY_MS = 1_000;
+/** How often a worker hands its state over at most; saving more often than this only rewrites the same file. */
+const WORKER_STATE_EVERY_MS = 5_000;
 /** A node gets this long to stop cleanly; with the SQS and the control endpoint, the fleet is down within 10 s. */
 export const NODE_STOP_BOUND_MS = 5_000;
 
@@ -64,7 +74,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const sink = createLogSink({
     json: opts.json,
     nodes: ["fleet", ...nodes.map((n) => n.id)],
-    secrets: [env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN].filter((s): s is string => !!s),
+    secrets: [env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN].filter((s): s is string => !!s),
     levelOf,
     out: opts.out,
   });
@@ -75,6 +85,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   let sqs: EmbeddedSqs | null = null;
   let endpoint: string | null = null;
   let control: ControlServer | null = null;
+  let keeper: StateKeeper | null = null;
 
   const health = (): Health =>
     toHealth({
@@ -90,14 +101,30 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     routes.push({
       method: "POST",
       path: "/debug/crash/:id",
-      handler: (_req, { params }) => {
+      handler: (req, { params }) => {
         const slot = slots.find((s) => s.id === params.id);
         if (!slot) return json({ error: `no node ${params.id}` }, 404);
-        const crashed = slot.crash();
-        log.warn({ target: params.id }, `debug: crash of ${params.id} requested`);
+        // ?on=TEXT: die in the middle of a batch, on the first message whose body contains TEXT.
+        const on = new URL(req.url).searchParams.get("on");
+        if (on !== null && (on.length === 0 || on.length > 200)) return json({ error: "on: 1 to 200 characters of a message body" }, 400);
+        const crashed = slot.crash(on ?? undefined);
+        log.warn({ target: params.id, on_body: on }, `debug: crash of ${params.id} requested` + (on ? ` on a message containing ${JSON.stringify(on)}` : ""));
         return json({ crashed }, crashed ? 202 : 409);
       },
     });
+    // An outage of the embedded SQS: it stops listening; its queues and messages stay, as Amazon's would.
+    const outage = (action: "stop" | "start"): Route => ({
+      method: "POST",
+      path: `/debug/sqs/${action}`,
+      handler: async () => {
+        if (!sqs) return json({ error: "no embedded SQS in this fleet (aws mode)" }, 409);
+        if (action === "stop") await sqs.pause();
+        else await sqs.resume();
+        log.warn({ sqs_endpoint: endpoint }, `debug: embedded SQS ${action === "stop" ? "stopped" : "started again"}`);
+        return json({ sqs: action === "stop" ? "stopped" : "running", endpoint });
+      },
+    });
+    routes.push(outage("stop"), outage("start"));
   }
   try {
     control = createControlServer({ port: f.control.port, getHealth: health, routes });
@@ -108,7 +135,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
 
   try {
     if (mode === "local") {
-      sqs = await startEmbeddedSqs({ port: f.network.port });
+      sqs = opts.sqs ?? (await startEmbeddedSqs({ port: f.network.port }));
       endpoint = sqs.endpoint;
     } else {
       endpoint = resolveEndpoint({ mode, endpoint: f.network.endpoint, env }) ?? null;
@@ -127,6 +154,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       createQueues: createQueues(f),
     };
     await ensureQueues(sqsOptions, net, nodes);
+    const k = createStateKeeper({ dir: resolve(opts.fileDir, f.state.dir), everyMs: f.state.every * 1000, log });
+    keeper = k;
 
     slots = nodes.map((n) =>
       createSlot({
@@ -139,7 +168,11 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
           ? workerLauncher({
               sink,
               url: opts.workerUrl,
-              init: workerInit(f, n, n.persona, net, sqsOptions, levelOf(n.id), opts.debugRoutes ?? false),
+              init: {
+                ...workerInit(f, n, n.persona, net, sqsOptions, levelOf(n.id), opts.debugRoutes ?? false),
+                ...withDefined("state", k.load(n.id)),
+              },
+              onState: (state) => k.note(n.id, state),
             })
           : commandLauncher({
               id: n.id,
@@ -153,8 +186,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     for (const s of slots) s.start();
   } catch (err) {
     dashboard.stop();
+    keeper?.stop();
     await control!.stop();
-    await sqs?.stop();
+    if (sqs !== opts.sqs) await sqs?.stop();
     throw err;
   }
 
@@ -175,6 +209,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       sqs_mode: mode,
       sqs_endpoint: endpoint,
       nodes: nodes.map((n) => n.id),
+      state_dir: keeper?.dir ?? null,
     },
     `fleet up: ${nodes.length} node(s) on ${mode === "local" ? `the embedded SQS at ${endpoint}` : `Amazon SQS${endpoint ? ` via ${endpoint}` : ""}`}; health at ${ctl.url}/health`,
   );
@@ -191,9 +226,11 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         if (healthTimer) clearInterval(healthTimer);
         dashboard.stop();
         await Promise.all(slots.map((s) => s.stop(boundMs)));
+        // Every node handed over its final state as it stopped.
+        keeper?.stop();
         const final = health();
         await ctl.stop();
-        await sqs?.stop();
+        if (sqs !== opts.sqs) await sqs?.stop();
         return final;
       })();
       return stopped;
@@ -219,7 +256,12 @@ function workerInit(
     content: f.content,
     timing: timingMs(f.timing),
   };
-  return { config, sqs, logLevel, redactPaths: REDACT_PATHS, healthEveryMs: WORKER_HEALTH_EVERY_MS, debug };
+  const stateEveryMs = f.state.every > 0 ? Math.min(WORKER_STATE_EVERY_MS, f.state.every * 1000) : WORKER_STATE_EVERY_MS;
+  return { config, sqs, logLevel, redactPaths: REDACT_PATHS, healthEveryMs: WORKER_HEALTH_EVERY_MS, debug, stateEveryMs };
+}
+
+function withDefined<K extends string, V>(key: K, v: V | undefined): { [k in K]?: V } {
+  return v === undefined ? {} : ({ [key]: v } as { [k in K]: V });
 }
 
 /** Every node run here needs its queue before its first receive; a missing one is the user's to fix. */

@@ -16,6 +16,8 @@ export interface UpFlags {
   json?: boolean;
   healthEvery?: number;
   createQueues?: boolean;
+  /** Relative to the working directory, as paths on a command line are. */
+  stateDir?: string;
 }
 
 /** Past this, the process exits whatever is still stopping: exit within 10 s of the signal. */
@@ -40,6 +42,7 @@ export function applyFlags(f: FleetFile, flags: UpFlags): FleetFile {
     },
     control: { port: flags.controlPort ?? f.control.port },
     health: { every: flags.healthEvery ?? f.health.every },
+    state: { ...f.state, ...(flags.stateDir !== undefined ? { dir: resolve(flags.stateDir) } : {}) },
     log_level: flags.logLevel ?? f.log_level,
   };
 }

@@ -15,12 +15,18 @@ export interface WorkerLauncherOptions {
   sink: LogSink;
   /** Another worker entry speaking the same messages (tests). */
   url?: URL | string;
+  /** Each state the node exports (every few seconds and at stop), to be saved across fleet runs. */
+  onState?: (state: PersistedState) => void;
 }
 
 /** Built-in nodes: one worker thread each, logs and health posted to the parent. */
 export function workerLauncher(opts: WorkerLauncherOptions): Launcher {
   // What the last run exported: a restarted node keeps its peers, reputations and flags.
   let lastState: PersistedState | undefined = opts.init.state;
+  const keep = (s: PersistedState) => {
+    lastState = s;
+    opts.onState?.(s);
+  };
   return {
     launch(hooks): Running {
       const w = new Worker(opts.url ?? NODE_WORKER_URL, { workerData: { ...opts.init, ...(lastState ? { state: lastState } : {}) } });
@@ -39,11 +45,11 @@ export function workerLauncher(opts: WorkerLauncherOptions): Launcher {
             opts.sink.write(m.line);
             break;
           case "health":
-            if (m.state) lastState = m.state;
+            if (m.state) keep(m.state);
             hooks.onHealth(m.health);
             break;
           case "stopped":
-            if (m.state) lastState = m.state;
+            if (m.state) keep(m.state);
             if (m.health) hooks.onHealth(m.health);
             break;
         }
@@ -70,8 +76,8 @@ export function workerLauncher(opts: WorkerLauncherOptions): Launcher {
           clearTimeout(timer);
           if (timedOut) await w.terminate();
         },
-        crash() {
-          post({ type: "crash" });
+        crash(onBody) {
+          post(onBody === undefined ? { type: "crash" } : { type: "crash", onBody });
         },
       };
     },

@@ -9,6 +9,7 @@ import { createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts"
 import { describeSqsError } from "../sqs/errors.ts";
 import { createTransport, type Transport, type TransportEvent, type TransportOptions } from "../sqs/transport.ts";
 import { createLogLimiter } from "./log-limit.ts";
+import { loggableUrl } from "./redact.ts";
 import type { RunnerHealth, RunnerState } from "./types.ts";
 
 export interface NodeRunnerOptions {
@@ -34,6 +35,24 @@ export interface NodeRunnerOptions {
   createTransport?: (opts: TransportOptions) => Transport;
   /** State-change events kept for health. Default 50. */
   recentEventsMax?: number;
+  /**
+   * Once every peer PINGed in a tick has sent its own PING (their ticks sit
+   * on the same grid: core/timers.ts), only PONGs to our PINGs are still on
+   * their way, and nothing needs an answer: the next poll then waits this
+   * long so they share one ReceiveMessage, ms. Default 50; 0 turns it off.
+   */
+  pongLingerMs?: number;
+  /**
+   * Opt-in: a PONG waits up to this long to ride with our next batch to the
+   * peer (our next tick, at most one heartbeat away), ms. Default 0: a PONG
+   * leaves at once. With about a heartbeat (11 000 at default timing) each
+   * bot saves one SendMessageBatch per peer and heartbeat, and the RTT its
+   * peers measure becomes up to a heartbeat long; liveness is unaffected, as
+   * the tick's own batch still reaches the peer every heartbeat.
+   */
+  pongHoldMs?: number;
+  /** Sees each body before the core does (the worker's debug crash in the middle of a batch). */
+  onReceive?: (body: string) => void;
 }
 
 export interface NodeRunner {
@@ -60,6 +79,9 @@ const STATE_CHANGES = new Set<NodeEvent["type"]>([
   "joined",
 ]);
 
+/** How long after a tick peers' bursts count as part of it, ms. */
+const BURST_WINDOW_MS = 1000;
+
 /** When a tick leaves its own deadline in the past, wait this long rather than spin. */
 const SPIN_GUARD_MS = 50;
 
@@ -74,6 +96,8 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
   const seed = opts.seed ?? `${config.id}:${crypto.randomUUID()}`;
   const waitTimeSeconds = opts.waitTimeSeconds ?? 20;
   const recentEventsMax = opts.recentEventsMax ?? 50;
+  const pongLingerMs = opts.pongLingerMs ?? 50;
+  const pongHoldMs = opts.pongHoldMs ?? 0;
   const queueUrl = queueUrlOf(config.network, config.id);
   const mayCreate = opts.sqs.mode === "local" || opts.sqs.createQueues === true;
   const ownsClient = opts.client === undefined;
@@ -81,6 +105,7 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
   const core: NodeCore = createNode(config, createRng(seed), clock(), opts.state);
   const limiter = createLogLimiter();
   const recentEvents: RunnerHealth["recentEvents"] = [];
+  const urlRejected: Record<string, number> = {};
   const log = logger.child({ node: config.id });
   const debug = () => log.isLevelEnabled("debug");
 
@@ -109,8 +134,9 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
           log.warn({ reason: e.reason, detail: e.detail, path: e.path, sender: e.sender, heldBack: held }, "message rejected"),
         );
       case "url_rejected":
+        urlRejected[e.reason] = (urlRejected[e.reason] ?? 0) + 1;
         return limited(`url_rejected:${e.reason}`, nowMs, (held) =>
-          log.warn({ peer: e.peer, url: e.url.slice(0, 200), reason: e.reason, heldBack: held }, "queue URL rejected"),
+          log.warn({ peer: e.peer, url: loggableUrl(e.url), reason: e.reason, heldBack: held }, "queue URL rejected"),
         );
       case "audit":
         return log.info({ event: e }, "audit");
@@ -119,12 +145,23 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     }
   }
 
+  /** Peers PINGed in the last tick whose own PING has not come yet. */
+  const burstFrom = new Set<string>();
+  let burstTickMs = -Infinity;
+
   function dispatch(out: Output, nowMs: number): void {
+    const waiting = burstFrom.size;
     for (const s of out.sends) {
+      if (s.message.type === "PONG") burstFrom.delete(s.to);
       if (debug()) log.debug({ to: s.to, type: s.message.type, msg_id: s.message.msg_id }, "send");
-      transport.send(s.queueUrl, encode(s.message), s.to);
+      const hold = s.message.type === "PONG" && pongHoldMs > 0 ? pongHoldMs : undefined;
+      transport.send(s.queueUrl, encode(s.message), s.to, hold);
     }
     for (const e of out.events) logEvent(e, nowMs);
+    // Only right after a tick: a straggler's PING much later is no burst.
+    if (waiting > 0 && burstFrom.size === 0 && pongLingerMs > 0 && nowMs - burstTickMs < BURST_WINDOW_MS) {
+      transport.expectBurst?.(nowMs + pongLingerMs);
+    }
   }
 
   function rearm(afterTick = false): void {
@@ -144,11 +181,16 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     timer = undefined;
     if (stopped) return;
     const now = clock();
-    dispatch(core.tick(now), now);
+    const out = core.tick(now);
+    dispatch(out, now);
+    burstFrom.clear();
+    burstTickMs = now;
+    for (const sent of out.sends) if (sent.message.type === "PING") burstFrom.add(sent.to);
     rearm(true);
   }
 
   function handle(body: string): void {
+    opts.onReceive?.(body);
     const now = clock();
     if (debug()) log.debug({ bytes: body.length }, "receive");
     dispatch(core.receive(body, now), now);
@@ -261,6 +303,7 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
         snapshot: core.snapshot(now),
         transport: transport.counters(),
         recentEvents: recentEvents.slice(),
+        urlRejected: { ...urlRejected },
       };
     },
     exportState: () => core.exportState(),

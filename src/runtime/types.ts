@@ -25,6 +25,8 @@ export interface RunnerHealth {
   transport: TransportCounters;
   /** Recent state-change events (peer joined, suspect, dead, flagged, choked), newest last, bounded. */
   recentEvents: Array<{ atMs: number; event: NodeEvent }>;
+  /** Refused queue URLs by reason (wrong_host, credentials_in_url...). */
+  urlRejected?: Record<string, number>;
 }
 
 export type { NodeConfig };

@@ -23,17 +23,24 @@ export interface WorkerInit {
   state?: PersistedState;
   /** Debug routes are on: a `crash` message makes the worker throw. */
   debug: boolean;
+  /** How often the node's state goes to the parent, to be saved; default 5000. A crash loses at most this much. */
+  stateEveryMs?: number;
 }
 
-export type ToWorker = { type: "stop"; boundMs: number } | { type: "crash" };
+/**
+ * `crash` without `onBody` throws outside any handler, as a real bug would;
+ * with it, the worker dies on the first message whose body contains that
+ * text, in the middle of handling the batch it received.
+ */
+export type ToWorker = { type: "stop"; boundMs: number } | { type: "crash"; onBody?: string };
 
 export type FromWorker =
   | { type: "log"; line: string }
   | { type: "health"; health: RunnerHealth; state?: PersistedState }
   | { type: "stopped"; health: RunnerHealth | null; state?: PersistedState };
 
-/** State goes to the parent every this many health reports: a crash loses at most that much. */
-const STATE_EVERY_REPORTS = 5;
+/** Exit code of a crash requested in the middle of a batch. */
+const MID_BATCH_CRASH_EXIT_CODE = 70;
 
 function main(): void {
   const port = parentPort!;
@@ -51,16 +58,37 @@ function main(): void {
     { write: (line: string) => post({ type: "log", line }) },
   );
 
-  const runner = createNodeRunner({ config: init.config, sqs: init.sqs, logger, state: init.state });
-  let reports = 0;
+  // The text of the body to die on; null when no mid-batch crash is requested.
+  let crashOn: string | null = null;
+  const onReceive = (body: string): void => {
+    if (crashOn === null || !body.includes(crashOn)) return;
+    // Synchronous: nothing of this batch is deleted and nothing its handling queued is sent; SQS redelivers all of it.
+    process.exit(MID_BATCH_CRASH_EXIT_CODE);
+  };
+  const runner = createNodeRunner({ config: init.config, sqs: init.sqs, logger, state: init.state, onReceive });
+  const stateEveryMs = init.stateEveryMs ?? 5_000;
+  let statePostedMs = Date.now();
+  let eventsPosted = 0;
   const healthTimer = setInterval(() => {
-    reports++;
-    post({ type: "health", health: runner.health(), ...(reports % STATE_EVERY_REPORTS === 0 ? { state: runner.exportState() } : {}) });
+    const now = Date.now();
+    const health = runner.health();
+    // A flag, a new peer or a status change goes over with the next report, so a crash right after cannot forget it.
+    const lastEventMs = health.recentEvents.at(-1)?.atMs ?? 0;
+    const withState = now - statePostedMs >= stateEveryMs || lastEventMs > eventsPosted;
+    if (withState) {
+      statePostedMs = now;
+      eventsPosted = lastEventMs;
+    }
+    post({ type: "health", health, ...(withState ? { state: runner.exportState() } : {}) });
   }, init.healthEveryMs);
   post({ type: "health", health: runner.health() });
 
   let stopping = false;
   port.on("message", (m: ToWorker) => {
+    if (m.type === "crash" && init.debug && m.onBody) {
+      crashOn = m.onBody;
+      return;
+    }
     if (m.type === "crash" && init.debug) {
       // Thrown outside any handler, as a real bug would be: the supervisor sees an error and an exit.
       setTimeout(() => {

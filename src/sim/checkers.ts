@@ -67,6 +67,11 @@ export interface CheckFigures {
     snapshotMismatches: number;
     examples: string[];
   };
+  /** Honest live pairs where one chokes the other at the end of the run. */
+  chokedHonestPairsAtEnd: number;
+  /** Live pairs where a node's `choked` and its peer's `chokingUs` differ at the end, with no CHOKE or UNCHOKE in flight. */
+  chokeViewsDisagreeing: number;
+  chokeDisagreeExamples: string[];
   drops: Record<string, number>;
   duplicatesSeen: number;
 }
@@ -84,6 +89,7 @@ export class Checkers {
   /** Per observer: peer index -> status, as the events tell it. */
   private readonly known: Array<Map<number, PeerStatus>>;
   private readonly flagged: Array<Set<number>>;
+  private readonly choking: Array<Set<number>>;
   private readonly audited: Array<Set<string>>;
   private readonly up: Uint8Array;
   private readonly everCrashed: Uint8Array;
@@ -120,6 +126,7 @@ export class Checkers {
     members.forEach((m) => this.ixOf.set(m.id, m.ix));
     this.known = members.map(() => new Map());
     this.flagged = members.map(() => new Set());
+    this.choking = members.map(() => new Set());
     this.audited = members.map(() => new Set());
     this.flagAt = members.map(() => new Map());
     this.up = new Uint8Array(this.n);
@@ -135,6 +142,9 @@ export class Checkers {
       audits: { total: 0, correct: 0, share: null, honestTotal: 0, honestCorrect: 0, honestShare: null, repeated: 0 },
       reputation: { liars: [], honestFlagged: 0, honestFlaggedExamples: [], honestFlaggedByLiars: 0, liarUnflags: 0 },
       anomalies: { rejected: 0, urlRejected: 0, unknownPeers: 0, misaddressed: 0, snapshotMismatches: 0, examples: [] },
+      chokedHonestPairsAtEnd: 0,
+      chokeViewsDisagreeing: 0,
+      chokeDisagreeExamples: [],
       drops: {},
       duplicatesSeen: 0,
     };
@@ -168,9 +178,12 @@ export class Checkers {
     this.up[ix] = 1;
     this.upCount++;
     this.outageEnds(ix, "crash", tMs);
+    // Choking is not part of the persisted state: a restarted node chokes no one.
+    this.choking[ix]!.clear();
     if (fresh) {
       this.known[ix]!.clear();
       this.flagged[ix]!.clear();
+      this.choking[ix]!.clear();
       this.audited[ix]!.clear();
     }
   }
@@ -227,6 +240,13 @@ export class Checkers {
       case "duplicate":
         this.fig.duplicatesSeen++;
         return;
+      case "choke_changed": {
+        const p = this.ixOf.get(e.peer);
+        if (p === undefined) return;
+        if (e.choked) this.choking[ix]!.add(p);
+        else this.choking[ix]!.delete(p);
+        return;
+      }
       default:
         return;
     }
@@ -245,6 +265,7 @@ export class Checkers {
         return;
       case "peer_forgotten":
         known.delete(p);
+        this.choking[ix]!.delete(p);
         return;
       case "peer_status": {
         known.set(p, e.to);
@@ -331,9 +352,13 @@ export class Checkers {
   }
 
   /** The end of the run: the last figures, and the events checked against each node's snapshot. */
-  finish(endMs: number, snapshots: Array<NodeSnapshot | null>): CheckFigures {
+  finish(endMs: number, snapshots: Array<NodeSnapshot | null>, chokeInFlight: (from: string, to: string) => boolean = () => false): CheckFigures {
     const fig = this.fig;
     fig.reconverge.convergedAtEnd = this.allCovered(true);
+    for (const m of this.members) {
+      if (!m.honest || !this.up[m.ix]) continue;
+      for (const p of this.choking[m.ix]!) if (this.members[p]!.honest && this.up[p]) fig.chokedHonestPairsAtEnd++;
+    }
     for (const o of this.outages) {
       const observers = [...o.observers].filter((i) => this.up[i]);
       const worst = (m: Map<number, number>) => {
@@ -385,7 +410,23 @@ export class Checkers {
     snapshots.forEach((snap, ix) => {
       if (snap !== null) this.compareSnapshot(ix, snap);
     });
+    this.compareChokes(snapshots, chokeInFlight);
     return fig;
+  }
+
+  private compareChokes(snapshots: Array<NodeSnapshot | null>, inFlight: (from: string, to: string) => boolean): void {
+    const byId = new Map<string, Map<string, { choked: boolean; chokingUs: boolean }>>();
+    for (const snap of snapshots) if (snap) byId.set(snap.id, new Map(snap.peers.map((p) => [p.id, p])));
+    for (const [a, peersOfA] of byId) {
+      for (const [b, pb] of peersOfA) {
+        const back = byId.get(b)?.get(a);
+        if (!back || back.chokingUs === pb.choked || inFlight(a, b)) continue;
+        this.fig.chokeViewsDisagreeing++;
+        if (this.fig.chokeDisagreeExamples.length < EXAMPLES_MAX) {
+          this.fig.chokeDisagreeExamples.push(`${a} ${pb.choked ? "chokes" : "serves"} ${b}, which believes the opposite`);
+        }
+      }
+    }
   }
 
   private compareSnapshot(ix: number, snap: NodeSnapshot): void {
@@ -407,6 +448,7 @@ export class Checkers {
       if (status === undefined) mismatch(`snapshot has ${peer.id}, events never added it`);
       else if (status !== peer.status) mismatch(`${peer.id} is ${peer.status}, events say ${status}`);
       if (peer.flagged !== this.flagged[ix]!.has(p)) mismatch(`${peer.id} flagged=${peer.flagged}, events say ${!peer.flagged}`);
+      if (peer.choked !== this.choking[ix]!.has(p)) mismatch(`${peer.id} choked=${peer.choked}, events say ${!peer.choked}`);
     }
     for (const p of known.keys()) if (!seen.has(p)) mismatch(`events added ${this.members[p]!.id}, snapshot lacks it`);
   }

@@ -123,7 +123,8 @@ export function partitioned(plan: FaultPlan, a: number, b: number, tMs: number):
  */
 export function faultExplains(plan: FaultPlan, observer: number, peer: number, tMs: number, lookbackMs: number): boolean {
   const overlaps = (s: Span) => s.fromMs < tMs && s.toMs > tMs - lookbackMs;
-  if (plan.lateUntilMs[peer]! > tMs - lookbackMs || plan.lateUntilMs[observer]! > tMs - lookbackMs) return true;
+  const lateUntil = (ix: number) => plan.lateUntilMs[ix]!;
+  if ((lateUntil(peer) > 0 && lateUntil(peer) > tMs - lookbackMs) || (lateUntil(observer) > 0 && lateUntil(observer) > tMs - lookbackMs)) return true;
   for (const c of plan.crashes) if ((c.ix === observer || c.ix === peer) && overlaps(c)) return true;
   for (const s of plan.silences) if ((s.ix === observer || s.ix === peer) && overlaps(s)) return true;
   const p = plan.partition;

@@ -3,9 +3,10 @@ import { z } from "zod";
 import { SimOptions, type SimOptionsInput } from "./options.ts";
 import { formatTable, replayArgs, type Perf } from "./report.ts";
 import { simulate, type SimReport } from "./run.ts";
+import { formatSweep, sweep } from "./sweep.ts";
 
 /** Parses the simulator's command line; the schema in options.ts fills the defaults and checks the values. */
-export function parseArgs(argv: string[]): SimOptionsInput {
+export function parseArgs(argv: string[]): SimOptionsInput & { seeds?: number } {
   const a = yargs(argv)
     .scriptName("sim")
     .usage("$0 [options]: a seeded simulation of the whole protocol under faults")
@@ -25,9 +26,14 @@ export function parseArgs(argv: string[]): SimOptionsInput {
     .option("skew", { type: "number", describe: "clock skew per node, up to ± this many ms (default 1000)" })
     .option("wire", { choices: ["json", "object", "auto"] as const, describe: "encode and parse every message, or hand objects over (default auto)" })
     .option("json", { type: "boolean", describe: "print one JSON object instead of the table" })
+    .option("seeds", { type: "number", describe: "run this many seeds from --seed on and print the worst case of each figure" })
     .strict()
     .help()
     .exitProcess(false)
+    // One line from runSim instead of the whole usage: the message says what was wrong.
+    .fail((msg, err) => {
+      throw err ?? new Error(`${msg} (see --help)`);
+    })
     .parseSync();
   const pick: Record<string, unknown> = {
     nodes: a.nodes,
@@ -46,8 +52,9 @@ export function parseArgs(argv: string[]): SimOptionsInput {
     bootstrapLateMs: a["bootstrap-late"],
     wire: a.wire,
     json: a.json,
+    seeds: a.seeds,
   };
-  return Object.fromEntries(Object.entries(pick).filter(([, v]) => v !== undefined)) as SimOptionsInput;
+  return Object.fromEntries(Object.entries(pick).filter(([, v]) => v !== undefined)) as SimOptionsInput & { seeds?: number };
 }
 
 function measure(startMs: number): Perf {
@@ -67,8 +74,8 @@ function measure(startMs: number): Perf {
  * the exit code: 0 when every property held, 1 when one failed (the seed to
  * replay it is printed), 2 for options that do not validate.
  */
-export async function runSim(args: string[] | SimOptionsInput): Promise<number> {
-  let input: SimOptionsInput;
+export async function runSim(args: string[] | (SimOptionsInput & { seeds?: number })): Promise<number> {
+  let input: SimOptionsInput & { seeds?: number };
   try {
     input = Array.isArray(args) ? parseArgs(args) : args;
   } catch (err) {
@@ -77,12 +84,14 @@ export async function runSim(args: string[] | SimOptionsInput): Promise<number> 
     return 2;
   }
   if (Array.isArray(args) && (args.includes("--help") || args.includes("-h"))) return 0;
-  const parsed = SimOptions.safeParse(input);
+  const { seeds, ...single } = input;
+  const parsed = SimOptions.safeParse(single);
   if (!parsed.success) {
     console.error(`sim: ${z.prettifyError(parsed.error)}`);
     process.exitCode = 2;
     return 2;
   }
+  if (seeds !== undefined) return runSeeds(parsed.data, seeds);
   const startMs = performance.now();
   const report: SimReport = simulate(parsed.data);
   const perf = measure(startMs);
@@ -94,6 +103,27 @@ export async function runSim(args: string[] | SimOptionsInput): Promise<number> 
   }
   if (!report.ok) {
     console.error(`sim: a property failed; replay with seed ${report.options.seed}: bun src/sim/main.ts ${replayArgs(report)}`);
+    process.exitCode = 1;
+    return 1;
+  }
+  return 0;
+}
+
+/** `--seeds N`: the same options over N consecutive seeds (numeric seeds only), worst case of each figure. */
+function runSeeds(o: SimOptions, count: number): number {
+  const first = Number(o.seed);
+  if (!Number.isInteger(first) || !Number.isInteger(count) || count < 1) {
+    console.error("sim: --seeds needs a whole number of seeds and a numeric --seed to start from");
+    process.exitCode = 2;
+    return 2;
+  }
+  const startMs = performance.now();
+  const result = sweep(o, Array.from({ length: count }, (_, i) => first + i));
+  const perf = measure(startMs);
+  if (o.json) console.log(JSON.stringify({ ...result, perf }));
+  else console.log(`${formatSweep(result)}\nwall time ${(perf.wallMs / 1000).toFixed(1)} s`);
+  if (result.failures.length > 0) {
+    console.error(`sim: ${result.failures.length} of ${result.runs} seeds failed; replay one with --seed ${result.failures[0]!.seed}`);
     process.exitCode = 1;
     return 1;
   }

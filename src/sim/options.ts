@@ -73,7 +73,7 @@ export const SimOptions = z
     json: z.boolean().default(false),
   })
   .refine((o) => o.bootstraps + o.liars <= o.nodes, { message: "bootstraps + liars must not exceed nodes", path: ["liars"] })
-  .refine((o) => o.crash + o.silence <= o.nodes - o.bootstraps - o.liars, {
+  .refine((o) => o.crash + o.silence === 0 || o.crash + o.silence <= o.nodes - o.bootstraps - o.liars, {
     message: "crash + silence must not exceed the honest nodes that are not bootstrap",
     path: ["crash"],
   })

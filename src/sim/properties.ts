@@ -39,7 +39,10 @@ export function judge(r: SimReport): Verdict[] {
   const rep = f.reputation;
   add("no honest node ever flagged", rep.honestFlagged === 0, rep.honestFlagged === 0 ? "ok" : rep.honestFlaggedExamples.join("; "));
 
-  const flagDeadlineMs = o.flagWithinMs + (r.faults.partition ? o.partitionForMs : 0) + o.bootstrapLateMs;
+  // Five minutes of a connected fleet: from the start (or the late bootstrap), or from the heal of a partition.
+  // After a heal, a peer dead on the far side is pinged only every 6th heartbeat, so it may take that long to be seen again.
+  const healedMs = r.faults.partition ? r.faults.partition.toMs + LIMITS.deadPingEveryBeats * hb : 0;
+  const flagDeadlineMs = Math.max(o.flagWithinMs + o.bootstrapLateMs, healedMs + o.flagWithinMs);
   if (rep.liars.length > 0 && durationMs >= flagDeadlineMs && r.coreFailure === null) {
     const late = rep.liars.filter((l) => l.observers > 0 && (l.flaggedAllMs === null || l.flaggedAllMs > flagDeadlineMs));
     add(

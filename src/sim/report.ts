@@ -53,7 +53,10 @@ export function rows(r: SimReport, perf?: Perf): Array<[string, string]> {
     const partial = f.reputation.liars.filter((l) => l.flaggedAllMs === null);
     if (partial.length > 0) add("liars not flagged by all", partial.map((l) => `${l.id} ${l.flaggedBy}/${l.observers}`).join(", "));
   }
+  if (f.reputation.liars.length > 0) add("liars unflagged again by honest nodes", String(f.reputation.liarUnflags));
   add("honest nodes flagged (by honest / by liars)", `${f.reputation.honestFlagged} / ${f.reputation.honestFlaggedByLiars}`);
+  add("honest peers choked by honest nodes at the end", String(f.chokedHonestPairsAtEnd));
+  add("choke views disagreeing at the end", String(f.chokeViewsDisagreeing));
   add("messages per node per minute", r.cost.perNodePerMinute.toFixed(1));
   const perType = Object.entries(r.cost.byType)
     .filter(([, c]) => c > 0)

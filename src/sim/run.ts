@@ -2,7 +2,7 @@ import { DEFAULT_NETWORK, defaultNodeConfig, LIMITS } from "../core/config.ts";
 import { createNode } from "../core/node.ts";
 import { createRng } from "../core/rng.ts";
 import type { PersistedState } from "../core/state.ts";
-import { DEFAULT_TIMING_MS, type NodeConfig, type NodeCore, type NodeSnapshot, type Output } from "../core/types.ts";
+import { DEFAULT_TIMING_MS, type NodeConfig, type NodeCore, type NodeEvent, type NodeSnapshot, type Output } from "../core/types.ts";
 import { encode, MESSAGE_TYPES, type Message, type MessageType } from "../protocol/index.ts";
 import { Checkers, type CheckFigures } from "./checkers.ts";
 import { EventClock } from "./clock.ts";
@@ -13,12 +13,30 @@ import { judge, type Verdict } from "./properties.ts";
 import { roster, type Member } from "./roster.ts";
 import { Trace } from "./trace.ts";
 
+/*
+ * The model, in short:
+ * - Each node owns one queue; a message sent to a queue URL arrives after a
+ *   delay (fixed part + capped exponential), may be held back (reordering)
+ *   or delivered twice (a late redelivery), and is never lost unless `loss`
+ *   says so. Every drop and every extra delay is counted under its reason.
+ * - A crashed node stops; its queue keeps what arrives and hands it over at
+ *   restart. The restarted node is fresh (a new process) or, with
+ *   `restart: "persisted"`, starts from the state it exported when it
+ *   crashed (what the runtime saves to disk).
+ * - A silenced node runs and receives, but everything it sends is lost: a
+ *   node whose sends fail. A partition loses every message between the two
+ *   sides until it heals: SQS refuses the sends, so nothing is queued.
+ * - Each node's clock is off by a fixed skew; it is given its own time.
+ */
+
 /** Virtual time of the run's start: a fixed date, so that timestamps and epochs replay. */
 export const SIM_EPOCH_START_MS = Date.UTC(2026, 0, 1);
 /** Ticks of one node at one instant before the run is declared livelocked. */
 export const TICKS_AT_ONE_INSTANT_MAX = 1_000;
-/** Core calls of the whole run before it is declared runaway (about 100 per node per virtual second is far above normal). */
-export const CALLS_PER_NODE_SECOND_MAX = 100;
+/** Core calls of the whole run before it is declared runaway: a node with 500 peers takes about 300 a virtual second. */
+export const CALLS_PER_NODE_SECOND_MAX = 1_000;
+/** Messages in flight at once before the run is declared runaway (a 1,000-node fleet keeps a few million). */
+export const IN_FLIGHT_MAX = 50_000_000;
 
 type SimEvent =
   | { k: "start"; ix: number }
@@ -62,14 +80,31 @@ export interface SimReport {
   ok: boolean;
 }
 
+/** Ways to watch a run from outside, for debugging a seed; they must not change it. */
+export interface SimHooks {
+  /** Every event of every node, with the node's id and the run time in ms. */
+  event?: (node: string, event: NodeEvent, tMs: number) => void;
+  /** Every message as it reaches a running node. */
+  deliver?: (from: string, to: string, message: Message, tMs: number) => void;
+  /** Every message a node sends, before the network decides its fate. */
+  send?: (from: string, to: string, message: Message, tMs: number) => void;
+}
+
 class SimHalt extends Error {}
+
+/** Trace record kinds: the message types by their index, then the faults. */
+const TYPE_CODE = Object.fromEntries(MESSAGE_TYPES.map((t, i) => [t, i])) as Record<MessageType, number>;
+const TRACE_CRASH = 100;
+const TRACE_RESTART = 101;
+const TRACE_SILENCE = 102;
+const TRACE_UNSILENCE = 103;
 
 /**
  * Runs one simulated fleet to the end and judges it. Pure in its options:
- * every random choice comes from the seed, time is virtual, and the report
- * (apart from nothing) is the same for the same options.
+ * every random choice comes from the seed and time is virtual, so the same
+ * options give the same report, trace hash included. `hooks` only watch.
  */
-export function simulate(input: SimOptionsInput | SimOptions): SimReport {
+export function simulate(input: SimOptionsInput | SimOptions, hooks: SimHooks = {}): SimReport {
   const o = SimOptions.parse(input);
   const wire: "json" | "object" = o.wire === "auto" ? (o.nodes <= 100 ? "json" : "object") : o.wire;
   const root = createRng(`sim:${o.seed}`);
@@ -106,8 +141,18 @@ export function simulate(input: SimOptionsInput | SimOptions): SimReport {
   let coreFailure: CoreFailure | null = null;
   const ixOf = new Map(ids.map((id, i) => [id, i]));
 
+  // CHOKE and UNCHOKE not yet received, per (from, to): the end-of-run choke comparison skips those pairs.
+  const chokesInFlight = new Map<string, number>();
+  const chokeKey = (fromIx: number, toIx: number) => `${ids[fromIx]}>${ids[toIx]}`;
+  const isChoke = (m: Message) => m.type === "CHOKE" || m.type === "UNCHOKE";
   const network = new Network(root.fork("network"), o, ids, DEFAULT_NETWORK.prefix, (toIx, fromIx, msg, atMs) => {
-    if (atMs < endMs) clock.at(atMs, { k: "deliver", ix: toIx, from: fromIx, msg });
+    if (isChoke(msg)) chokesInFlight.set(chokeKey(fromIx, toIx), (chokesInFlight.get(chokeKey(fromIx, toIx)) ?? 0) + 1);
+    if (atMs >= endMs) return;
+    if (clock.size >= IN_FLIGHT_MAX) {
+      coreFailure = { node: ids[fromIx]!, atMs: rel(), during: "send", error: `over ${IN_FLIGHT_MAX} messages in flight: runaway` };
+      throw new SimHalt();
+    }
+    clock.at(atMs, { k: "deliver", ix: toIx, from: fromIx, msg });
   });
 
   const rel = () => clock.nowMs - t0;
@@ -130,12 +175,14 @@ export function simulate(input: SimOptionsInput | SimOptions): SimReport {
     }
     const t = rel();
     for (const e of out.events) checkers.event(ix, e, t);
+    if (hooks.event) for (const e of out.events) hooks.event(ids[ix]!, e, t);
     for (const s of out.sends) route(ix, s.to, s.queueUrl, s.message);
     schedule(ix);
   };
 
   const route = (fromIx: number, to: string, queueUrl: string, msg: Message): void => {
     sentByType[msg.type]++;
+    hooks.send?.(ids[fromIx]!, to, msg, rel());
     const toIx = network.queueOf(queueUrl);
     if (toIx >= 0 && ixOf.get(to) !== toIx) checkers.misaddressed(fromIx, to, queueUrl);
     const blocked: DropReason | null = silenced[fromIx]
@@ -203,7 +250,9 @@ export function simulate(input: SimOptionsInput | SimOptions): SimReport {
           return;
         }
         delivered++;
-        trace.add(`${rel()} ${ev.from}>${ev.ix} ${msg.type} ${msg.msg_id}`);
+        if (isChoke(msg)) chokesInFlight.set(chokeKey(ev.from, ev.ix), chokesInFlight.get(chokeKey(ev.from, ev.ix))! - 1);
+        trace.add(rel(), ev.from, ev.ix, TYPE_CODE[msg.type], msg.msg_id);
+        hooks.deliver?.(ids[ev.from]!, ids[ev.ix]!, msg, rel());
         if (wire === "json") {
           const body = encode(msg);
           call(ev.ix, `receive ${msg.type}`, (core, now) => core.receive(body, now));
@@ -219,13 +268,13 @@ export function simulate(input: SimOptionsInput | SimOptions): SimReport {
         cores[ev.ix] = null;
         tickGen[ev.ix]!++;
         tickAt[ev.ix] = Infinity;
-        trace.add(`${rel()} crash ${ev.ix}`);
+        trace.add(rel(), ev.ix, ev.ix, TRACE_CRASH, "");
         checkers.crashed(ev.ix, rel());
         return;
       }
       case "restart": {
         if (cores[ev.ix]) return;
-        trace.add(`${rel()} restart ${ev.ix}`);
+        trace.add(rel(), ev.ix, ev.ix, TRACE_RESTART, "");
         checkers.restarted(ev.ix, rel(), o.restart === "fresh");
         boot(ev.ix, saved[ev.ix]);
         saved[ev.ix] = undefined;
@@ -234,7 +283,7 @@ export function simulate(input: SimOptionsInput | SimOptions): SimReport {
       }
       case "silence":
         silenced[ev.ix] = ev.on ? 1 : 0;
-        trace.add(`${rel()} silence ${ev.ix} ${ev.on}`);
+        trace.add(rel(), ev.ix, ev.ix, ev.on ? TRACE_SILENCE : TRACE_UNSILENCE, "");
         if (ev.on) checkers.silenced(ev.ix, rel());
         else checkers.unsilenced(ev.ix, rel());
         return;
@@ -267,7 +316,7 @@ export function simulate(input: SimOptionsInput | SimOptions): SimReport {
     if (!c || coreFailure) return null;
     return c.snapshot(local(ix));
   });
-  const figures = checkers.finish(endMs - t0, snapshots);
+  const figures = checkers.finish(endMs - t0, snapshots, (from, to) => (chokesInFlight.get(`${from}>${to}`) ?? 0) > 0);
   const report: SimReport = {
     options: o,
     wire,

@@ -1,28 +1,52 @@
 import { createHash, type Hash } from "node:crypto";
 
-/** Records buffered before they are fed to the hash: one update per batch is far cheaper than one per record. */
-export const TRACE_BATCH_RECORDS = 4_096;
+/** 32-bit words buffered before they are fed to the hash: one update per batch is far cheaper than one per record. */
+export const TRACE_BATCH_WORDS = 1 << 16;
+
+const HEX8_RE = /^[0-9a-f]{8}$/;
+
+/** A text field as 32 bits: the notebook's 8-hex msg_id as its own value, anything else by FNV-1a. */
+function textWord(s: string): number {
+  return s.length === 8 && HEX8_RE.test(s) ? parseInt(s, 16) >>> 0 : fnv32(s);
+}
+
+function fnv32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
 /**
- * A running sha256 over the run's deliveries and drops, in the order they
- * happen. Two runs with the same seed and options must end with the same
- * hex digest; any change in what a node sent, or when, changes it.
+ * A running sha256 over the run's deliveries, crashes and restarts, in the
+ * order they happen, as fixed-width binary records. Two runs with the same
+ * seed and options must end with the same hex digest; any change in what a
+ * node sent, or when, changes it.
  */
 export class Trace {
   private readonly hash: Hash = createHash("sha256");
-  private batch: string[] = [];
+  private readonly words = new Uint32Array(TRACE_BATCH_WORDS);
+  private used = 0;
   records = 0;
 
-  add(record: string): void {
-    this.batch.push(record);
+  /** One record: time (ms, < 2^53), then small integers and one text field. */
+  add(atMs: number, a: number, b: number, c: number, text: string): void {
+    if (this.used + 6 > TRACE_BATCH_WORDS) this.flush();
+    const w = this.words;
+    let i = this.used;
+    w[i++] = atMs % 0x1_0000_0000;
+    w[i++] = Math.floor(atMs / 0x1_0000_0000);
+    w[i++] = a;
+    w[i++] = b;
+    w[i++] = c;
+    w[i++] = textWord(text);
+    this.used = i;
     this.records++;
-    if (this.batch.length >= TRACE_BATCH_RECORDS) this.flush();
   }
 
   private flush(): void {
-    if (this.batch.length === 0) return;
-    this.hash.update(this.batch.join("\n") + "\n");
-    this.batch = [];
+    if (this.used === 0) return;
+    this.hash.update(new Uint8Array(this.words.buffer, 0, this.used * 4));
+    this.used = 0;
   }
 
   digest(): string {

@@ -38,6 +38,8 @@ interface Entry {
   bytes: number;
   to?: string;
   attempts: number;
+  /** Set for a message that may wait to ride with the next batch to its queue: the latest it leaves, ms. */
+  holdUntilMs?: number;
 }
 
 interface Destination {
@@ -45,6 +47,8 @@ interface Destination {
   pending: Entry[];
   inFlight: number;
   timer?: ReturnType<typeof setTimeout>;
+  /** When the armed timer fires, ms. */
+  timerAtMs: number;
   /** Consecutive failed requests: the exponent of this queue's backoff. */
   failures: number;
   retryAtMs: number;
@@ -75,19 +79,25 @@ export class SendBatcher {
     };
   }
 
-  /** Queues one message; false when it was dropped (the reason went out as an event). */
-  enqueue(queueUrl: string, body: string, to?: string): boolean {
+  /**
+   * Queues one message; false when it was dropped (the reason went out as an
+   * event). With `holdMs` it waits for the next batch to the same queue and
+   * leaves with it, or alone once `holdMs` has passed.
+   */
+  enqueue(queueUrl: string, body: string, to?: string, holdMs?: number): boolean {
     if (this.closed) return this.drop(queueUrl, to, "stopped", 1);
     const bytes = Buffer.byteLength(body, "utf8");
     if (bytes > BATCH_BYTES_MAX) return this.drop(queueUrl, to, "too_large", 1);
     let dest = this.dests.get(queueUrl);
     if (!dest) {
       if (this.dests.size >= this.o.destinationsMax) return this.drop(queueUrl, to, "destinations_full", 1);
-      dest = { queueUrl, pending: [], inFlight: 0, failures: 0, retryAtMs: 0 };
+      dest = { queueUrl, pending: [], inFlight: 0, timerAtMs: 0, failures: 0, retryAtMs: 0 };
       this.dests.set(queueUrl, dest);
     }
     if (dest.pending.length >= this.o.pendingPerQueueMax) return this.drop(queueUrl, to, "queue_full", 1);
-    dest.pending.push({ body, bytes, to, attempts: 0 });
+    const entry: Entry = { body, bytes, to, attempts: 0 };
+    if (holdMs !== undefined && holdMs > 0) entry.holdUntilMs = this.o.nowMs() + holdMs;
+    dest.pending.push(entry);
     if (dest.pending.length >= BATCH_ENTRIES_MAX && this.o.nowMs() >= dest.retryAtMs) {
       // A full batch gains nothing by waiting out the window.
       this.clearTimer(dest);
@@ -170,17 +180,31 @@ export class SendBatcher {
    * until it returns or a batch is full.
    */
   private schedule(d: Destination): void {
-    if (d.timer || d.pending.length === 0 || d.inFlight >= this.o.inFlightPerQueueMax) return;
+    if (d.pending.length === 0 || d.inFlight >= this.o.inFlightPerQueueMax) return;
     const now = this.o.nowMs();
     let wait: number;
     if (d.retryAtMs > now) wait = d.retryAtMs - now;
     else if (this.draining || d.pending.length >= BATCH_ENTRIES_MAX) wait = 0;
-    else if (d.inFlight === 0) wait = this.o.flushWindowMs;
-    else return; // the request in flight reschedules when it returns
+    else if (d.inFlight > 0) return; // the request in flight reschedules when it returns
+    else wait = Math.max(this.o.flushWindowMs, this.holdLeftMs(d, now));
+    // An earlier timer stands; a later one (a hold) gives way to a message that may not wait.
+    if (d.timer && d.timerAtMs <= now + wait) return;
+    this.clearTimer(d);
+    d.timerAtMs = now + wait;
     d.timer = setTimeout(() => {
       d.timer = undefined;
       this.flush(d);
     }, wait);
+  }
+
+  /** How long every pending message of `d` may still wait: 0 as soon as one may not. */
+  private holdLeftMs(d: Destination, now: number): number {
+    let left = Infinity;
+    for (const e of d.pending) {
+      if (e.holdUntilMs === undefined) return 0;
+      left = Math.min(left, e.holdUntilMs - now);
+    }
+    return Math.max(0, left);
   }
 
   private flush(d: Destination): void {

@@ -38,6 +38,13 @@ export interface EmbeddedSqs {
   /** What an SDK's `endpoint` (boto3's `endpoint_url`) should be set to. */
   readonly endpoint: string;
   stop(): Promise<void>;
+  /**
+   * An outage: stops listening and drops open connections, keeping every
+   * queue and message, as Amazon SQS keeps them while unreachable.
+   */
+  pause(): Promise<void>;
+  /** Listens again on the same host and port after pause(). */
+  resume(): Promise<void>;
 }
 
 /**
@@ -70,10 +77,31 @@ export async function startEmbeddedSqs(opts: EmbeddedSqsOptions = {}): Promise<E
     stopped = p;
     return p;
   };
+  const server = app.server;
+  let paused = false;
   return {
     host,
     port,
     endpoint: `http://${host}:${port}`,
     stop,
+    async pause() {
+      if (paused) return;
+      paused = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Long polls in progress would otherwise keep the server half alive.
+      server.closeAllConnections();
+      await closed;
+    },
+    async resume() {
+      if (!paused) return;
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen({ port, host }, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      paused = false;
+    },
   };
 }

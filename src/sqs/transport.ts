@@ -1,12 +1,8 @@
-import {
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  type Message as SqsMessage,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, type Message as SqsMessage, type SQSClient } from "@aws-sdk/client-sqs";
 import type { TransportCounters } from "../runtime/types.ts";
 import { backoffDelayMs, DEFAULT_BACKOFF, sleep, type BackoffOptions } from "./backoff.ts";
 import { SendBatcher } from "./batcher.ts";
+import { DeleteBatcher } from "./deleter.ts";
 import { classifySqsError, describeSqsError, isTransient } from "./errors.ts";
 import type { TransportEvent } from "./events.ts";
 
@@ -32,8 +28,19 @@ export interface TransportOptions {
   pendingPerQueueMax?: number;
   /** Default 4. */
   inFlightPerQueueMax?: number;
-  /** Concurrent DeleteMessageBatch requests before the poll loop waits for one. Default 4. */
+  /** Concurrent DeleteMessageBatch requests; the poll loop waits when this many are full. Default 4. */
   deletesInFlightMax?: number;
+  /**
+   * Longest a handled message waits for its delete, ms. Default 1000. Deletes
+   * gather into batches of 10 across receives: one tick's exchange (the
+   * peers' bursts, then the PONGs to our PINGs) comes in two or three
+   * receives within tens of ms, and one DeleteMessageBatch then serves them
+   * all. The bound stays far below the visibility timeout (30 s), so a
+   * handled message is never redelivered for waiting, and a node that dies
+   * redelivers at most its last second of messages, which the core dedupes.
+   * Capped at a third of `visibilityTimeoutSeconds` when that is set.
+   */
+  deleteFlushMs?: number;
   /** Attempts per delete batch on transient errors. Default 3; after that SQS redelivers and the core dedupes. */
   deleteAttemptsMax?: number;
   /** Backoff after failed requests. Default 200 ms doubling to 20 s. */
@@ -56,8 +63,19 @@ export interface TransportStopReport {
 
 export interface Transport {
   start(): void;
-  /** Queues one message body for `queueUrl`; false if dropped (see events). `to` is the peer it is for. */
-  send(queueUrl: string, body: string, to?: string): boolean;
+  /**
+   * Queues one message body for `queueUrl`; false if dropped (see events).
+   * `to` is the peer it is for. With `holdMs`, the message waits to ride with
+   * the next batch to that queue, and leaves alone after `holdMs` at most.
+   */
+  send(queueUrl: string, body: string, to?: string, holdMs?: number): boolean;
+  /**
+   * Messages that need no quick answer are due within ms (the PONGs to the
+   * runner's PINGs): a receive returning before `atMs` is followed by the
+   * next only at `atMs`, so what arrives meanwhile shares one ReceiveMessage.
+   * An idle long poll is never cut short or lengthened.
+   */
+  expectBurst?(atMs: number): void;
   /** Stops polling, finishes and deletes what it holds, flushes sends; within `boundMs` (default 5000). */
   stop(boundMs?: number): Promise<TransportStopReport>;
   counters(): TransportCounters;
@@ -83,8 +101,6 @@ export function createTransport(opts: TransportOptions): Transport {
   const nowMs = opts.nowMs ?? Date.now;
   const onEvent = opts.onEvent ?? (() => {});
   const waitTimeSeconds = opts.waitTimeSeconds ?? 20;
-  const deletesInFlightMax = opts.deletesInFlightMax ?? 4;
-  const deleteAttemptsMax = opts.deleteAttemptsMax ?? 3;
   const credentialsBackoffMinMs = opts.credentialsBackoffMinMs ?? 30_000;
   const c = emptyCounters();
 
@@ -96,7 +112,7 @@ export function createTransport(opts: TransportOptions): Transport {
   let loop: Promise<void> | null = null;
   let poll: AbortController | null = null;
   const stopSignal = new AbortController();
-  const deletes = new Set<Promise<void>>();
+  let burstUntilMs = 0;
 
   const count = (rec: Record<string, number>, key: string, n = 1) => {
     rec[key] = (rec[key] ?? 0) + n;
@@ -126,43 +142,20 @@ export function createTransport(opts: TransportOptions): Transport {
     },
   });
 
-  async function deleteBatch(entries: Array<{ Id: string; ReceiptHandle: string }>): Promise<void> {
-    let left = entries;
-    for (let attempt = 0; left.length && attempt < deleteAttemptsMax; attempt++) {
-      if (attempt > 0) await sleep(backoffDelayMs(attempt - 1, backoff, random));
-      count(c.requests, "DeleteMessageBatch");
-      try {
-        const resp = await opts.client.send(new DeleteMessageBatchCommand({ QueueUrl: opts.queueUrl, Entries: left }));
-        c.messagesDeleted += resp.Successful?.length ?? 0;
-        // Only the ids that succeeded are done; a receipt SQS refuses (expired) is not worth retrying.
-        const failed = resp.Failed ?? [];
-        if (failed.length) {
-          count(c.errors, "delete_failed", failed.length);
-          const again = new Set(failed.filter((f) => !f.SenderFault).map((f) => f.Id));
-          const refused = failed.length - again.size;
-          if (refused) {
-            onEvent({ type: "delete_failed", kind: "other", detail: failed[0]?.Code ?? "refused", count: refused });
-          }
-          left = left.filter((e) => again.has(e.Id));
-        } else {
-          left = [];
-        }
-      } catch (err) {
-        const kind = classifySqsError(err);
-        count(c.errors, kind);
-        if (!isTransient(kind)) {
-          onEvent({ type: "delete_failed", kind, detail: describeSqsError(err), count: left.length });
-          return;
-        }
-      }
-    }
-    if (left.length) {
-      onEvent({ type: "delete_failed", kind: "network", detail: "gave up after retries; SQS will redeliver", count: left.length });
-    }
-  }
+  const visibilityMs = opts.visibilityTimeoutSeconds === undefined ? Infinity : opts.visibilityTimeoutSeconds * 1000;
+  const deleter = new DeleteBatcher({
+    client: opts.client,
+    queueUrl: opts.queueUrl,
+    counters: c,
+    onEvent,
+    flushMs: Math.max(0, Math.min(opts.deleteFlushMs ?? 1000, visibilityMs / 3)),
+    inFlightMax: Math.max(1, opts.deletesInFlightMax ?? 4),
+    attemptsMax: opts.deleteAttemptsMax ?? 3,
+    backoff,
+    random,
+  });
 
   async function handleBatch(messages: SqsMessage[]): Promise<void> {
-    const done: Array<{ Id: string; ReceiptHandle: string }> = [];
     for (const m of messages) {
       c.messagesReceived++;
       try {
@@ -171,12 +164,10 @@ export function createTransport(opts: TransportOptions): Transport {
         count(c.errors, "handler");
         onEvent({ type: "handler_failed", detail: describeSqsError(err) });
       }
-      if (m.ReceiptHandle) done.push({ Id: String(done.length), ReceiptHandle: m.ReceiptHandle });
+      // Never before handling: a node that dies mid-batch loses nothing.
+      if (m.ReceiptHandle) deleter.add(m.ReceiptHandle);
     }
-    if (!done.length) return;
-    while (deletes.size >= deletesInFlightMax) await Promise.race(deletes);
-    const p = deleteBatch(done).finally(() => deletes.delete(p));
-    deletes.add(p);
+    await deleter.room();
   }
 
   function receiveFailed(err: unknown): number {
@@ -225,7 +216,11 @@ export function createTransport(opts: TransportOptions): Transport {
         poll = null;
       }
       // Held messages are handled and deleted even when a stop arrives meanwhile.
-      if (messages.length) await handleBatch(messages);
+      if (messages.length) {
+        const receivedMs = nowMs();
+        await handleBatch(messages);
+        if (receivedMs < burstUntilMs) await sleep(burstUntilMs - nowMs(), stopSignal.signal);
+      }
     }
   }
 
@@ -239,8 +234,11 @@ export function createTransport(opts: TransportOptions): Transport {
         onEvent({ type: "handler_failed", detail: `receive loop ended: ${describeSqsError(err)}` });
       });
     },
-    send(queueUrl, body, to) {
-      return batcher.enqueue(queueUrl, body, to);
+    send(queueUrl, body, to, holdMs) {
+      return batcher.enqueue(queueUrl, body, to, holdMs);
+    },
+    expectBurst(atMs) {
+      burstUntilMs = Math.max(burstUntilMs, atMs);
     },
     async stop(boundMs = 5000) {
       if (state === "stopped" || state === "stopping") return { sendsDropped: 0, clean: true };
@@ -252,7 +250,7 @@ export function createTransport(opts: TransportOptions): Transport {
       const bounded = (p: Promise<unknown>) => Promise.race([p.then(() => true), sleep(timeLeft()).then(() => false)]);
       let clean = true;
       if (loop) clean = (await bounded(loop)) && clean;
-      clean = (await bounded(Promise.all([...deletes]))) && clean;
+      clean = (await bounded(deleter.drain())) && clean;
       const sendsDropped = await batcher.drain(deadline);
       state = "stopped";
       return { sendsDropped, clean: clean && sendsDropped === 0 };

@@ -43,4 +43,17 @@ describe("persisted state", () => {
     const { node } = makeNode("hugo", "node", {}, state as never);
     expect(node.snapshot(T0).peers.map((p) => p.id)).toEqual(["sam"]);
   });
+
+  test("after a long stop, silence counts from the restore: a peer saved as dead is pinged at the first heartbeat", () => {
+    const hourAgo = T0 - 3_600_000;
+    const state = {
+      ...base,
+      peers: [{ id: "sam", queueUrl: urlOf("sam"), status: "dead", lastSeenMs: hourAgo, knownSinceMs: hourAgo - 60_000 }],
+    };
+    const { node } = makeNode("hugo", "node", {}, state as never);
+    expect(peer(node, "sam")?.status).toBe("alive");
+    const beat = node.tick(T0 + 10_000);
+    expect(beat.sends.filter((s) => s.message.type === "PING").map((s) => s.to)).toEqual(["sam"]);
+    expect(peer(node, "sam")?.status).toBe("alive");
+  });
 });

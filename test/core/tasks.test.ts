@@ -3,7 +3,11 @@ import { LIMITS } from "../../src/core/config.ts";
 import { createDedupe } from "../../src/core/dedupe.ts";
 import { shouldForget, shouldPingDead, statusForSilence } from "../../src/core/failure.ts";
 import { joinRetryDelayMs } from "../../src/core/join.ts";
-import { arm, createTimers, dueTasks, nextDeadline, rearm } from "../../src/core/timers.ts";
+import { alignedAfter, arm, createTimers, dueTasks, nextDeadline, rearm } from "../../src/core/timers.ts";
+import { defaultNodeConfig } from "../../src/core/config.ts";
+import { createNode } from "../../src/core/node.ts";
+import { createRng } from "../../src/core/rng.ts";
+import type { Persona } from "../../src/core/types.ts";
 import { deliver, eventsOf, introduce, makeNode, msg, peer, sendsOf, T0, tickUntil, urlOf } from "./helpers.ts";
 
 describe("failure detection formulas", () => {
@@ -150,6 +154,13 @@ describe("gossip", () => {
   });
 });
 
+/** A node started at `atMs` rather than T0. */
+function startedAt(id: string, persona: Persona, atMs: number) {
+  const node = createNode(defaultNodeConfig(id, persona, { bootstrap: [] }), createRng(`test-${id}`), atMs);
+  node.start(atMs);
+  return node;
+}
+
 describe("timers as data", () => {
   test("the earliest deadline is the next; due tasks come in a fixed order", () => {
     const t = createTimers();
@@ -166,11 +177,49 @@ describe("timers as data", () => {
     ["on time", 100, 10, 100, 110],
     ["a little late", 100, 10, 105, 110],
     ["after a long stall: no burst", 100, 10, 1_000, 1_010],
+    ["after a stall ending off the grid: back on it", 100, 10, 1_003, 1_010],
+    ["early (a clock step back): the next grid point", 100, 10, 97, 100],
   ])("rearm %s", (_name, last, period, now, next) => {
     const t = createTimers();
     arm(t, "heartbeat", last);
     rearm(t, "heartbeat", period, now);
     expect(t.get("heartbeat")).toBe(next);
+  });
+
+  test.each([
+    [0, 10_000, 10_000],
+    [1, 10_000, 10_000],
+    [9_999, 10_000, 10_000],
+    [10_000, 10_000, 20_000],
+    [T0 + 3_000, 15_000, T0 + 15_000],
+    [T0 + 15_000, 15_000, T0 + 30_000],
+    [5, 0, 6],
+  ])("the grid point after %d with period %d is %d", (now, period, at) => expect(alignedAfter(now, period)).toBe(at));
+
+  test("tasks sit on a grid of their period: a node started off the grid ticks heartbeat, views and rechoke together", () => {
+    const node = startedAt("bot-alpha", "bot-alpha", T0 + 3_700);
+    introduce(node, ["a", "b"], T0 + 3_700);
+    const ticks: number[] = [];
+    const pingTicks: number[] = [];
+    for (let i = 0; i < 20 && node.nextDeadlineMs() <= T0 + 60_000; i++) {
+      const at = node.nextDeadlineMs();
+      ticks.push(at - T0);
+      const out = node.tick(at);
+      if (sendsOf(out, "PING", "a").length) {
+        pingTicks.push(at - T0);
+        // The same tick carries the peer's VIEW_EVENTs: one batch to its queue.
+        expect(sendsOf(out, "VIEW_EVENT", "a").length).toBeGreaterThan(0);
+      }
+    }
+    // 10 s tasks and 30 s ones on multiples of 10 s, gossip on multiples of 15 s: 8 ticks a minute, not 14.
+    expect(ticks).toEqual([10_000, 15_000, 20_000, 30_000, 40_000, 45_000, 50_000, 60_000]);
+    expect(pingTicks).toEqual([10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
+  });
+
+  test("two nodes started apart tick at the same instants", () => {
+    const a = startedAt("bot-alpha", "bot-alpha", T0 + 1_234);
+    const b = startedAt("bot-bravo", "bot-bravo", T0 + 8_765);
+    expect(a.nextDeadlineMs()).toBe(b.nextDeadlineMs());
   });
 
   test("a repeated tick at the same time does nothing", () => {

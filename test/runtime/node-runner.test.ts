@@ -55,6 +55,40 @@ describe("node runner over the embedded SQS", () => {
     );
   }, 15_000);
 
+  test.each([
+    ["at once by default", 0, true],
+    ["riding with the next tick's batch when held", 1000, false],
+  ])("PONGs leave %s", async (_name, pongHoldMs, pongAlone) => {
+    const l = await env();
+    const port = l.sqs.port;
+    // What each of bravo's SendMessageBatch requests carried, by message type.
+    const batches: string[][] = [];
+    const client = createSqsClient(l.opts);
+    cleanups.push(async () => client.destroy());
+    client.middlewareStack.add(
+      (next, ctx) => async (args) => {
+        if (ctx.commandName === "SendMessageBatchCommand") {
+          const input = args.input as { Entries?: Array<{ MessageBody?: string }> };
+          batches.push((input.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? "{}").type));
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "recordBatches" },
+    );
+    const b = track(runner(config("bot-bravo", port, []), port, { client, pongHoldMs }));
+    const a = track(runner(config("hugo", port, ["bot-bravo"]), port));
+    await b.start();
+    await a.start();
+    expect(await until(() => (b.health().snapshot.counters.out.PONG ?? 0) >= 4, 8000)).toBe(true);
+    expect(await until(() => a.health().snapshot.counters.in.PONG >= 3, 8000)).toBe(true);
+    const withPong = batches.filter((types) => types.includes("PONG"));
+    expect(withPong.some((types) => types.every((t) => t === "PONG"))).toBe(pongAlone);
+    // Held or not, hugo hears bravo's PONGs and keeps it alive.
+    const seen = a.health().snapshot.peers.find((p) => p.id === "bot-bravo");
+    expect(seen?.status).toBe("alive");
+    expect(seen?.rttMs).not.toBeNull();
+  }, 20_000);
+
   test("a redelivered message (its delete lost) is handled once", async () => {
     const l = await env();
     const port = l.sqs.port;

@@ -142,7 +142,7 @@ describe("checkers", () => {
   });
 
   test("heavy loss makes the checkers see suspicions, and the loss-free property is not judged", () => {
-    const r = simulate({ nodes: 6, minutes: 4, liars: 0, loss: 0.6, seed: 5, wire: "object" });
+    const r = simulate({ nodes: 6, minutes: 4, liars: 0, loss: 0.85, seed: 5, wire: "object" });
     expect(r.network.dropped.loss).toBeGreaterThan(0);
     expect(r.figures.failureDetection.falseSuspicions).toBeGreaterThan(0);
     expect(judge(r).some((v) => v.name === "no live node falsely suspected")).toBe(false);

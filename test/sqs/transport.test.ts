@@ -46,6 +46,29 @@ describe("sending", () => {
     expect(bodies.map((b) => JSON.parse(b).i).sort((a, b) => a - b)).toEqual([...Array(n).keys()]);
   });
 
+  test("a held message rides with the next batch to its queue", async () => {
+    const l = await env();
+    const dest = await l.queue("bot-bravo");
+    const { t } = transport(l, await l.queue("bot-alpha"), () => {});
+    expect(t.send(dest, "pong", "bot-bravo", 10_000)).toBe(true);
+    await Bun.sleep(100);
+    expect(t.counters().requests.SendMessageBatch).toBeUndefined();
+    t.send(dest, "ping", "bot-bravo");
+    expect(await until(() => t.counters().messagesSent === 2)).toBe(true);
+    expect(t.counters().requests.SendMessageBatch).toBe(1);
+    expect((await drainBodies(l.client, dest)).sort()).toEqual(["ping", "pong"]);
+  });
+
+  test("a held message with no company leaves alone once its hold is over", async () => {
+    const l = await env();
+    const dest = await l.queue("bot-bravo");
+    const { t } = transport(l, await l.queue("bot-alpha"), () => {});
+    t.send(dest, "pong", "bot-bravo", 300);
+    expect(await until(() => t.counters().messagesSent === 1, 3000)).toBe(true);
+    expect(t.counters().requests.SendMessageBatch).toBe(1);
+    expect(await drainBodies(l.client, dest)).toEqual(["pong"]);
+  });
+
   test("large bodies split batches under 256 KiB; an oversized body is dropped and reported", async () => {
     const l = await env();
     const dest = await l.queue("bot-bravo");
@@ -111,6 +134,92 @@ describe("receiving", () => {
     expect(got).toEqual(["fine"]);
     expect(t.counters().errors.handler).toBe(1);
     expect(events.some((e) => e.type === "handler_failed")).toBe(true);
+  });
+
+  test("deletes of messages handled across several receives share one DeleteMessageBatch", async () => {
+    const l = await env();
+    const own = await l.queue("bot-alpha");
+    const sender = transport(l, await l.queue("bot-bravo"), () => {});
+    const got: string[] = [];
+    const { t } = transport(l, own, (b) => void got.push(b), { deleteFlushMs: 60_000 });
+    t.start();
+    // Four messages, each in its own request and receive.
+    for (let i = 0; i < 4; i++) {
+      sender.t.send(own, `m${i}`);
+      await until(() => got.length === i + 1);
+    }
+    expect(t.counters().requests.ReceiveMessage).toBeGreaterThanOrEqual(4);
+    expect(t.counters().messagesDeleted).toBe(0);
+    expect((await t.stop(3000)).clean).toBe(true);
+    expect(t.counters().messagesDeleted).toBe(4);
+    expect(t.counters().requests.DeleteMessageBatch).toBe(1);
+    expect(await queueDepth(l.client, own)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  test("a partial batch of deletes leaves by itself after the flush bound", async () => {
+    const l = await env();
+    const own = await l.queue("bot-alpha");
+    const sender = transport(l, await l.queue("bot-bravo"), () => {});
+    const { t } = transport(l, own, () => {}, { deleteFlushMs: 200 });
+    t.start();
+    sender.t.send(own, "m");
+    expect(await until(() => t.counters().messagesDeleted === 1)).toBe(true);
+    expect(t.state()).toBe("running");
+    expect(t.counters().requests.DeleteMessageBatch).toBe(1);
+  });
+
+  test("a full batch of 10 deletes leaves at once; the rest at stop, before stop returns", async () => {
+    const l = await env();
+    const own = await l.queue("bot-alpha");
+    const sender = transport(l, await l.queue("bot-bravo"), () => {});
+    const got: string[] = [];
+    const { t } = transport(l, own, (b) => void got.push(b), { deleteFlushMs: 60_000 });
+    t.start();
+    for (let i = 0; i < 13; i++) sender.t.send(own, `m${i}`);
+    expect(await until(() => got.length === 13)).toBe(true);
+    // Far before the 60 s bound: only whole batches have gone.
+    expect(await until(() => t.counters().messagesDeleted === 10)).toBe(true);
+    expect(t.counters().requests.DeleteMessageBatch).toBe(1);
+    const report = await t.stop(3000);
+    expect(report.clean).toBe(true);
+    expect(t.counters().messagesDeleted).toBe(13);
+    expect(t.counters().requests.DeleteMessageBatch).toBe(2);
+    expect(await queueDepth(l.client, own)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  test("the delete bound stays under the visibility timeout: a handled message is not redelivered for waiting", async () => {
+    const l = await env();
+    const own = await l.queue("bot-alpha");
+    const sender = transport(l, await l.queue("bot-bravo"), () => {});
+    const got: string[] = [];
+    const { t } = transport(l, own, (b) => void got.push(b), { deleteFlushMs: 60_000, visibilityTimeoutSeconds: 1 });
+    t.start();
+    sender.t.send(own, "once");
+    expect(await until(() => t.counters().messagesDeleted === 1, 3000)).toBe(true);
+    await Bun.sleep(1200);
+    expect(got).toEqual(["once"]);
+  });
+
+  test("after expectBurst, what arrives inside the window shares one receive", async () => {
+    const l = await env();
+    const own = await l.queue("bot-alpha");
+    const sender = transport(l, await l.queue("bot-bravo"), () => {});
+    const got: string[] = [];
+    const { t } = transport(l, own, (b) => void got.push(b), { waitTimeSeconds: 20 });
+    t.start();
+    await until(() => (t.counters().requests.ReceiveMessage ?? 0) === 1);
+    t.expectBurst!(Date.now() + 3000);
+    sender.t.send(own, "first");
+    await until(() => got.length === 1);
+    // These two arrive while the loop waits out the window: one receive takes both.
+    sender.t.send(own, "second");
+    await until(() => sender.t.counters().messagesSent === 2);
+    sender.t.send(own, "third");
+    await until(() => sender.t.counters().messagesSent === 3);
+    expect(got).toEqual(["first"]);
+    expect(await until(() => got.length === 3, 5000)).toBe(true);
+    // The first long poll, the one after the window, and the long poll now waiting.
+    expect(t.counters().requests.ReceiveMessage).toBe(3);
   });
 
   test("an idle queue costs one ReceiveMessage per long poll", async () => {

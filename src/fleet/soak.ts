@@ -1,0 +1,264 @@
+/**
+ * `bun run soak`: a fleet under load for minutes, on the embedded SQS, with
+ * a ledger. Eight nodes (the three bots and five `node`s) run at ten times
+ * the default rates while a driver PINGs every node; queue depths and the
+ * process's memory are sampled, and at the end every message any party sent
+ * is accounted for: deleted by its receiver once handled, or still in a
+ * queue. Anything else is lost.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import { queueUrlOf, type NetworkId } from "../protocol/index.ts";
+import { createSqsClient, queueDepth } from "../sqs/client.ts";
+import { startEmbeddedSqs } from "../sqs/embedded.ts";
+import { FleetFile } from "./config.ts";
+import type { Health } from "./health-types.ts";
+import { startFleet } from "./supervisor.ts";
+
+export interface SoakOptions {
+  /** Default 120. */
+  seconds?: number;
+  /** Default 8: the three bots and `node`s for the rest. */
+  nodes?: number;
+  /** Rates relative to the defaults of PROTOCOL.md §4; default 10. */
+  speed?: number;
+  /** Driver PINGs per node per second; default 5. */
+  pingsPerNodePerSecond?: number;
+  /** Between samples of depths and memory; default 5000. */
+  sampleEveryMs?: number;
+  /** Progress lines; default none. */
+  progress?: (line: string) => void;
+}
+
+export interface SoakSample {
+  atS: number;
+  /** Visible plus in flight, per node queue. */
+  depths: Record<string, number>;
+  rssMb: number;
+  heapMb: number;
+}
+
+export interface SoakReport {
+  seconds: number;
+  nodes: string[];
+  samples: SoakSample[];
+  maxDepth: number;
+  /** Depth summed over the node queues in the last sample. */
+  lastDepthTotal: number;
+  rssMb: { afterWarmup: number; end: number; max: number };
+  heapMb: { afterWarmup: number; end: number };
+  driver: { pingsSent: number; pongsReceived: number; pongsDuplicated: number; pingsUnanswered: number };
+  /** The whole network's ledger. */
+  ledger: { sent: number; deleted: number; leftInQueues: number; lost: number };
+  /** Protocol messages the nodes handled, by type, summed. */
+  handledByType: Record<string, number>;
+  sqsRequests: number;
+  rejected: number;
+  sendsDropped: number;
+  finalStates: string[];
+}
+
+const DRIVER = "soak-driver";
+const NET: Omit<NetworkId, "localPort"> = { region: "us-east-1", account: "194722398367", prefix: "ds2032" };
+/** Time the network gets after the driver's last PING to answer it. */
+const SETTLE_MS = 4_000;
+/** Samples before this are warm-up: workers start, JIT, first queues. */
+const WARMUP_MS = 20_000;
+
+export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
+  const seconds = opts.seconds ?? 120;
+  const nodeCount = Math.max(3, opts.nodes ?? 8);
+  const speed = opts.speed ?? 10;
+  const pingRate = opts.pingsPerNodePerSecond ?? 5;
+  const sampleEveryMs = opts.sampleEveryMs ?? 5_000;
+  const progress = opts.progress ?? (() => {});
+  const dir = mkdtempSync(join(tmpdir(), "fleet-soak-"));
+  const sqs = await startEmbeddedSqs({ port: 0 });
+  const net: NetworkId = { ...NET, localPort: sqs.port };
+  const ids = ["bot-alpha", "bot-bravo", "bot-charlie", ...Array.from({ length: nodeCount - 3 }, (_, i) => `node-${i + 1}`)];
+  const t = (s: number) => s / speed;
+  const file = FleetFile.parse({
+    network: { port: sqs.port },
+    timing: { heartbeat: t(10), gossip: t(15), views: t(10), audit: t(30), epoch: t(30), rechoke: t(10), optimistic: t(30) },
+    control: { port: 0 },
+    health: { every: 0 },
+    log_level: "warn",
+    state: { dir: join(dir, "state"), every: 0 },
+    nodes: ids.map((id) => ({ id, persona: id.startsWith("bot-") ? id : "node" })),
+  });
+  const client = createSqsClient({ mode: "local", port: sqs.port, host: sqs.host }, { requestTimeoutMs: 30_000 });
+  const url = (id: string) => queueUrlOf(net, id);
+  await client.send(new CreateQueueCommand({ QueueName: `${NET.prefix}-node-${DRIVER}-p2p` }));
+
+  let logLines = 0;
+  const fleet = await startFleet({ file, fileDir: dir, json: true, sqs, out: () => void logLines++ });
+  const t0 = Date.now();
+  const samples: SoakSample[] = [];
+  const driver = { pingsSent: 0, pongs: new Map<number, number>(), deleted: 0, sendsAccepted: 0 };
+  let driving = true;
+  let draining = true;
+
+  const sampler = (async () => {
+    while (driving) {
+      const depths: Record<string, number> = {};
+      for (const id of ids) {
+        const d = await queueDepth(client, url(id)).catch(() => ({ visible: NaN, inFlight: 0 }));
+        depths[id] = d.visible + d.inFlight;
+      }
+      const m = process.memoryUsage();
+      const s = { atS: Math.round((Date.now() - t0) / 1000), depths, rssMb: mb(m.rss), heapMb: mb(m.heapUsed) };
+      samples.push(s);
+      progress(`${s.atS}s  depth max ${Math.max(...Object.values(depths))}  rss ${s.rssMb} MB`);
+      await Bun.sleep(sampleEveryMs);
+    }
+  })();
+
+  const sender = (async () => {
+    let seq = 0;
+    const tickMs = 200;
+    const perTick = Math.max(1, Math.round((pingRate * tickMs) / 1000));
+    while (Date.now() - t0 < seconds * 1000) {
+      const at = new Date().toISOString();
+      const tickStart = Date.now();
+      await Promise.all(
+        ids.map(async (id) => {
+          const entries = Array.from({ length: perTick }, () => {
+            seq++;
+            return {
+              Id: String(seq),
+              MessageBody: JSON.stringify({ type: "PING", sender: DRIVER, timestamp: at, msg_id: `soak${seq}`, seq }),
+            };
+          });
+          driver.pingsSent += entries.length;
+          for (let i = 0; i < entries.length; i += 10) {
+            const r = await client.send(new SendMessageBatchCommand({ QueueUrl: url(id), Entries: entries.slice(i, i + 10) }));
+            driver.sendsAccepted += r.Successful?.length ?? 0;
+          }
+        }),
+      );
+      // The rate holds as long as SQS keeps up; a slow tick is not made up for (the driver must not become the load).
+      await Bun.sleep(Math.max(0, tickMs - (Date.now() - tickStart)));
+    }
+  })();
+
+  const receiver = (async () => {
+    while (draining) {
+      const r = await client.send(new ReceiveMessageCommand({ QueueUrl: url(DRIVER), MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const got = r.Messages ?? [];
+      for (const m of got) {
+        const body = JSON.parse(m.Body ?? "{}") as { type?: string; seq?: number };
+        if (body.type === "PONG" && typeof body.seq === "number") driver.pongs.set(body.seq, (driver.pongs.get(body.seq) ?? 0) + 1);
+      }
+      if (got.length) {
+        const d = await client.send(
+          new DeleteMessageBatchCommand({ QueueUrl: url(DRIVER), Entries: got.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+        );
+        driver.deleted += d.Successful?.length ?? 0;
+      }
+    }
+  })();
+
+  await sender;
+  await Bun.sleep(SETTLE_MS);
+  driving = false;
+  await sampler;
+  progress("stopping the fleet");
+  const final: Health = await fleet.stop();
+  draining = false;
+  await receiver;
+  // What nobody took: visible or taken and not deleted, in every queue that took part.
+  let leftInQueues = 0;
+  for (const id of [...ids, DRIVER]) {
+    const d = await queueDepth(client, url(id));
+    leftInQueues += d.visible + d.inFlight;
+  }
+  client.destroy();
+  await sqs.stop();
+  rmSync(dir, { recursive: true, force: true });
+
+  const sum = (f: (n: Health["nodes"][number]) => number) => final.nodes.reduce((a, n) => a + f(n), 0);
+  const sent = sum((n) => n.counters.messages?.sent ?? 0) + driver.sendsAccepted;
+  const deleted = sum((n) => n.counters.messages?.deleted ?? 0) + driver.deleted;
+  const handledByType: Record<string, number> = {};
+  for (const n of final.nodes) for (const [k, v] of Object.entries(n.counters.in)) handledByType[k] = (handledByType[k] ?? 0) + v;
+  const warm = samples.find((s) => s.atS * 1000 >= WARMUP_MS) ?? samples[0]!;
+  const last = samples.at(-1)!;
+  const pongsDuplicated = [...driver.pongs.values()].reduce((a, c) => a + (c - 1), 0);
+  return {
+    seconds,
+    nodes: ids,
+    samples,
+    maxDepth: Math.max(...samples.flatMap((s) => Object.values(s.depths))),
+    lastDepthTotal: Object.values(last.depths).reduce((a, b) => a + b, 0),
+    rssMb: { afterWarmup: warm.rssMb, end: last.rssMb, max: Math.max(...samples.map((s) => s.rssMb)) },
+    heapMb: { afterWarmup: warm.heapMb, end: last.heapMb },
+    driver: {
+      pingsSent: driver.pingsSent,
+      pongsReceived: driver.pongs.size,
+      pongsDuplicated,
+      pingsUnanswered: driver.pingsSent - driver.pongs.size,
+    },
+    ledger: { sent, deleted, leftInQueues, lost: sent - deleted - leftInQueues },
+    handledByType,
+    sqsRequests: sum((n) => Object.values(n.counters.sqs_requests).reduce((a, b) => a + b, 0)),
+    rejected: sum((n) => Object.values(n.counters.rejected).reduce((a, b) => a + b, 0)),
+    sendsDropped: sum((n) => Object.entries(n.counters.sqs_errors).filter(([k]) => k.startsWith("send_dropped")).reduce((a, [, v]) => a + v, 0)),
+    finalStates: final.nodes.map((n) => `${n.id}:${n.state}`),
+  };
+}
+
+const mb = (bytes: number) => Math.round((bytes / 1_048_576) * 10) / 10;
+
+export function formatSoak(r: SoakReport): string {
+  const rows: Array<[string, string]> = [
+    ["nodes", `${r.nodes.length} (${r.nodes.join(", ")})`],
+    ["duration", `${r.seconds} s at the rates in use`],
+    ["messages handled", `${Object.values(r.handledByType).reduce((a, b) => a + b, 0)} (${Object.entries(r.handledByType).map(([k, v]) => `${k} ${v}`).join(", ")})`],
+    ["ledger", `sent ${r.ledger.sent}, deleted after handling ${r.ledger.deleted}, left in queues ${r.ledger.leftInQueues}, lost ${r.ledger.lost}`],
+    ["driver PINGs", `${r.driver.pingsSent} sent, ${r.driver.pongsReceived} answered, ${r.driver.pingsUnanswered} unanswered, ${r.driver.pongsDuplicated} PONGs duplicated`],
+    ["queue depth", `max ${r.maxDepth} in any queue; ${r.lastDepthTotal} over all queues at the last sample`],
+    ["memory (rss)", `${r.rssMb.afterWarmup} MB after warm-up, ${r.rssMb.end} MB at the end, max ${r.rssMb.max} MB`],
+    ["main heap", `${r.heapMb.afterWarmup} MB after warm-up, ${r.heapMb.end} MB at the end`],
+    ["SQS requests", `${r.sqsRequests} by the nodes (${(r.sqsRequests / Math.max(1, r.ledger.sent)).toFixed(2)} per message sent)`],
+    ["rejected / sends dropped", `${r.rejected} / ${r.sendsDropped}`],
+    ["final states", r.finalStates.join(" ")],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n");
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: "string", default: "120" },
+      nodes: { type: "string", default: "8" },
+      speed: { type: "string", default: "10" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const num = (name: string, v: string | undefined) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) {
+      process.stderr.write(`--${name}: expected a positive number, got ${v}\n`);
+      process.exit(2);
+    }
+    return n;
+  };
+  const report = await runSoak({
+    seconds: num("seconds", values.seconds),
+    nodes: Math.round(num("nodes", values.nodes)),
+    speed: num("speed", values.speed),
+    progress: values.json ? undefined : (l) => process.stdout.write(`  ${l}\n`),
+  });
+  process.stdout.write((values.json ? JSON.stringify(report) : formatSoak(report)) + "\n");
+  process.exit(report.ledger.lost === 0 && report.driver.pingsUnanswered === 0 ? 0 : 1);
+}

@@ -1,0 +1,27 @@
+/**
+ * The soak (`bun run soak`, 2 minutes) in short: eight nodes at ten times
+ * the default rates for 20 s on the embedded SQS, with its ledger.
+ */
+import { describe, expect, test } from "bun:test";
+import { runSoak } from "../../src/fleet/soak.ts";
+
+/** Far above what a queue holds when its node keeps up (tens), far below what piles up when it does not. */
+const DEPTH_MAX = 500;
+/** The whole process (SQS, eight workers, the test runner): a leak at these rates would pass it within the run. */
+const RSS_MB_MAX = 1_500;
+
+describe("soak, short", () => {
+  test("8 nodes at 10x for 20 s: every message accounted for, queues bounded", async () => {
+    const r = await runSoak({ seconds: 20, nodes: 8, speed: 10, sampleEveryMs: 2_000 });
+    expect(r.ledger.lost).toBe(0);
+    expect(r.ledger.sent).toBeGreaterThan(1_000);
+    expect(r.driver.pingsSent).toBeGreaterThan(100);
+    expect(r.driver.pingsUnanswered).toBe(0);
+    expect(r.driver.pongsDuplicated).toBe(0);
+    expect(r.maxDepth).toBeLessThan(DEPTH_MAX);
+    expect(r.rssMb.max).toBeLessThan(RSS_MB_MAX);
+    expect(r.rejected).toBe(0);
+    expect(r.sendsDropped).toBe(0);
+    expect(r.finalStates.every((s) => s.endsWith(":stopped"))).toBe(true);
+  }, 60_000);
+});
