@@ -148,11 +148,16 @@ await yargs(args)
   .command(
     "bench",
     "measure throughput and latency of nodes on the embedded SQS",
-    (y) => y.option("json", { type: "boolean", describe: "machine-readable results" }),
+    (y) =>
+      y
+        .option("json", { type: "boolean", describe: "machine-readable results" })
+        .option("seconds", { type: "number", describe: "measuring window of each steady-state figure (default 60)" }),
     (a) =>
       run(async () => {
-        const mod = (await import(new URL("./bench/main.ts", import.meta.url).href)) as { runBench(o: { json: boolean }): unknown };
-        await mod.runBench({ json: a.json === true });
+        const mod = (await import(new URL("./bench/main.ts", import.meta.url).href)) as {
+          runBench(o: { json: boolean; seconds?: number }): unknown;
+        };
+        await mod.runBench({ json: a.json === true, ...(a.seconds !== undefined ? { seconds: a.seconds } : {}) });
       }),
   )
   .demandCommand(1, "which command? fleet, sim or bench")
