@@ -10,7 +10,6 @@ import type { EmbeddedSqs } from "../sqs/embedded.ts";
 import { createTransport, type Transport, type TransportOptions } from "../sqs/transport.ts";
 
 export type Side = "ours" | "notebook";
-export const SIDES: Side[] = ["ours", "notebook"];
 
 export interface BenchEnv {
   sqs: EmbeddedSqs;

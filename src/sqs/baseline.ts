@@ -6,7 +6,8 @@ import {
 import type { TransportCounters } from "../runtime/types.ts";
 import { sleep } from "./backoff.ts";
 import { classifySqsError } from "./errors.ts";
-import { emptyCounters, type Transport, type TransportOptions, type TransportState } from "./transport.ts";
+import { countIn as count, emptyCounters } from "./counters.ts";
+import type { Transport, TransportOptions, TransportState } from "./transport.ts";
 
 /** The notebook's receive wait, s (`receive(..., wait_seconds=3)`). */
 export const NOTEBOOK_WAIT_TIME_SECONDS = 3;
@@ -22,9 +23,6 @@ const NOTEBOOK_PENDING_MAX = 10_000;
 export function createNotebookTransport(opts: TransportOptions): Transport {
   const c = emptyCounters();
   const waitTimeSeconds = opts.waitTimeSeconds ?? NOTEBOOK_WAIT_TIME_SECONDS;
-  const count = (rec: Record<string, number>, key: string) => {
-    rec[key] = (rec[key] ?? 0) + 1;
-  };
   let state: TransportState = "idle";
   const stopper = new AbortController();
   let loop: Promise<void> | null = null;

@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { TransportCounters } from "../runtime/types.ts";
 import { backoffDelayMs, type BackoffOptions } from "./backoff.ts";
+import { countIn } from "./counters.ts";
 import { classifySqsError, describeSqsError, isTransient } from "./errors.ts";
 import type { TransportEvent } from "./events.ts";
 
@@ -108,12 +109,6 @@ export class SendBatcher {
     return true;
   }
 
-  pendingCount(): number {
-    let n = 0;
-    for (const d of this.dests.values()) n += d.pending.length;
-    return n;
-  }
-
   /** Largest remaining per-queue backoff, ms. */
   backoffMs(): number {
     const now = this.o.nowMs();
@@ -163,7 +158,7 @@ export class SendBatcher {
   }
 
   private drop(queueUrl: string, to: string | undefined, reason: "too_large" | "queue_full" | "destinations_full" | "stopped", count: number): false {
-    this.o.counters.errors[`send_dropped_${reason}`] = (this.o.counters.errors[`send_dropped_${reason}`] ?? 0) + count;
+    countIn(this.o.counters.errors, `send_dropped_${reason}`, count);
     this.o.onEvent({ type: "send_dropped", queueUrl, to, reason, count });
     return false;
   }
@@ -234,13 +229,9 @@ export class SendBatcher {
     this.schedule(d);
   }
 
-  private countError(kind: string, n = 1): void {
-    this.o.counters.errors[kind] = (this.o.counters.errors[kind] ?? 0) + n;
-  }
-
   private async sendBatch(d: Destination, batch: Entry[]): Promise<void> {
     const c = this.o.counters;
-    c.requests.SendMessageBatch = (c.requests.SendMessageBatch ?? 0) + 1;
+    countIn(c.requests, "SendMessageBatch");
     try {
       const resp = await this.o.client.send(
         new SendMessageBatchCommand({
@@ -255,7 +246,7 @@ export class SendBatcher {
       for (const f of resp.Failed ?? []) {
         const entry = batch[Number(f.Id)];
         if (!entry) continue;
-        this.countError(f.SenderFault ? "send_refused" : "server");
+        countIn(c.errors, f.SenderFault ? "send_refused" : "server");
         entry.attempts++;
         if (f.SenderFault || entry.attempts >= this.o.entryAttemptsMax) {
           this.o.onEvent({
@@ -273,7 +264,7 @@ export class SendBatcher {
       if (retry.length) this.putBack(d, retry, "server");
     } catch (err) {
       const kind = classifySqsError(err);
-      this.countError(kind);
+      countIn(c.errors, kind);
       if (kind === "queue_missing") {
         const dropped = batch.length + d.pending.length;
         d.pending = [];
@@ -281,32 +272,18 @@ export class SendBatcher {
         this.o.onEvent({ type: "queue_missing", queueUrl: d.queueUrl, to: batch[0]?.to, dropped });
         return;
       }
-      if (isTransient(kind)) this.o.onLink(false, describeSqsError(err));
-      if (kind === "credentials") this.o.onEvent({ type: "credentials", detail: describeSqsError(err) });
+      const detail = describeSqsError(err);
+      const givenUp = (dropped: number) => this.o.onEvent({ type: "send_failed", queueUrl: d.queueUrl, to: batch[0]?.to, kind, detail, dropped });
+      if (isTransient(kind)) this.o.onLink(false, detail);
+      if (kind === "credentials") this.o.onEvent({ type: "credentials", detail });
       if (isTransient(kind) || kind === "credentials") {
         for (const e of batch) e.attempts++;
         const keep = batch.filter((e) => e.attempts < this.o.entryAttemptsMax);
-        if (keep.length < batch.length) {
-          this.o.onEvent({
-            type: "send_failed",
-            queueUrl: d.queueUrl,
-            to: batch[0]?.to,
-            kind,
-            detail: describeSqsError(err),
-            dropped: batch.length - keep.length,
-          });
-        }
+        if (keep.length < batch.length) givenUp(batch.length - keep.length);
         if (keep.length) this.putBack(d, keep, kind);
         return;
       }
-      this.o.onEvent({
-        type: "send_failed",
-        queueUrl: d.queueUrl,
-        to: batch[0]?.to,
-        kind,
-        detail: describeSqsError(err),
-        dropped: batch.length,
-      });
+      givenUp(batch.length);
     }
   }
 

@@ -1,6 +1,7 @@
 import { DeleteMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { TransportCounters } from "../runtime/types.ts";
 import { backoffDelayMs, sleep, type BackoffOptions } from "./backoff.ts";
+import { countIn as count } from "./counters.ts";
 import { classifySqsError, describeSqsError, isTransient } from "./errors.ts";
 import type { TransportEvent } from "./events.ts";
 
@@ -41,11 +42,6 @@ export class DeleteBatcher {
   add(receiptHandle: string): void {
     this.pending.push(receiptHandle);
     this.pump();
-  }
-
-  /** Receipts waiting for their batch. */
-  pendingCount(): number {
-    return this.pending.length;
   }
 
   /**
@@ -95,9 +91,6 @@ export class DeleteBatcher {
 
   private async send(handles: string[]): Promise<void> {
     const c = this.o.counters;
-    const count = (rec: Record<string, number>, key: string, n = 1) => {
-      rec[key] = (rec[key] ?? 0) + n;
-    };
     let left = handles.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle }));
     for (let attempt = 0; left.length && attempt < this.o.attemptsMax; attempt++) {
       if (attempt > 0) await sleep(backoffDelayMs(attempt - 1, this.o.backoff, this.o.random));

@@ -3,7 +3,8 @@ import type { TransportCounters } from "../runtime/types.ts";
 import { backoffDelayMs, DEFAULT_BACKOFF, sleep, type BackoffOptions } from "./backoff.ts";
 import { SendBatcher } from "./batcher.ts";
 import { DeleteBatcher } from "./deleter.ts";
-import { classifySqsError, describeSqsError, isTransient } from "./errors.ts";
+import { countIn as count, emptyCounters } from "./counters.ts";
+import { classifySqsError, describeSqsError } from "./errors.ts";
 import type { TransportEvent } from "./events.ts";
 
 export type { TransportEvent } from "./events.ts";
@@ -85,10 +86,6 @@ export interface Transport {
 /** SQS's largest receive batch. */
 const RECEIVE_MESSAGES_MAX = 10;
 
-export function emptyCounters(): TransportCounters {
-  return { requests: {}, messagesSent: 0, messagesReceived: 0, messagesDeleted: 0, errors: {}, backoffMs: 0 };
-}
-
 /**
  * One node's SQS edge: a long-poll receive loop on its own queue and a
  * batching sender. Failures become events and backoff, never exceptions out
@@ -113,10 +110,6 @@ export function createTransport(opts: TransportOptions): Transport {
   let poll: AbortController | null = null;
   const stopSignal = new AbortController();
   let burstUntilMs = 0;
-
-  const count = (rec: Record<string, number>, key: string, n = 1) => {
-    rec[key] = (rec[key] ?? 0) + n;
-  };
 
   function updateLink(detail: string): void {
     const now = receiveFailures > 0 || sendFailing;
@@ -172,16 +165,17 @@ export function createTransport(opts: TransportOptions): Transport {
 
   function receiveFailed(err: unknown): number {
     const kind = classifySqsError(err);
+    const detail = describeSqsError(err);
     count(c.errors, kind);
     receiveFailures++;
     let delay = backoffDelayMs(receiveFailures - 1, backoff, random);
     if (kind === "credentials") {
       delay = Math.max(delay, credentialsBackoffMinMs);
-      onEvent({ type: "credentials", detail: describeSqsError(err) });
+      onEvent({ type: "credentials", detail });
     }
     if (kind === "queue_missing") onEvent({ type: "own_queue_missing", queueUrl: opts.queueUrl });
-    onEvent({ type: "receive_failed", kind, detail: describeSqsError(err), failures: receiveFailures, backoffMs: delay });
-    updateLink(describeSqsError(err));
+    onEvent({ type: "receive_failed", kind, detail, failures: receiveFailures, backoffMs: delay });
+    updateLink(detail);
     return delay;
   }
 

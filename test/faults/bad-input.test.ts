@@ -7,21 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { HealthNode } from "../../src/fleet/health-types.ts";
-import { envelope, FAST_TIMING, logLinesOf, queueName, queueUrl, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
+import { ACCOUNT, botNodes, envelope, fleetFile, logLinesOf, queueName, queueUrl, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
 
 const BOT = "bot-bravo";
 const PROBER = "prober";
 
-const FLEET = `
-network: { port: 0 }
-${FAST_TIMING}
-control: { port: 0 }
-health: { every: 0 }
-nodes:
-  - { id: bot-alpha, persona: bot-alpha }
-  - { id: bot-bravo, persona: bot-bravo }
-  - { id: bot-charlie, persona: bot-charlie }
-`;
+const FLEET = fleetFile(botNodes());
 
 let f: FleetProc;
 let startedMs = 0;
@@ -37,7 +28,7 @@ const view = (msgId: string, timestamp: string, extra: Record<string, unknown> =
   ad_id: "ad-7",
   ...extra,
 });
-const EVIL = (id: string) => `https://evil.example.com/${"194722398367"}/${queueName(id)}`;
+const EVIL = (id: string) => `https://evil.example.com/${ACCOUNT}/${queueName(id)}`;
 
 /** 10,000 entries in about 200 KB: the first 50 (those a node looks at) name the bot itself, the rest strangers. */
 function hugePeerList(msgId: string): object {

@@ -5,24 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { envelope, FAST_TIMING, queueName, queueUrl, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
+import { botNodes, envelope, fleetFile, queueName, queueUrl, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
 
 const LEDGER = "ledger";
 const PINGS = 30;
 /** Seconds before a taken, undeleted message is visible again: the queue default (30) would make the test wait. */
 const VISIBILITY_S = 2;
 
-const FLEET = `
-network: { port: 0 }
-${FAST_TIMING}
-control: { port: 0 }
-health: { every: 0 }
-nodes:
-  - { id: bot-alpha, persona: bot-alpha }
-  - { id: bot-bravo, persona: bot-bravo }
-  - { id: bot-charlie, persona: bot-charlie }
-  - { id: node-delta, persona: node }
-`;
+const FLEET = fleetFile([...botNodes(), "{ id: node-delta, persona: node }"]);
 
 let f: FleetProc;
 const pongs = new Map<string, number>();

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { Health } from "../../src/fleet/health-types.ts";
-import { BOTS, envelope, FAST_TIMING, queueName, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
+import { BOTS, botNodes, envelope, fleetFile, queueName, queueUrl, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
 
 const OUTAGE_MS = 15_000;
 const PROBER = "outage-prober";
@@ -19,16 +19,7 @@ const PROBER = "outage-prober";
  */
 const REQUESTS_IN_OUTAGE_MAX = 150;
 
-const FLEET = `
-network: { port: 0 }
-${FAST_TIMING}
-control: { port: 0 }
-health: { every: 0 }
-nodes:
-  - { id: bot-alpha, persona: bot-alpha }
-  - { id: bot-bravo, persona: bot-bravo }
-  - { id: bot-charlie, persona: bot-charlie }
-`;
+const FLEET = fleetFile(botNodes());
 
 let f: FleetProc;
 const requests = (h: Health) =>
@@ -79,7 +70,7 @@ describe("an outage of the embedded SQS", () => {
     let kept = false;
     await until("a PONG from every bot", 15_000, async () => {
       const r = await f.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: `https://sqs.us-east-1.amazonaws.com/194722398367/${queueName(PROBER)}`, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+        new ReceiveMessageCommand({ QueueUrl: queueUrl(PROBER), MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
       );
       for (const m of r.Messages ?? []) {
         if (m.Body === "kept through the outage") kept = true;

@@ -5,21 +5,13 @@
  * the decoy would hold it. They must stay empty.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { envelope, FAST_TIMING, queueName, queueUrl, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
+import { botNodes, envelope, fleetFile, queueName, queueUrl, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
 
 const BOT = "bot-alpha";
 const PROBER = "url-prober";
 const AWS = "https://sqs.us-east-1.amazonaws.com";
 
-const FLEET = `
-network: { port: 0 }
-${FAST_TIMING}
-control: { port: 0 }
-health: { every: 0 }
-nodes:
-  - { id: bot-alpha, persona: bot-alpha }
-  - { id: bot-bravo, persona: bot-bravo }
-`;
+const FLEET = fleetFile(botNodes(["bot-alpha", "bot-bravo"]));
 
 /** [what, URL given the decoy's node id, reason, the decoy queue's name (null: the URL names none)] */
 const BAD_URLS: Array<[string, (d: string) => string, string, ((d: string) => string) | null]> = [

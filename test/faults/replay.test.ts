@@ -4,23 +4,14 @@
  * anyone can put an old message back in a queue.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { envelope, queueName, queueUrl, startFleetProc, until, type FleetProc, type Msg } from "../support/fleet-proc.ts";
+import { botNodes, envelope, fleetFile, queueName, queueUrl, startFleetProc, until, type FleetProc, type Msg } from "../support/fleet-proc.ts";
 
 const BOT = "bot-alpha";
 const REPLAYER = "replayer";
 const GHOST = "ghost";
 
 // Heartbeats of 0.2 s: a silent peer is dead after 1.2 s and forgotten 6 s later.
-const FLEET = `
-network: { port: 0 }
-timing: { heartbeat: 0.2, gossip: 1, views: 0.5, audit: 1, epoch: 1, rechoke: 1, optimistic: 3 }
-control: { port: 0 }
-health: { every: 0 }
-nodes:
-  - { id: bot-alpha, persona: bot-alpha }
-  - { id: bot-bravo, persona: bot-bravo }
-  - { id: bot-charlie, persona: bot-charlie }
-`;
+const FLEET = fleetFile(botNodes(), ["timing: { heartbeat: 0.2, gossip: 1, views: 0.5, audit: 1, epoch: 1, rechoke: 1, optimistic: 3 }"]);
 
 let f: FleetProc;
 const inbox: Record<string, Msg[]> = { [REPLAYER]: [], [GHOST]: [] };

@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { startEmbeddedSqs, type EmbeddedSqs } from "../../src/sqs/embedded.ts";
-import { BOTS, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
+import { BOTS, FAST_TIMING, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
 
 const KEYS = {
   AWS_ACCESS_KEY_ID: "AKIAFAKEKEYFORTEST42",
@@ -23,7 +23,6 @@ nodes:
   - { id: bot-bravo, persona: bot-bravo }
   - { id: printer, command: 'echo "id=$AWS_ACCESS_KEY_ID secret=$AWS_SECRET_ACCESS_KEY token=$AWS_SESSION_TOKEN"; env; exec sleep 600' }
 `;
-const TIMING = "timing: { heartbeat: 0.5, gossip: 1, views: 0.5, audit: 1, epoch: 1, rechoke: 1, optimistic: 3 }";
 
 const fleets: FleetProc[] = [];
 let standalone: EmbeddedSqs | null = null;
@@ -47,7 +46,7 @@ async function exercise(f: FleetProc): Promise<string> {
 
 describe("secrets stay out of logs and /health", () => {
   test("local mode, with AWS keys in the environment", async () => {
-    const f = await startFleetProc(`network: { port: 0 }\n${TIMING}\ncontrol: { port: 0 }\nhealth: { every: 1 }\nlog_level: debug\n${NODES}`, { env: KEYS });
+    const f = await startFleetProc(`network: { port: 0 }\n${FAST_TIMING}\ncontrol: { port: 0 }\nhealth: { every: 1 }\nlog_level: debug\n${NODES}`, { env: KEYS });
     fleets.push(f);
     const health = await exercise(f);
     expect(await f.stop()).toBe(0);
@@ -61,7 +60,7 @@ describe("secrets stay out of logs and /health", () => {
   test("AWS mode through AWS_ENDPOINT_URL_SQS, with requests failing for a while", async () => {
     standalone = await startEmbeddedSqs({ port: 0 });
     const f = await startFleetProc(
-      `network: { sqs: aws, create_queues: true }\n${TIMING}\ncontrol: { port: 0 }\nhealth: { every: 1 }\nlog_level: debug\n${NODES}`,
+      `network: { sqs: aws, create_queues: true }\n${FAST_TIMING}\ncontrol: { port: 0 }\nhealth: { every: 1 }\nlog_level: debug\n${NODES}`,
       { env: { ...KEYS, AWS_ENDPOINT_URL_SQS: standalone.endpoint } },
     );
     fleets.push(f);

@@ -8,14 +8,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BOTS, FAST_TIMING, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
+import { BOTS, botNodes, FAST_TIMING, fleetFile, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
 
-const BOT_NODES = `
-nodes:
-  - { id: bot-alpha, persona: bot-alpha }
-  - { id: bot-bravo, persona: bot-bravo }
-  - { id: bot-charlie, persona: bot-charlie }
-`;
 
 const root = mkdtempSync(join(tmpdir(), "fleet-state-"));
 const stateDir = join(root, "state");
@@ -28,7 +22,7 @@ afterAll(() => {
 describe("state that survives restarts", () => {
   test("a first run saves every node's state, periodically and at stop", async () => {
     const f = await startFleetProc(
-      `network: { port: 0 }\n${FAST_TIMING}\ncontrol: { port: 0 }\nhealth: { every: 0 }\nstate: { every: 1 }\n${BOT_NODES}`,
+      fleetFile(botNodes(), [FAST_TIMING, "state: { every: 1 }"]),
       { args: ["--state-dir", stateDir] },
     );
     running.push(f);
@@ -54,7 +48,7 @@ describe("state that survives restarts", () => {
     // bot-charlie's own file is damaged between the runs.
     writeFileSync(join(stateDir, "bot-charlie.json"), '{"version":1,"id":"bot-charl');
     // Default timing: epochs of 30 s, so no audit can flag anyone during this test. What it knows, it remembered.
-    const f = await startFleetProc(`network: { port: 0 }\ncontrol: { port: 0 }\nhealth: { every: 0 }\nstate: { dir: ${JSON.stringify(stateDir)} }\n${BOT_NODES}`);
+    const f = await startFleetProc(fleetFile(botNodes(), [`state: { dir: ${JSON.stringify(stateDir)} }`]));
     running.push(f);
     const h = await until("the three bots running", 15_000, async () => {
       const h = await f.health();

@@ -4,147 +4,41 @@
  * and the control endpoint.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
-import type { Subprocess } from "bun";
-import type { Health } from "../../src/fleet/health-types.ts";
+import { BOTS, botNodes, envelope, fleetFile, queueName, queueUrl, ROOT, startFleetProc, until, type FleetProc, type Msg } from "../support/fleet-proc.ts";
 
-const ROOT = join(import.meta.dir, "..", "..");
-const BOTS = ["bot-alpha", "bot-bravo", "bot-charlie"];
 const TESTER = "tester";
-const queueUrl = (id: string) => `https://sqs.us-east-1.amazonaws.com/194722398367/ds2032-node-${id}-p2p`;
 
 // Epochs of 1 s and views every 0.5 s: bot-charlie has 8 audited reports within a few seconds.
-const FLEET_FILE = `
-network: { port: 0 }
-timing: { heartbeat: 0.5, gossip: 1, views: 0.5, audit: 1, epoch: 1, rechoke: 1, optimistic: 3 }
-control: { port: 0 }
-health: { every: 0 }
-nodes:
-  - { id: bot-alpha, persona: bot-alpha }
-  - { id: bot-bravo, persona: bot-bravo }
-  - { id: bot-charlie, persona: bot-charlie }
-  - { id: echo-node, command: 'echo "joined as $NODE_ID at $QUEUE_URL via $AWS_ENDPOINT_URL_SQS key $AWS_ACCESS_KEY_ID"; exec sleep 600' }
-`;
+const FLEET_FILE = fleetFile([
+  ...botNodes(),
+  `{ id: echo-node, command: 'echo "joined as $NODE_ID at $QUEUE_URL via $AWS_ENDPOINT_URL_SQS key $AWS_ACCESS_KEY_ID"; exec sleep 600' }`,
+]);
 
-interface Msg {
-  type: string;
-  sender: string;
-  seq?: number;
-  peers?: Array<{ node_id: string }>;
-}
-
-let proc: Subprocess<"ignore", "pipe", "pipe">;
-const lines: string[] = [];
-let controlUrl = "";
-let sqsEndpoint = "";
-let sqs: SQSClient;
-let exited: Promise<number>;
-
-async function readLines(stream: ReadableStream<Uint8Array>): Promise<void> {
-  const decoder = new TextDecoder();
-  let buf = "";
-  for await (const chunk of stream) {
-    buf += decoder.decode(chunk, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-  }
-}
-
-async function until<T>(what: string, boundMs: number, probe: () => Promise<T | null | undefined | false>): Promise<T> {
-  const end = Date.now() + boundMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`${what}: not within ${boundMs} ms`);
-    await Bun.sleep(100);
-  }
-}
-
-async function health(): Promise<Health> {
-  return (await (await fetch(`${controlUrl}/health`)).json()) as Health;
-}
-
-async function send(to: string, body: object): Promise<void> {
-  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(to), MessageBody: JSON.stringify(body) }));
-}
-
-function base(type: string, msgId: string) {
-  return { type, sender: TESTER, timestamp: new Date().toISOString(), msg_id: msgId };
-}
-
-/** Everything that reached the tester's queue, taken and deleted. */
-async function drainTester(): Promise<Msg[]> {
-  const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(TESTER), MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-  const got = r.Messages ?? [];
-  if (got.length > 0) {
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl(TESTER),
-        Entries: got.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-      }),
-    );
-  }
-  return got.map((m) => JSON.parse(m.Body!) as Msg);
-}
+let f: FleetProc;
+const base = (type: string, msgId: string) => envelope(type, TESTER, msgId);
 
 describe("fleet up, end to end", () => {
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "fleet-e2e-"));
-    const file = join(dir, "fleet.yaml");
-    writeFileSync(file, FLEET_FILE);
-    proc = Bun.spawn(["bun", join(ROOT, "src", "cli.ts"), "fleet", "up", "--file", file, "--json"], {
-      cwd: dir,
-      env: { ...process.env, FLEET_DEBUG_ROUTES: "1" },
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    exited = proc.exited;
-    void readLines(proc.stdout);
-    void readLines(proc.stderr);
-    const up = await until("the fleet_up line", 20_000, async () =>
-      lines.map((l) => { try { return JSON.parse(l); } catch { return null; } }).find((o) => o?.event === "fleet_up"),
-    );
-    controlUrl = up.control_url;
-    sqsEndpoint = up.sqs_endpoint;
-    sqs = new SQSClient({
-      endpoint: up.sqs_endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      // Like boto3 with endpoint_url: the notebook's AWS-form URLs, sent to the local endpoint.
-      useQueueUrlAsEndpoint: false,
-    });
-    await sqs.send(new CreateQueueCommand({ QueueName: `ds2032-node-${TESTER}-p2p` }));
+    f = await startFleetProc(FLEET_FILE, { dir: mkdtempSync(join(tmpdir(), "fleet-e2e-")) });
+    await f.createQueue(queueName(TESTER));
   }, 30_000);
 
-  afterAll(() => {
-    if (proc.exitCode === null) proc.kill("SIGKILL");
-    sqs?.destroy();
-  });
+  afterAll(() => f?.kill());
 
   test("every log line is JSON and carries its node id", () => {
-    const parsed = lines.map((l) => JSON.parse(l) as { node?: string });
+    const parsed = f.lines.map((l) => JSON.parse(l) as { node?: string });
     expect(parsed.length).toBeGreaterThan(0);
     for (const p of parsed) expect(["fleet", ...BOTS, "echo-node"]).toContain(p.node!);
   });
 
   test("a command node runs with what it needs to join, its output in the log stream", async () => {
-    const port = new URL(sqsEndpoint).port;
+    const port = new URL(f.sqsEndpoint).port;
     const want = `joined as echo-node at ${queueUrl("echo-node")} via http://127.0.0.1:${port} key local`;
     await until("the command node's line", 10_000, async () =>
-      lines.some((l) => {
+      f.lines.some((l) => {
         const o = JSON.parse(l);
         return o.node === "echo-node" && o.msg === want;
       }),
@@ -153,9 +47,9 @@ describe("fleet up, end to end", () => {
 
   test("HELLO to bot-alpha gets a PEER_LIST naming all three bots", async () => {
     const named = await until("a PEER_LIST naming every bot", 20_000, async () => {
-      await send("bot-alpha", { ...base("HELLO", "e2e00001"), queue_url: queueUrl(TESTER) });
+      await f.send("bot-alpha", { ...base("HELLO", "e2e00001"), queue_url: queueUrl(TESTER) });
       for (let i = 0; i < 3; i++) {
-        for (const m of await drainTester()) {
+        for (const m of await f.drain(TESTER)) {
           if (m.type !== "PEER_LIST" || m.sender !== "bot-alpha") continue;
           const ids = new Set(m.peers!.map((p) => p.node_id));
           if (BOTS.every((b) => ids.has(b))) return ids;
@@ -168,10 +62,10 @@ describe("fleet up, end to end", () => {
 
   test("PING to each bot gets its PONG with the same seq", async () => {
     const seqOf = (bot: string) => 7000 + BOTS.indexOf(bot);
-    for (const bot of BOTS) await send(bot, { ...base("PING", `e2e1000${BOTS.indexOf(bot)}`), seq: seqOf(bot) });
+    for (const bot of BOTS) await f.send(bot, { ...base("PING", `e2e1000${BOTS.indexOf(bot)}`), seq: seqOf(bot) });
     const ponged = new Set<string>();
     await until("a PONG from every bot", 15_000, async () => {
-      for (const m of await drainTester()) if (m.type === "PONG" && m.seq === seqOf(m.sender)) ponged.add(m.sender);
+      for (const m of await f.drain(TESTER)) if (m.type === "PONG" && m.seq === seqOf(m.sender)) ponged.add(m.sender);
       return ponged.size === BOTS.length;
     });
     expect([...ponged].sort()).toEqual(BOTS);
@@ -179,7 +73,7 @@ describe("fleet up, end to end", () => {
 
   test("/health shows three running nodes that all know each other", async () => {
     const h = await until("three running bots that know each other", 15_000, async () => {
-      const h = await health();
+      const h = await f.health();
       const ok = h.nodes.filter((n) => n.kind === "builtin").every(
         (n) => n.state === "running" && BOTS.filter((b) => b !== n.id).every((b) => n.peers.some((p) => p.id === b && p.status === "alive")),
       );
@@ -189,12 +83,12 @@ describe("fleet up, end to end", () => {
     expect(h.nodes.map((n) => n.kind)).toEqual(["builtin", "builtin", "builtin", "command"]);
     expect(h.nodes[3]!.state).toBe("running");
     expect(h.sqs.mode).toBe("local");
-    expect(h.control!.port).toBe(Number(new URL(controlUrl).port));
+    expect(h.control!.port).toBe(Number(new URL(f.controlUrl).port));
   }, 20_000);
 
   test("after enough epochs bot-charlie is flagged by alpha and bravo, and nobody else is flagged", async () => {
     const h = await until("bot-charlie flagged by both honest bots", 40_000, async () => {
-      const h = await health();
+      const h = await f.health();
       return (h.fleet.flagged["bot-charlie"] ?? []).length === 2 ? h : null;
     });
     expect(h.fleet.flagged).toEqual({ "bot-charlie": ["bot-alpha", "bot-bravo"] });
@@ -203,16 +97,16 @@ describe("fleet up, end to end", () => {
   }, 45_000);
 
   test("a crashed worker is restarted and runs again", async () => {
-    const res = await fetch(`${controlUrl}/debug/crash/bot-bravo`, { method: "POST" });
+    const res = await f.post("/debug/crash/bot-bravo");
     expect(res.status).toBe(202);
     const bravo = await until("bot-bravo restarted and running", 15_000, async () => {
-      const n = (await health()).nodes.find((n) => n.id === "bot-bravo")!;
+      const n = await f.node("bot-bravo");
       return n.restarts === 1 && n.state === "running" ? n : null;
     });
     expect(bravo.restarts).toBe(1);
-    expect(lines.some((l) => l.includes("crashed") && l.includes("restarting in 1s"))).toBe(true);
+    expect(f.lines.some((l) => l.includes("crashed") && l.includes("restarting in 1s"))).toBe(true);
     // The others ran on.
-    const others = (await health()).nodes.filter((n) => n.id !== "bot-bravo");
+    const others = (await f.health()).nodes.filter((n) => n.id !== "bot-bravo");
     expect(others.map((n) => [n.id, n.state, n.restarts])).toEqual([
       ["bot-alpha", "running", 0],
       ["bot-charlie", "running", 0],
@@ -221,8 +115,8 @@ describe("fleet up, end to end", () => {
   }, 20_000);
 
   test("fleet send, peek and status talk to the running fleet", async () => {
-    const sqsPort = new URL(sqsEndpoint).port;
-    const controlPort = new URL(controlUrl).port;
+    const sqsPort = new URL(f.sqsEndpoint).port;
+    const controlPort = new URL(f.controlUrl).port;
     const cli = (...args: string[]) => {
       const p = Bun.spawnSync(["bun", join(ROOT, "src", "cli.ts"), "fleet", ...args], { cwd: tmpdir() });
       return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
@@ -248,12 +142,11 @@ describe("fleet up, end to end", () => {
 
   test("SIGTERM stops every node, prints the final health and exits 0 within 10 s", async () => {
     const t0 = Date.now();
-    proc.kill("SIGTERM");
-    const code = await Promise.race([exited, Bun.sleep(10_000).then(() => -1)]);
+    const code = await f.stop(10_000);
     expect(code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(10_000);
     await Bun.sleep(50);
-    const final = lines.map((l) => JSON.parse(l)).find((o) => o.msg === "final health");
+    const final = f.lines.map((l) => JSON.parse(l)).find((o) => o.msg === "final health");
     expect(final.health.nodes.map((n: { state: string }) => n.state)).toEqual(["stopped", "stopped", "stopped", "stopped"]);
     // The final table keeps the fleet's last verdict.
     expect(final.health.fleet.flagged).toEqual({ "bot-charlie": ["bot-alpha", "bot-bravo"] });

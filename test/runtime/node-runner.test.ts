@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import {
   CreateQueueCommand,
   ReceiveMessageCommand,
@@ -6,22 +6,13 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { build, encode, queueUrlOf } from "../../src/protocol/index.ts";
-import { createSqsClient } from "../../src/sqs/client.ts";
+import { createSqsClient, queueDepth } from "../../src/sqs/client.ts";
 import { startEmbeddedSqs } from "../../src/sqs/embedded.ts";
 import type { NodeRunner } from "../../src/runtime/node-runner.ts";
-import { drainBodies, local, NET, queueDepth, until, type Local } from "../sqs/helpers.ts";
+import { drainBodies, NET, perTest, until } from "../sqs/helpers.ts";
 import { config, memoryLogger, runner } from "./helpers.ts";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const f of cleanups.splice(0).reverse()) await f().catch(() => {});
-});
-
-async function env(): Promise<Local> {
-  const l = await local();
-  cleanups.push(() => l.close());
-  return l;
-}
+const { cleanups, env } = perTest();
 
 function track(r: NodeRunner): NodeRunner {
   cleanups.push(() => r.stop(2000));

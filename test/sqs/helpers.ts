@@ -1,4 +1,5 @@
-import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { afterEach } from "bun:test";
+import { ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { createSqsClient, ensureQueue, type SqsOptions } from "../../src/sqs/client.ts";
 import { startEmbeddedSqs, type EmbeddedSqs } from "../../src/sqs/embedded.ts";
 import { queueUrlOf, type NetworkId } from "../../src/protocol/index.ts";
@@ -33,16 +34,23 @@ export async function local(port = 0): Promise<Local> {
   };
 }
 
-export async function queueDepth(client: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number }> {
-  const r = await client.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
+/**
+ * Teardown after each test of the calling file: what is pushed on `cleanups`
+ * runs last first, its failures ignored; `env()` is a fresh embedded SQS
+ * that goes the same way.
+ */
+export function perTest(): { cleanups: Array<() => Promise<unknown>>; env: () => Promise<Local> } {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const f of cleanups.splice(0).reverse()) await f().catch(() => {});
+  });
   return {
-    visible: Number(r.Attributes?.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+    cleanups,
+    async env() {
+      const l = await local();
+      cleanups.push(() => l.close());
+      return l;
+    },
   };
 }
 

@@ -1,21 +1,12 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { networkInterfaces } from "node:os";
 import { createTransport, type Transport, type TransportEvent } from "../../src/sqs/transport.ts";
 import { startEmbeddedSqs, SqsPortInUseError } from "../../src/sqs/embedded.ts";
-import { createSqsClient, ensureQueue, SqsQueueMissingError, type SqsOptions } from "../../src/sqs/client.ts";
+import { createSqsClient, ensureQueue, queueDepth, SqsQueueMissingError, type SqsOptions } from "../../src/sqs/client.ts";
 import { queueUrlOf } from "../../src/protocol/index.ts";
-import { drainBodies, local, NET, queueDepth, until, type Local } from "./helpers.ts";
+import { drainBodies, NET, perTest, until, type Local } from "./helpers.ts";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const f of cleanups.splice(0).reverse()) await f().catch(() => {});
-});
-
-async function env(): Promise<Local> {
-  const l = await local();
-  cleanups.push(() => l.close());
-  return l;
-}
+const { cleanups, env } = perTest();
 
 function transport(l: Local, queueUrl: string, handle: (body: string) => void | Promise<void>, extra = {}) {
   const events: TransportEvent[] = [];
@@ -32,12 +23,27 @@ function transport(l: Local, queueUrl: string, handle: (body: string) => void | 
   return { t, events };
 }
 
+/** bot-alpha's transport, not started, and bot-bravo's queue to send to. */
+async function sending() {
+  const l = await env();
+  const dest = await l.queue("bot-bravo");
+  return { l, dest, ...transport(l, await l.queue("bot-alpha"), () => {}) };
+}
+
+/** bot-alpha's transport, started, keeping every body it is handed in `got`; bot-bravo's to send to it. */
+async function receiving(extra = {}) {
+  const l = await env();
+  const own = await l.queue("bot-alpha");
+  const sender = transport(l, await l.queue("bot-bravo"), () => {});
+  const got: string[] = [];
+  const { t } = transport(l, own, (b) => void got.push(b), extra);
+  t.start();
+  return { l, own, sender, got, t };
+}
+
 describe("sending", () => {
   test.each([1, 10, 25, 47])("%i messages to one queue take at most ceil(n/10) SendMessageBatch requests", async (n) => {
-    const l = await env();
-    const dest = await l.queue("bot-bravo");
-    const own = await l.queue("bot-alpha");
-    const { t } = transport(l, own, () => {});
+    const { l, dest, t } = await sending();
     for (let i = 0; i < n; i++) expect(t.send(dest, JSON.stringify({ i }), "bot-bravo")).toBe(true);
     await until(() => t.counters().messagesSent === n);
     expect(t.counters().messagesSent).toBe(n);
@@ -47,9 +53,7 @@ describe("sending", () => {
   });
 
   test("a held message rides with the next batch to its queue", async () => {
-    const l = await env();
-    const dest = await l.queue("bot-bravo");
-    const { t } = transport(l, await l.queue("bot-alpha"), () => {});
+    const { l, dest, t } = await sending();
     expect(t.send(dest, "pong", "bot-bravo", 10_000)).toBe(true);
     await Bun.sleep(100);
     expect(t.counters().requests.SendMessageBatch).toBeUndefined();
@@ -60,9 +64,7 @@ describe("sending", () => {
   });
 
   test("a held message with no company leaves alone once its hold is over", async () => {
-    const l = await env();
-    const dest = await l.queue("bot-bravo");
-    const { t } = transport(l, await l.queue("bot-alpha"), () => {});
+    const { l, dest, t } = await sending();
     t.send(dest, "pong", "bot-bravo", 300);
     expect(await until(() => t.counters().messagesSent === 1, 3000)).toBe(true);
     expect(t.counters().requests.SendMessageBatch).toBe(1);
@@ -70,9 +72,7 @@ describe("sending", () => {
   });
 
   test("large bodies split batches under 256 KiB; an oversized body is dropped and reported", async () => {
-    const l = await env();
-    const dest = await l.queue("bot-bravo");
-    const { t, events } = transport(l, await l.queue("bot-alpha"), () => {});
+    const { dest, t, events } = await sending();
     const big = "x".repeat(100 * 1024);
     for (let i = 0; i < 4; i++) t.send(dest, big, "bot-bravo");
     expect(t.send(dest, "y".repeat(257 * 1024), "bot-bravo")).toBe(false);
@@ -100,14 +100,7 @@ describe("sending", () => {
 
 describe("receiving", () => {
   test("hands every body to the handler once, then deletes it with DeleteMessageBatch", async () => {
-    const l = await env();
-    const own = await l.queue("bot-alpha");
-    const sender = transport(l, await l.queue("bot-bravo"), () => {});
-    const got: string[] = [];
-    const { t } = transport(l, own, (b) => {
-      got.push(b);
-    });
-    t.start();
+    const { l, own, sender, got, t } = await receiving();
     for (let i = 0; i < 23; i++) sender.t.send(own, `m${i}`);
     await until(() => t.counters().messagesDeleted === 23);
     expect(got.sort()).toEqual([...Array(23).keys()].map((i) => `m${i}`).sort());
@@ -137,12 +130,7 @@ describe("receiving", () => {
   });
 
   test("deletes of messages handled across several receives share one DeleteMessageBatch", async () => {
-    const l = await env();
-    const own = await l.queue("bot-alpha");
-    const sender = transport(l, await l.queue("bot-bravo"), () => {});
-    const got: string[] = [];
-    const { t } = transport(l, own, (b) => void got.push(b), { deleteFlushMs: 60_000 });
-    t.start();
+    const { l, own, sender, got, t } = await receiving({ deleteFlushMs: 60_000 });
     // Four messages, each in its own request and receive.
     for (let i = 0; i < 4; i++) {
       sender.t.send(own, `m${i}`);
@@ -157,11 +145,7 @@ describe("receiving", () => {
   });
 
   test("a partial batch of deletes leaves by itself after the flush bound", async () => {
-    const l = await env();
-    const own = await l.queue("bot-alpha");
-    const sender = transport(l, await l.queue("bot-bravo"), () => {});
-    const { t } = transport(l, own, () => {}, { deleteFlushMs: 200 });
-    t.start();
+    const { own, sender, t } = await receiving({ deleteFlushMs: 200 });
     sender.t.send(own, "m");
     expect(await until(() => t.counters().messagesDeleted === 1)).toBe(true);
     expect(t.state()).toBe("running");
@@ -169,12 +153,7 @@ describe("receiving", () => {
   });
 
   test("a full batch of 10 deletes leaves at once; the rest at stop, before stop returns", async () => {
-    const l = await env();
-    const own = await l.queue("bot-alpha");
-    const sender = transport(l, await l.queue("bot-bravo"), () => {});
-    const got: string[] = [];
-    const { t } = transport(l, own, (b) => void got.push(b), { deleteFlushMs: 60_000 });
-    t.start();
+    const { l, own, sender, got, t } = await receiving({ deleteFlushMs: 60_000 });
     for (let i = 0; i < 13; i++) sender.t.send(own, `m${i}`);
     expect(await until(() => got.length === 13)).toBe(true);
     // Far before the 60 s bound: only whole batches have gone.
@@ -188,12 +167,7 @@ describe("receiving", () => {
   });
 
   test("the delete bound stays under the visibility timeout: a handled message is not redelivered for waiting", async () => {
-    const l = await env();
-    const own = await l.queue("bot-alpha");
-    const sender = transport(l, await l.queue("bot-bravo"), () => {});
-    const got: string[] = [];
-    const { t } = transport(l, own, (b) => void got.push(b), { deleteFlushMs: 60_000, visibilityTimeoutSeconds: 1 });
-    t.start();
+    const { own, sender, got, t } = await receiving({ deleteFlushMs: 60_000, visibilityTimeoutSeconds: 1 });
     sender.t.send(own, "once");
     expect(await until(() => t.counters().messagesDeleted === 1, 3000)).toBe(true);
     await Bun.sleep(1200);
@@ -201,12 +175,7 @@ describe("receiving", () => {
   });
 
   test("after expectBurst, what arrives inside the window shares one receive", async () => {
-    const l = await env();
-    const own = await l.queue("bot-alpha");
-    const sender = transport(l, await l.queue("bot-bravo"), () => {});
-    const got: string[] = [];
-    const { t } = transport(l, own, (b) => void got.push(b), { waitTimeSeconds: 20 });
-    t.start();
+    const { own, sender, got, t } = await receiving({ waitTimeSeconds: 20 });
     await until(() => (t.counters().requests.ReceiveMessage ?? 0) === 1);
     t.expectBurst!(Date.now() + 3000);
     sender.t.send(own, "first");

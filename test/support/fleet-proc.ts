@@ -9,7 +9,6 @@ import { join } from "node:path";
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
@@ -17,15 +16,30 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Subprocess } from "bun";
 import type { Health, HealthNode } from "../../src/fleet/health-types.ts";
+import { queueDepth } from "../../src/sqs/client.ts";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 export const BOTS = ["bot-alpha", "bot-bravo", "bot-charlie"];
 export const ACCOUNT = "194722398367";
 export const queueName = (id: string) => `ds2032-node-${id}-p2p`;
-export const queueUrl = (id: string) => `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/${queueName(id)}`;
+/** The AWS-form URL of a queue by its name (a node's: queueName(id)). */
+export const awsQueueUrl = (name: string) => `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/${name}`;
+export const queueUrl = (id: string) => awsQueueUrl(queueName(id));
 
 /** Fast timings: heartbeats twice a second, epochs of 1 s; bot-charlie is flagged within seconds. */
 export const FAST_TIMING = "timing: { heartbeat: 0.5, gossip: 1, views: 0.5, audit: 1, epoch: 1, rechoke: 1, optimistic: 3 }";
+
+/** fleet.yaml node lines for built-in bots, each with the persona of its name. */
+export const botNodes = (ids: readonly string[] = BOTS) => ids.map((id) => `{ id: ${id}, persona: ${id} }`);
+
+/**
+ * A fleet file on the embedded SQS and a control endpoint, both on free
+ * ports, with no periodic health table: `nodes` are fleet.yaml node lines,
+ * `more` any other top-level lines (the timing by default).
+ */
+export function fleetFile(nodes: readonly string[], more: readonly string[] = [FAST_TIMING]): string {
+  return ["network: { port: 0 }", ...more, "control: { port: 0 }", "health: { every: 0 }", "nodes:", ...nodes.map((n) => `  - ${n}`), ""].join("\n");
+}
 
 export interface Msg {
   type: string;
@@ -172,13 +186,8 @@ export async function startFleetProc(yaml: string, opts: FleetProcOptions = {}):
       return r.QueueUrl!;
     },
     async depth(name) {
-      const r = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/${name}`,
-          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        }),
-      );
-      return Number(r.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+      const d = await queueDepth(sqs, awsQueueUrl(name));
+      return d.visible + d.inFlight;
     },
     async drain(id, waitSeconds = 1) {
       const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: urlOf(id), MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds }));

@@ -3,7 +3,7 @@
  * once a second over server-sent events, and the reputation history it asks for
  * when it opens or changes observer. Shared by the server and the page.
  */
-import type { NodeState } from "../health-types.ts";
+import type { HealthNode } from "../health-types.ts";
 
 export type PeerStatusCode = 0 | 1 | 2; // alive, suspect, dead: short on the wire because 50 nodes see 49 peers each
 
@@ -15,13 +15,7 @@ export const PEER_FLAGGED = 1;
 export const PEER_CHOKED = 2;
 export const PEER_CHOKING_US = 4;
 
-export interface ViewNode {
-  id: string;
-  persona: string;
-  kind: "builtin" | "command";
-  state: NodeState;
-  uptime_s: number;
-  restarts: number;
+export interface ViewNode extends Pick<HealthNode, "id" | "persona" | "kind" | "state" | "uptime_s" | "restarts"> {
   /** Messages per second over the last sample interval, from counter deltas. */
   in_per_s: number;
   out_per_s: number;
