@@ -77,6 +77,11 @@ export function runAudits(ctx: Ctx, nowMs: number): void {
   const { epochMs, viewsMs } = ctx.config.timing;
   for (const [key, group] of ctx.reports.groups) {
     if (!isAuditable(group.epoch, nowMs, epochMs, viewsMs)) continue;
+    // An epoch that began before this node started is known only from what
+    // waited in its queue: a partial view, perhaps three reporters of whom
+    // two lie, and no report of its own to anchor the vote. A vote on it
+    // could blame the one honest reporter, so it is left unaudited.
+    if (group.epoch * epochMs < ctx.startedMs) continue;
     const votes = votesOf(ctx, group);
     const result = tally(votes);
     if (result === null) continue;

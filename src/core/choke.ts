@@ -1,7 +1,7 @@
 import { LIMITS } from "./config.ts";
-import { emit, sendTo, type Ctx } from "./context.ts";
+import { emit, type Ctx } from "./context.ts";
 import { sample } from "./gossip.ts";
-import { isLive, type Peer } from "./peers.ts";
+import { isLive, tellChoke, type Peer } from "./peers.ts";
 import { isFlagged } from "./reputation-table.ts";
 
 /** What the rechoke rule of PROTOCOL.md §4.4 looks at for one peer. */
@@ -55,7 +55,7 @@ export function rechoke(ctx: Ctx, nowMs: number, rotate: boolean): void {
     const choke = !(earnsUnchoke(f) || optimistic);
     if (choke === p.choked) continue;
     p.choked = choke;
-    sendTo(ctx, p.id, p.queueUrl, choke ? "CHOKE" : "UNCHOKE", nowMs, {});
+    tellChoke(ctx, p, nowMs);
     emit(ctx, { type: "choke_changed", peer: p.id, choked: choke, optimistic: !choke && optimistic && !earnsUnchoke(f) });
   }
 }

@@ -17,6 +17,8 @@ export interface Ctx {
   viewRng: Rng;
   selfUrl: string;
   peers: PeerTable;
+  /** Peers whose status is dead: a full table looks for one to evict only when there is one. */
+  deadPeers: number;
   reputations: ReputationTable;
   /** (sender, msg_id) of handled messages. */
   seen: Dedupe;
@@ -29,6 +31,8 @@ export interface Ctx {
   timers: Timers;
   /** Last PING seq used; every PING gets a fresh one. */
   seq: number;
+  /** When the node (re)started: epochs that began before it were not lived through. */
+  startedMs: number;
   join: { done: boolean; attempts: number };
   optimisticPeer: string | null;
   /** What the current call produces; reset by every entry point. */

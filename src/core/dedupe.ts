@@ -1,7 +1,6 @@
 /**
  * PROTOCOL.md §1: SQS delivers at least once, so a message seen twice is
- * handled once. Remembered keys are bounded by count and by age: a Map keeps
- * insertion order, so the oldest sit at the front and pruning is cheap.
+ * handled once. Remembered keys are bounded by count and by age.
  */
 export interface Dedupe {
   /** True the first time a key is seen inside the window; false for a repeat. */
@@ -9,22 +8,47 @@ export interface Dedupe {
   readonly size: number;
 }
 
+interface Seen {
+  key: string;
+  atMs: number;
+}
+
+/**
+ * Keys sit in a Map (key -> record) and, in insertion order, in a FIFO of
+ * the same records. Pruning pops the FIFO's front, so it costs nothing
+ * while the oldest key is young: iterating the Map from its head instead
+ * walks over every deleted slot, which made each call slower the longer a
+ * node ran. A key seen again after its window moves to the back; its old
+ * FIFO record is no longer the Map's and is skipped when it comes up.
+ */
 export function createDedupe(max: number, windowMs: number): Dedupe {
-  const seenAt = new Map<string, number>();
+  const seenAt = new Map<string, Seen>();
+  let fifo: Seen[] = [];
+  let head = 0;
   const prune = (nowMs: number) => {
-    for (const [key, atMs] of seenAt) {
-      if (seenAt.size <= max && atMs > nowMs - windowMs) break;
-      seenAt.delete(key);
+    while (head < fifo.length) {
+      const e = fifo[head]!;
+      if (seenAt.get(e.key) === e) {
+        if (seenAt.size <= max && e.atMs > nowMs - windowMs) break;
+        seenAt.delete(e.key);
+      }
+      head++;
+    }
+    // Drop the popped front once it is most of the array.
+    if (head > 1024 && head * 2 > fifo.length) {
+      fifo = fifo.slice(head);
+      head = 0;
     }
   };
   return {
     firstSeen(key, nowMs) {
       prune(nowMs);
-      const atMs = seenAt.get(key);
-      if (atMs !== undefined && atMs > nowMs - windowMs) return false;
-      // Re-insert so the key moves to the back of the age order.
+      const seen = seenAt.get(key);
+      if (seen !== undefined && seen.atMs > nowMs - windowMs) return false;
+      const record: Seen = { key, atMs: nowMs };
       seenAt.delete(key);
-      seenAt.set(key, nowMs);
+      seenAt.set(key, record);
+      fifo.push(record);
       if (seenAt.size > max) prune(nowMs);
       return true;
     },
@@ -36,5 +60,5 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
 
 /** One key from several parts; NUL cannot occur in a validated id or label. */
 export function dedupeKey(...parts: string[]): string {
-  return parts.join("\u0000");
+  return parts.length === 2 ? parts[0] + "\u0000" + parts[1] : parts.join("\u0000");
 }

@@ -6,7 +6,11 @@ import type { Rng } from "./rng.ts";
 
 /** Up to `n` distinct items, uniformly, in a random order (partial Fisher–Yates). */
 export function sample<T>(rng: Rng, items: readonly T[], n: number): T[] {
-  const a = [...items];
+  return sampleInPlace(rng, [...items], n);
+}
+
+/** `sample` on an array the caller owns and gives up: no copy of a 500-peer table per PEER_LIST. */
+export function sampleInPlace<T>(rng: Rng, a: T[], n: number): T[] {
   const k = Math.min(n, a.length);
   for (let i = 0; i < k; i++) {
     const j = i + rng.int(a.length - i);
@@ -20,9 +24,11 @@ export function sample<T>(rng: Rng, items: readonly T[], n: number): T[] {
  * entries in all. The addressee is left out: it knows itself.
  */
 export function peerListFor(ctx: Ctx, addressee: string): PeerEntry[] {
-  const others = [...ctx.peers.values()].filter((p) => isLive(p) && p.id !== addressee);
+  // Every HELLO is answered with one of these: one pass over the table, no intermediate copies.
+  const others: Peer[] = [];
+  for (const p of ctx.peers.values()) if (isLive(p) && p.id !== addressee) others.push(p);
   const room = LIMITS.peerListMax - 1;
-  const chosen = others.length <= room ? others : sample(ctx.rng, others, room);
+  const chosen = others.length <= room ? others : sampleInPlace(ctx.rng, others, room);
   return [
     { node_id: ctx.config.id, queue_url: ctx.selfUrl },
     ...chosen.map((p) => ({ node_id: p.id, queue_url: p.queueUrl })),

@@ -16,7 +16,10 @@ export function runHeartbeat(ctx: Ctx, nowMs: number): void {
     if (rank(status) > rank(p.status)) setStatus(ctx, p, status);
     if (p.status === "dead") {
       p.deadBeats++;
-      if (shouldForget(p.deadBeats)) {
+      // Bootstrap nodes are never forgotten: after a partition longer than the
+      // forget threshold, both sides have forgotten each other, and the
+      // bootstrap, still pinged every 6th heartbeat, is the one way back.
+      if (shouldForget(p.deadBeats) && !ctx.config.bootstrap.includes(p.id)) {
         forgetPeer(ctx, p.id);
         continue;
       }

@@ -69,6 +69,7 @@ export function createNode(config: NodeConfig, rng: Rng, nowMs: number, state?: 
     viewRng: rng.fork("views"),
     selfUrl: queueUrlOf(config.network, config.id),
     peers: new Map(),
+    deadPeers: 0,
     reputations: new Map(),
     seen: createDedupe(LIMITS.dedupeMax, LIMITS.dedupeWindowMs),
     seenEvents: createDedupe(LIMITS.dedupeMax, LIMITS.dedupeWindowMs),
@@ -78,6 +79,7 @@ export function createNode(config: NodeConfig, rng: Rng, nowMs: number, state?: 
     counters: emptyCounters(),
     timers: createTimers(),
     seq: 0,
+    startedMs: nowMs,
     join: { done: false, attempts: 0 },
     optimisticPeer: null,
     out: { sends: [], events: [] },
@@ -99,6 +101,7 @@ export function createNode(config: NodeConfig, rng: Rng, nowMs: number, state?: 
     start: (now) =>
       run(() => {
         if (ctx.timers.size > 0) return; // started already
+        ctx.startedMs = now;
         const t = config.timing;
         for (const [task, period] of [
           ["heartbeat", t.heartbeatMs],

@@ -1,6 +1,6 @@
 import { checkQueueUrl, queueUrlOf } from "../protocol/index.ts";
 import { LIMITS } from "./config.ts";
-import { drop, emit, type Ctx } from "./context.ts";
+import { drop, emit, sendTo, type Ctx } from "./context.ts";
 import type { NodeEvent, PeerStatus } from "./types.ts";
 
 /**
@@ -28,6 +28,8 @@ export interface Peer {
   choked: boolean;
   /** This peer told us it chokes us. */
   chokingUs: boolean;
+  /** When we last sent it CHOKE or UNCHOKE; null if never. */
+  chokeToldMs: number | null;
 }
 
 export type PeerTable = Map<string, Peer>;
@@ -46,16 +48,13 @@ export function newPeer(id: string, queueUrl: string, nowMs: number): Peer {
     lastContributionMs: null,
     choked: false,
     chokingUs: false,
+    chokeToldMs: null,
   };
 }
 
 /** alive and suspect peers: the ones gossiped, served and listed (§4). */
 export function isLive(p: Peer): boolean {
   return p.status !== "dead";
-}
-
-export function livePeers(ctx: Ctx): Peer[] {
-  return [...ctx.peers.values()].filter(isLive);
 }
 
 /**
@@ -101,6 +100,8 @@ export function addPeer(
 }
 
 function evictLongestDead(ctx: Ctx): boolean {
+  // A full table of live peers turns newcomers away often (a large fleet): skip the scan then.
+  if (ctx.deadPeers === 0) return false;
   let oldest: Peer | null = null;
   for (const p of ctx.peers.values()) {
     if (p.status === "dead" && (oldest === null || p.lastSeenMs < oldest.lastSeenMs)) oldest = p;
@@ -111,7 +112,10 @@ function evictLongestDead(ctx: Ctx): boolean {
 }
 
 export function forgetPeer(ctx: Ctx, id: string): void {
-  if (!ctx.peers.delete(id)) return;
+  const p = ctx.peers.get(id);
+  if (p === undefined) return;
+  if (p.status === "dead") ctx.deadPeers--;
+  ctx.peers.delete(id);
   if (ctx.optimisticPeer === id) ctx.optimisticPeer = null;
   emit(ctx, { type: "peer_forgotten", peer: id });
 }
@@ -119,12 +123,28 @@ export function forgetPeer(ctx: Ctx, id: string): void {
 export function setStatus(ctx: Ctx, p: Peer, to: PeerStatus): void {
   if (p.status === to) return;
   emit(ctx, { type: "peer_status", peer: p.id, from: p.status, to });
+  if (p.status === "dead") ctx.deadPeers--;
+  if (to === "dead") ctx.deadPeers++;
   p.status = to;
   if (to !== "dead") p.deadBeats = 0;
 }
 
-/** §3: any message from a peer is a sign of life. */
+/**
+ * §3: any message from a peer is a sign of life. A peer back from silence
+ * may have missed the last CHOKE or UNCHOKE we sent while it was out of
+ * reach (CHOKE/UNCHOKE go out only on change, so nothing would repeat it):
+ * it is told our current state again.
+ */
 export function heardFrom(ctx: Ctx, p: Peer, nowMs: number): void {
+  const back = p.status !== "alive";
+  const lastHeardMs = p.lastSeenMs;
   p.lastSeenMs = Math.max(p.lastSeenMs, nowMs);
   setStatus(ctx, p, "alive");
+  if (back && p.chokeToldMs !== null && p.chokeToldMs >= lastHeardMs) tellChoke(ctx, p, nowMs);
+}
+
+/** Sends the peer our current choke state. */
+export function tellChoke(ctx: Ctx, p: Peer, nowMs: number): void {
+  p.chokeToldMs = nowMs;
+  sendTo(ctx, p.id, p.queueUrl, p.choked ? "CHOKE" : "UNCHOKE", nowMs, {});
 }

@@ -33,7 +33,7 @@ export interface LiarFigure {
 export interface CheckFigures {
   discovery: { target: number; convergedMs: number | null };
   /** After the last fault ended: every live node sees every other live node alive again. */
-  reconverge: { faultsEndMs: number | null; reconvergedMs: number | null; convergedAtEnd: boolean };
+  reconverge: { faultsEndMs: number | null; reconvergedMs: number | null; convergedAtEnd: boolean; gapsAtEnd: string[] };
   failureDetection: {
     outages: OutageFigure[];
     falseSuspicions: number;
@@ -137,7 +137,7 @@ export class Checkers {
     this.faultsEndMs = ends.length === 0 ? null : Math.max(...ends);
     this.fig = {
       discovery: { target: Math.min(this.n - 1, peersMax), convergedMs: null },
-      reconverge: { faultsEndMs: this.faultsEndMs, reconvergedMs: null, convergedAtEnd: false },
+      reconverge: { faultsEndMs: this.faultsEndMs, reconvergedMs: null, convergedAtEnd: false, gapsAtEnd: [] },
       failureDetection: { outages: [], falseSuspicions: 0, falseExamples: [] },
       audits: { total: 0, correct: 0, share: null, honestTotal: 0, honestCorrect: 0, honestShare: null, repeated: 0 },
       reputation: { liars: [], honestFlagged: 0, honestFlaggedExamples: [], honestFlaggedByLiars: 0, liarUnflags: 0 },
@@ -185,6 +185,24 @@ export class Checkers {
       this.flagged[ix]!.clear();
       this.choking[ix]!.clear();
       this.audited[ix]!.clear();
+    }
+  }
+
+  /**
+   * A restored node says nothing about the peers it restored (no events):
+   * its tables are read from its snapshot instead, whatever restore did.
+   */
+  resync(ix: number, snap: NodeSnapshot): void {
+    const known = this.known[ix]!;
+    known.clear();
+    this.flagged[ix]!.clear();
+    this.choking[ix]!.clear();
+    for (const peer of snap.peers) {
+      const p = this.ixOf.get(peer.id);
+      if (p === undefined) continue;
+      known.set(p, peer.status);
+      if (peer.flagged) this.flagged[ix]!.add(p);
+      if (peer.choked) this.choking[ix]!.add(p);
     }
   }
 
@@ -336,16 +354,26 @@ export class Checkers {
     }
   }
 
-  /** Every live node knows (or sees alive) every other live node, up to its table bound. */
+  /**
+   * Every live node knows (or sees alive) every other live node, up to its
+   * table bound. Seeing alive leaves out pairs of liars: flagged nodes are
+   * choked, and choking withholds gossip, so two liars that lost each other
+   * (a long partition) have no one left to introduce them again.
+   */
   private allCovered(aliveOnly: boolean): boolean {
     if (this.startedCount < this.n) return false;
-    const target = Math.min(this.upCount - 1, this.peersMax);
+    let upLiars = 0;
+    for (let i = 0; i < this.n; i++) if (this.up[i] && !this.members[i]!.honest) upLiars++;
     for (let i = 0; i < this.n; i++) {
       if (!this.up[i]) continue;
+      const skipLiars = aliveOnly && !this.members[i]!.honest;
+      const target = Math.min(this.upCount - 1 - (skipLiars ? upLiars - 1 : 0), this.peersMax);
       const known = this.known[i]!;
       if (known.size < target) return false;
       let covered = 0;
-      for (const [p, status] of known) if (this.up[p] && (!aliveOnly || status === "alive")) covered++;
+      for (const [p, status] of known) {
+        if (this.up[p] && (!aliveOnly || status === "alive") && !(skipLiars && !this.members[p]!.honest)) covered++;
+      }
       if (covered < target) return false;
     }
     return true;
@@ -355,6 +383,16 @@ export class Checkers {
   finish(endMs: number, snapshots: Array<NodeSnapshot | null>, chokeInFlight: (from: string, to: string) => boolean = () => false): CheckFigures {
     const fig = this.fig;
     fig.reconverge.convergedAtEnd = this.allCovered(true);
+    if (!fig.reconverge.convergedAtEnd && this.n - 1 <= this.peersMax) {
+      for (let i = 0; i < this.n && fig.reconverge.gapsAtEnd.length < EXAMPLES_MAX; i++) {
+        if (!this.up[i]) continue;
+        for (let p = 0; p < this.n && fig.reconverge.gapsAtEnd.length < EXAMPLES_MAX; p++) {
+          const status = this.known[i]!.get(p);
+          if (p === i || !this.up[p] || status === "alive" || (!this.members[i]!.honest && !this.members[p]!.honest)) continue;
+          fig.reconverge.gapsAtEnd.push(`${this.members[i]!.id} sees ${this.members[p]!.id} ${status ?? "not at all"}`);
+        }
+      }
+    }
     for (const m of this.members) {
       if (!m.honest || !this.up[m.ix]) continue;
       for (const p of this.choking[m.ix]!) if (this.members[p]!.honest && this.up[p]) fig.chokedHonestPairsAtEnd++;

@@ -58,7 +58,7 @@ export const SimOptions = z
     /**
      * How a message reaches a core: "json" encodes and re-parses every body
      * (the real path), "object" hands over the parsed message (same trace,
-     * faster for large fleets). "auto" picks json up to 100 nodes.
+     * faster for large fleets). "auto" picks json up to 16 nodes.
      */
     wire: z.enum(["json", "object", "auto"]).default("auto"),
     /** A liar must be flagged by every honest node within this much virtual time (plus any partition). */

@@ -61,7 +61,8 @@ export function judge(r: SimReport): Verdict[] {
     add(
       "every live node sees every other alive at the end",
       f.reconverge.convergedAtEnd,
-      f.reconverge.faultsEndMs === null ? (f.reconverge.convergedAtEnd ? "ok" : "not converged") : `reconverged ${s(f.reconverge.reconvergedMs)} after the faults`,
+      (f.reconverge.faultsEndMs === null ? (f.reconverge.convergedAtEnd ? "ok" : "not converged") : `reconverged ${s(f.reconverge.reconvergedMs)} after the faults`) +
+        (f.reconverge.gapsAtEnd.length > 0 ? `: ${f.reconverge.gapsAtEnd.join("; ")}` : ""),
     );
   }
 

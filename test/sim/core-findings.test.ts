@@ -1,4 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { DEFAULT_NETWORK, defaultNodeConfig } from "../../src/core/config.ts";
+import { createDedupe, dedupeKey } from "../../src/core/dedupe.ts";
+import { createNode } from "../../src/core/node.ts";
+import type { NodeCore } from "../../src/core/types.ts";
+import { build, queueUrlOf } from "../../src/protocol/index.ts";
+import { createRng } from "../../src/core/rng.ts";
 import { simulate } from "../../src/sim/run.ts";
 
 /**
@@ -19,5 +25,129 @@ describe("found by the simulator", () => {
     const r = simulate({ nodes: 8, minutes: 10, liars: 2, seed: 7, partition: true, wire: "object" });
     expect(r.figures.chokeDisagreeExamples).toEqual([]);
     expect(r.figures.chokeViewsDisagreeing).toBe(0);
+  });
+
+  /** The dedupe as it was before the FIFO (iterating the Map from its head on every call), kept as the reference. */
+  function referenceDedupe(max: number, windowMs: number) {
+    const seenAt = new Map<string, number>();
+    const prune = (nowMs: number) => {
+      for (const [key, atMs] of seenAt) {
+        if (seenAt.size <= max && atMs > nowMs - windowMs) break;
+        seenAt.delete(key);
+      }
+    };
+    return {
+      firstSeen(key: string, nowMs: number) {
+        prune(nowMs);
+        const atMs = seenAt.get(key);
+        if (atMs !== undefined && atMs > nowMs - windowMs) return false;
+        seenAt.delete(key);
+        seenAt.set(key, nowMs);
+        if (seenAt.size > max) prune(nowMs);
+        return true;
+      },
+      get size() {
+        return seenAt.size;
+      },
+    };
+  }
+
+  test.each([
+    [50, 1_000, "mostly fresh keys"],
+    [20, 5_000, "a small table, always full"],
+    [10_000, 200, "a short window"],
+  ])("scale-50x20 seed 1: the dedupe answers as before (max %d, window %d ms: %s)", (max, windowMs) => {
+    const rng = createRng(`dedupe-${max}-${windowMs}`);
+    const fast = createDedupe(max, windowMs);
+    const slow = referenceDedupe(max, windowMs);
+    let nowMs = 0;
+    for (let i = 0; i < 50_000; i++) {
+      nowMs += rng.int(3) === 0 ? rng.int(50) : 0;
+      // Keys repeat often enough to hit every path: repeat inside the window, after it, and never.
+      const key = dedupeKey(`n${rng.int(20)}`, String(rng.int(400)));
+      expect(fast.firstSeen(key, nowMs)).toBe(slow.firstSeen(key, nowMs));
+      expect(fast.size).toBe(slow.size);
+    }
+  });
+
+  describe("scale-560 seed 1: a full table of live peers", () => {
+    const T0 = Date.UTC(2026, 0, 1);
+    let n = 0;
+    const from = (node: NodeCore, sender: string, type: "HELLO" | "PING", nowMs: number) =>
+      node.handle(
+        type === "HELLO"
+          ? build("HELLO", { sender, nowMs, msgId: (++n).toString(16).padStart(8, "0") }, { queue_url: queueUrlOf(DEFAULT_NETWORK, sender) })
+          : build("PING", { sender, nowMs, msgId: (++n).toString(16).padStart(8, "0") }, { seq: n }),
+        nowMs,
+      );
+    const full = () => {
+      const node = createNode(defaultNodeConfig("hub", "node", { bootstrap: [] }), createRng("hub"), T0);
+      node.start(T0);
+      for (let i = 0; i < 500; i++) from(node, `p${i}`, "HELLO", T0);
+      return node;
+    };
+
+    test("turns a newcomer away while no peer is dead, and makes room once one is", () => {
+      const node = full();
+      const turned = from(node, "late-1", "HELLO", T0 + 1);
+      expect(turned.events).toContainEqual({ type: "dropped", what: "peers_table_full", count: 1, peer: "late-1" });
+      // Everyone but p7 keeps talking for 7 heartbeats: p7 alone goes dead.
+      for (let t = T0 + 10_000; t <= T0 + 70_000; t += 10_000) {
+        for (let i = 0; i < 500; i++) if (i !== 7) from(node, `p${i}`, "PING", t);
+        node.tick(t);
+      }
+      expect(node.snapshot(T0 + 70_000).peers.find((p) => p.id === "p7")?.status).toBe("dead");
+      const admitted = from(node, "late-2", "HELLO", T0 + 70_001);
+      expect(admitted.events).toContainEqual({ type: "peer_forgotten", peer: "p7" });
+      expect(admitted.events).toContainEqual({ type: "peer_added", peer: "late-2", via: "hello" });
+      // The table is full of live peers again: the next newcomer is turned away.
+      expect(from(node, "late-3", "HELLO", T0 + 70_002).events).toContainEqual({ type: "dropped", what: "peers_table_full", count: 1, peer: "late-3" });
+    });
+
+    test("answers a HELLO with 50 distinct live entries, itself first, never the addressee", () => {
+      const node = full();
+      const out = from(node, "p3", "HELLO", T0 + 1);
+      const list = out.sends.find((x) => x.message.type === "PEER_LIST");
+      expect(list?.to).toBe("p3");
+      const peers = list!.message.type === "PEER_LIST" ? list!.message.peers.map((e) => e.node_id) : [];
+      expect(peers).toHaveLength(50);
+      expect(peers[0]).toBe("hub");
+      expect(new Set(peers).size).toBe(50);
+      expect(peers).not.toContain("p3");
+    });
+  });
+
+  test("restart-audit seed 51: a node restarted fresh never blames an honest peer for epochs it slept through", () => {
+    const r = simulate({ nodes: 8, liars: 2, minutes: 10, crash: 2, partition: true, silence: 1, seed: 51, wire: "object" });
+    expect(r.figures.reputation.honestFlaggedExamples).toEqual([]);
+    expect(r.verdicts.filter((v) => !v.ok)).toEqual([]);
+  });
+
+  test("restart-audit: reports left in the queue from before the start are not audited; later epochs are", () => {
+    const epochMs = 30_000;
+    const T0 = Date.UTC(2026, 0, 1); // on an epoch boundary
+    const node = createNode(defaultNodeConfig("hugo", "node", { bootstrap: [], seed: "s" }), createRng("hugo"), T0);
+    node.start(T0);
+    let n = 0;
+    const view = (sender: string, tsMs: number, count: number, nowMs: number) =>
+      node.handle(
+        build("VIEW_EVENT", { sender, nowMs: tsMs, msgId: (++n).toString(16).padStart(8, "0") }, { event_id: `evt-${n}`, content_id: "show:x", count, ad_id: "ad-1" }),
+        nowMs,
+      );
+    const reportAll = (tsMs: number, nowMs: number) => {
+      view("alpha", tsMs, 500, nowMs);
+      view("liar-1", tsMs, 300, nowMs);
+      view("liar-2", tsMs, 400, nowMs);
+    };
+    // The epoch before the start, as a queue backlog: one honest report and two different lies.
+    const slept = T0 / epochMs - 1;
+    reportAll(T0 - epochMs + 1_000, T0 + 1);
+    const audited: number[] = [];
+    for (let t = T0 + 10_000; t <= T0 + 5 * epochMs; t += 10_000) {
+      reportAll(t - 5_000, t);
+      for (const e of node.tick(t).events) if (e.type === "audit") audited.push(e.epoch);
+    }
+    expect(audited).not.toContain(slept);
+    expect(audited).toContain(slept + 1);
   });
 });
