@@ -1,6 +1,7 @@
 /**
- * A seeded random source (sfc32). The core never calls Math.random(): every
- * choice comes from one of these, so a run replays exactly from its seed.
+ * A seeded random source (sfc32). The core never asks the platform for
+ * randomness: every choice comes from one of these, so a run replays exactly
+ * from its seed.
  */
 export interface Rng {
   /** Uniform in [0, 1). */

@@ -174,8 +174,8 @@ export interface NodeSnapshot {
 /**
  * One node as a pure state machine (STYLE.md, quinn-proto): a received body
  * or a tick and the current time go in, messages to send and events come out.
- * No timers, I/O, Date.now() or Math.random() inside. Repeated ticks at the
- * same time do nothing.
+ * No timers, no I/O, no reading of the wall clock or of the platform's
+ * random source inside. Repeated ticks at the same time do nothing.
  */
 export interface NodeCore {
   readonly id: string;
