@@ -12,6 +12,8 @@ export interface SlotView {
   restarts: number;
   /** When the current run started; null while down. */
   upSinceMs: number | null;
+  /** How long the last run lasted, once it ended cleanly: the final table shows it as the uptime. */
+  lastRunMs?: number | null;
   /** The latest report of the node's runner; null before the first (and always for command nodes). */
   runner: RunnerHealth | null;
 }
@@ -95,7 +97,7 @@ function toHealthNode(s: SlotView, nowMs: number): HealthNode {
     persona: s.persona,
     kind: s.kind,
     state,
-    uptime_s: s.upSinceMs === null ? 0 : Math.max(0, Math.floor((nowMs - s.upSinceMs) / 1000)),
+    uptime_s: Math.max(0, Math.floor((s.upSinceMs !== null ? nowMs - s.upSinceMs : state === "stopped" ? (s.lastRunMs ?? 0) : 0) / 1000)),
     restarts: s.restarts,
     peers,
     counters: {

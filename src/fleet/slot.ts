@@ -52,6 +52,7 @@ export function createSlot(opts: SlotOptions): Slot {
   let slot: SlotView["slot"] = "stopped";
   let restarts = 0;
   let upSinceMs: number | null = null;
+  let lastRunMs: number | null = null;
   let runner: RunnerHealth | null = null;
   let running: Running | null = null;
   let restartTimer: ReturnType<typeof setTimeout> | null = null;
@@ -76,6 +77,7 @@ export function createSlot(opts: SlotOptions): Slot {
       if (running !== r) return;
       running = null;
       upSinceMs = null;
+      lastRunMs = startedAtMs === null ? null : now() - startedAtMs;
       if (stopping || !crashed) {
         slot = "stopped";
         return;
@@ -110,6 +112,7 @@ export function createSlot(opts: SlotOptions): Slot {
       slot,
       restarts,
       upSinceMs,
+      lastRunMs,
       runner,
     }),
     start() {
