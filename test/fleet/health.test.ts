@@ -74,11 +74,11 @@ describe("toHealth: the state a node shows", () => {
 
 describe("toHealth: uptime", () => {
   test.each<[string, Partial<SlotView>, number]>([
-    ["up for 125 s", {}, 125],
-    ["stopped cleanly after a 90 s run: the final table shows the run", { slot: "stopped", upSinceMs: null, lastRunMs: 90_400 }, 90],
-    ["waiting for its restart: down", { slot: "restarting", upSinceMs: null, lastRunMs: 5_000 }, 0],
-    ["failed: down", { slot: "failed", upSinceMs: null, lastRunMs: 1_000 }, 0],
-  ])("%s -> %d s", (_name, over, want) => {
+    ["up for 125 s: 125", {}, 125],
+    ["stopped cleanly after a 90 s run: the final table shows the run: 90", { slot: "stopped", upSinceMs: null, lastRunMs: 90_400 }, 90],
+    ["waiting for its restart: down, 0", { slot: "restarting", upSinceMs: null, lastRunMs: 5_000 }, 0],
+    ["failed: down, 0", { slot: "failed", upSinceMs: null, lastRunMs: 1_000 }, 0],
+  ])("%s", (_name, over, want) => {
     expect(health([slot("a", over)]).nodes[0]!.uptime_s).toBe(want);
   });
 });
