@@ -1,6 +1,6 @@
 import { LIMITS } from "./config.ts";
 import { emit, sendTo, type Ctx } from "./context.ts";
-import { isLive } from "./peers.ts";
+import { servedPeers } from "./peers.ts";
 import { markAudited, pruneBefore, type ReportGroup } from "./reports.ts";
 import { reputationOf, recordAudited } from "./reputation-table.ts";
 import { score } from "./reputation.ts";
@@ -93,8 +93,7 @@ export function runAudits(ctx: Ctx, nowMs: number): void {
     for (const v of votes) {
       if (v.reporter !== ctx.config.id) recordAudited(ctx, v.reporter, v.count === result.agreed_count, nowMs);
     }
-    for (const p of ctx.peers.values()) {
-      if (!isLive(p) || p.choked) continue;
+    for (const p of servedPeers(ctx)) {
       sendTo(ctx, p.id, p.queueUrl, "AUDIT_RESULT", nowMs, {
         content_id: group.content_id,
         agreed_count: result.agreed_count,

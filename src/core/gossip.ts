@@ -1,7 +1,7 @@
 import type { PeerEntry } from "../protocol/index.ts";
 import { LIMITS } from "./config.ts";
 import { sendTo, type Ctx } from "./context.ts";
-import { isLive, type Peer } from "./peers.ts";
+import { isLive, servedPeers, type Peer } from "./peers.ts";
 import type { Rng } from "./rng.ts";
 
 /** Up to `n` distinct items, uniformly, in a random order (partial Fisher–Yates). */
@@ -41,6 +41,5 @@ export function sendPeerList(ctx: Ctx, to: string, queueUrl: string, nowMs: numb
 
 /** §4 gossip: a PEER_LIST to 3 random live peers that we do not choke. */
 export function runGossip(ctx: Ctx, nowMs: number): void {
-  const candidates: Peer[] = [...ctx.peers.values()].filter((p) => isLive(p) && !p.choked);
-  for (const p of sample(ctx.rng, candidates, LIMITS.gossipFanout)) sendPeerList(ctx, p.id, p.queueUrl, nowMs);
+  for (const p of sample(ctx.rng, servedPeers(ctx), LIMITS.gossipFanout)) sendPeerList(ctx, p.id, p.queueUrl, nowMs);
 }

@@ -58,6 +58,15 @@ export function isLive(p: Peer): boolean {
 }
 
 /**
+ * The peers this node serves (§4.4): live and not choked by us. Views, audit
+ * results and gossip go only to these; liveness and discovery answers go to
+ * anyone.
+ */
+export function servedPeers(ctx: Ctx): Peer[] {
+  return [...ctx.peers.values()].filter((p) => isLive(p) && !p.choked);
+}
+
+/**
  * Where to send to `id`: its announced URL when our network allows it for
  * that id, else its naming-scheme URL. A refused URL is counted and logged.
  */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { LIMITS } from "./config.ts";
 import { sendTo, type Ctx } from "./context.ts";
-import { isLive } from "./peers.ts";
+import { servedPeers } from "./peers.ts";
 import { recordReport } from "./reports.ts";
 import type { Rng } from "./rng.ts";
 
@@ -47,7 +47,7 @@ export function isViewTimely(tsMs: number, nowMs: number, epochMs: number): bool
 export function publishViews(ctx: Ctx, nowMs: number): void {
   const { seed, content, timing, id } = ctx.config;
   const epoch = epochOf(nowMs, timing.epochMs);
-  const targets = [...ctx.peers.values()].filter((p) => isLive(p) && !p.choked);
+  const targets = servedPeers(ctx);
   for (const item of content) {
     const count = reportedCount(ctx.viewRng, trueCount(seed, item.content_id, epoch), ctx.accuracy);
     recordReport(ctx.reports, id, item.content_id, epoch, { count, tsMs: nowMs });
