@@ -79,20 +79,25 @@ async function until(cond: () => boolean, boundMs = 10_000): Promise<void> {
   }
 }
 
+/** A slot running the test worker under the fast restart policy. */
+function crashWorkerSlot(id: string, r: ReturnType<typeof recorder>, extra: Parameters<typeof init>[1]) {
+  return createSlot({
+    id,
+    persona: "node",
+    kind: "builtin",
+    log: r.log,
+    policy: FAST,
+    launcher: workerLauncher({ sink: r.sink, url: CRASH_WORKER, init: init(id, extra) }),
+  });
+}
+
 describe("a slot with real worker threads", () => {
   test.each([
     ["throws", { crashAfterMs: 30 }],
     ["exits with a code", { crashAfterMs: 30, exitCode: 3 }],
   ])("a worker that always %s is restarted with backoff, then marked failed", async (_name, extra) => {
     const r = recorder();
-    const slot = createSlot({
-      id: "crashy",
-      persona: "node",
-      kind: "builtin",
-      log: r.log,
-      policy: FAST,
-      launcher: workerLauncher({ sink: r.sink, url: CRASH_WORKER, init: init("crashy", extra) }),
-    });
+    const slot = crashWorkerSlot("crashy", r, extra);
     slot.start();
     await until(() => slot.view().slot === "failed");
     expect(slot.view().restarts).toBe(4);
@@ -106,14 +111,7 @@ describe("a slot with real worker threads", () => {
 
   test("a crash on request is followed by a restart; stop then ends it cleanly", async () => {
     const r = recorder();
-    const slot = createSlot({
-      id: "steady",
-      persona: "node",
-      kind: "builtin",
-      log: r.log,
-      policy: FAST,
-      launcher: workerLauncher({ sink: r.sink, url: CRASH_WORKER, init: init("steady", {}) }),
-    });
+    const slot = crashWorkerSlot("steady", r, {});
     slot.start();
     await until(() => slot.view().slot === "up" && slot.view().runner !== null);
     expect(slot.crash()).toBe(true);
