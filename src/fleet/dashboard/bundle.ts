@@ -13,24 +13,42 @@ export interface Bundle {
   text: string;
 }
 
-let pending: Promise<Bundle> | null = null;
+const pending = new Map<string, Promise<Bundle>>();
 
 export function clientBundle(): Promise<Bundle> {
-  pending ??= build();
-  return pending;
+  return bundleOf("main.ts");
 }
 
-async function build(): Promise<Bundle> {
+/**
+ * The space-time diagram alone, as one script that sets
+ * `globalThis.renderSpaceTime` (see client/spacetime.ts): for a page that
+ * must be a single file, inline it in a `<script>` and call
+ * `renderSpaceTime(host, records, opts)` after it.
+ */
+export function spaceTimeBundle(): Promise<Bundle> {
+  return bundleOf("spacetime-global.ts");
+}
+
+function bundleOf(entry: string): Promise<Bundle> {
+  let p = pending.get(entry);
+  if (!p) {
+    p = build(entry);
+    pending.set(entry, p);
+  }
+  return p;
+}
+
+async function build(entry: string): Promise<Bundle> {
   try {
-    const result = await Bun.build({ entrypoints: [join(CLIENT_DIR, "main.ts")], target: "browser", minify: true });
+    const result = await Bun.build({ entrypoints: [join(CLIENT_DIR, entry)], target: "browser", minify: true });
     const output = result.outputs[0];
     if (!result.success || !output) {
-      pending = null; // a later request may succeed once the file is fixed
+      pending.delete(entry); // a later request may succeed once the file is fixed
       return { ok: false, text: result.logs.map(String).join("\n") };
     }
     return { ok: true, text: await output.text() };
   } catch (err) {
-    pending = null;
+    pending.delete(entry);
     return { ok: false, text: String(err) };
   }
 }
