@@ -3,7 +3,7 @@ import { defaultNodeConfig } from "../core/config.ts";
 import type { NodeConfig, Persona } from "../core/types.ts";
 import { queueUrlOf, type NetworkId } from "../protocol/index.ts";
 import { createNodeRunner, type NodeRunner } from "../runtime/node-runner.ts";
-import type { TransportCounters } from "../runtime/types.ts";
+import type { TransportCounters } from "../sqs/counters.ts";
 import { createNotebookTransport, NOTEBOOK_WAIT_TIME_SECONDS } from "../sqs/baseline.ts";
 import { createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts";
 import type { EmbeddedSqs } from "../sqs/embedded.ts";

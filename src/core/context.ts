@@ -39,7 +39,7 @@ export interface Ctx {
   out: Output;
 }
 
-export function emptyCounters(): NodeCounters {
+export function emptyNodeCounters(): NodeCounters {
   const zero = () => Object.fromEntries(MESSAGE_TYPES.map((t) => [t, 0])) as Record<MessageType, number>;
   return { in: zero(), out: zero(), rejected: {}, urlRejected: 0, duplicates: 0, dropped: {} };
 }

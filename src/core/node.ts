@@ -2,7 +2,7 @@ import { parse, queueUrlOf, type Message } from "../protocol/index.ts";
 import { runAudits } from "./audit.ts";
 import { rechoke } from "./choke.ts";
 import { LIMITS, personaAccuracy } from "./config.ts";
-import { drop, emit, emptyCounters, type Ctx } from "./context.ts";
+import { drop, emit, emptyNodeCounters, type Ctx } from "./context.ts";
 import { createDedupe } from "./dedupe.ts";
 import { runGossip } from "./gossip.ts";
 import { handleMessage } from "./handlers.ts";
@@ -76,7 +76,7 @@ export function createNode(config: NodeConfig, rng: Rng, nowMs: number, state?: 
     reports: createReportTable(),
     audits: [],
     peerAudits: [],
-    counters: emptyCounters(),
+    counters: emptyNodeCounters(),
     timers: createTimers(),
     seq: 0,
     startedMs: nowMs,

@@ -1,20 +1,8 @@
 import type { NodeConfig, NodeEvent, NodeSnapshot } from "../core/types.ts";
+import type { TransportCounters } from "../sqs/counters.ts";
 
 /** Where a running node stands, as the health table shows it. */
 export type RunnerState = "starting" | "running" | "degraded" | "stopping" | "stopped";
-
-/** Counters of the SQS edge, for health and metrics. */
-export interface TransportCounters {
-  /** SQS API requests by action name (SendMessageBatch, ReceiveMessage, DeleteMessageBatch, ...). */
-  requests: Record<string, number>;
-  messagesSent: number;
-  messagesReceived: number;
-  messagesDeleted: number;
-  /** Errors by kind: throttled, server, network, queue_missing, credentials, other. */
-  errors: Record<string, number>;
-  /** Current backoff before the next attempt, ms; 0 when healthy. */
-  backoffMs: number;
-}
 
 /** What a running node reports to the supervisor, about once a second. */
 export interface RunnerHealth {
@@ -29,4 +17,4 @@ export interface RunnerHealth {
   urlRejected?: Record<string, number>;
 }
 
-export type { NodeConfig };
+export type { NodeConfig, TransportCounters };

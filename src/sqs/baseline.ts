@@ -3,10 +3,9 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from "@aws-sdk/client-sqs";
-import type { TransportCounters } from "../runtime/types.ts";
 import { sleep } from "./backoff.ts";
 import { classifySqsError } from "./errors.ts";
-import { countIn as count, emptyCounters } from "./counters.ts";
+import { countIn as count, emptyTransportCounters, type TransportCounters } from "./counters.ts";
 import type { Transport, TransportOptions, TransportState } from "./transport.ts";
 
 /** The notebook's receive wait, s (`receive(..., wait_seconds=3)`). */
@@ -21,7 +20,7 @@ const NOTEBOOK_PENDING_MAX = 10_000;
  * reading, before the message is handled (as `receive(delete=True)` does).
  */
 export function createNotebookTransport(opts: TransportOptions): Transport {
-  const c = emptyCounters();
+  const c = emptyTransportCounters();
   const waitTimeSeconds = opts.waitTimeSeconds ?? NOTEBOOK_WAIT_TIME_SECONDS;
   let state: TransportState = "idle";
   const stopper = new AbortController();

@@ -1,7 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { TransportCounters } from "../runtime/types.ts";
 import { backoffDelayMs, type BackoffOptions } from "./backoff.ts";
-import { countIn } from "./counters.ts";
+import { countIn, type TransportCounters } from "./counters.ts";
 import { classifySqsError, describeSqsError, isTransient } from "./errors.ts";
 import type { TransportEvent } from "./events.ts";
 

@@ -1,6 +1,17 @@
-import type { TransportCounters } from "../runtime/types.ts";
+/** Counters of the SQS edge, for health and metrics. */
+export interface TransportCounters {
+  /** SQS API requests by action name (SendMessageBatch, ReceiveMessage, DeleteMessageBatch, ...). */
+  requests: Record<string, number>;
+  messagesSent: number;
+  messagesReceived: number;
+  messagesDeleted: number;
+  /** Errors by kind: throttled, server, network, queue_missing, credentials, other. */
+  errors: Record<string, number>;
+  /** Current backoff before the next attempt, ms; 0 when healthy. */
+  backoffMs: number;
+}
 
-export function emptyCounters(): TransportCounters {
+export function emptyTransportCounters(): TransportCounters {
   return { requests: {}, messagesSent: 0, messagesReceived: 0, messagesDeleted: 0, errors: {}, backoffMs: 0 };
 }
 

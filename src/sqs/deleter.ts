@@ -1,7 +1,6 @@
 import { DeleteMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { TransportCounters } from "../runtime/types.ts";
 import { backoffDelayMs, sleep, type BackoffOptions } from "./backoff.ts";
-import { countIn as count } from "./counters.ts";
+import { countIn as count, type TransportCounters } from "./counters.ts";
 import { classifySqsError, describeSqsError, isTransient } from "./errors.ts";
 import type { TransportEvent } from "./events.ts";
 

@@ -1,9 +1,8 @@
 import { ReceiveMessageCommand, type Message as SqsMessage, type SQSClient } from "@aws-sdk/client-sqs";
-import type { TransportCounters } from "../runtime/types.ts";
 import { backoffDelayMs, DEFAULT_BACKOFF, sleep, type BackoffOptions } from "./backoff.ts";
 import { SendBatcher } from "./batcher.ts";
 import { DeleteBatcher } from "./deleter.ts";
-import { countIn as count, emptyCounters } from "./counters.ts";
+import { countIn as count, emptyTransportCounters, type TransportCounters } from "./counters.ts";
 import { classifySqsError, describeSqsError } from "./errors.ts";
 import type { TransportEvent } from "./events.ts";
 
@@ -99,7 +98,7 @@ export function createTransport(opts: TransportOptions): Transport {
   const onEvent = opts.onEvent ?? (() => {});
   const waitTimeSeconds = opts.waitTimeSeconds ?? 20;
   const credentialsBackoffMinMs = opts.credentialsBackoffMinMs ?? 30_000;
-  const c = emptyCounters();
+  const c = emptyTransportCounters();
 
   let state: TransportState = "idle";
   let receiveFailures = 0;
