@@ -1,6 +1,6 @@
 import { PersistedState } from "../core/state.ts";
 import { createLogLimiter } from "../runtime/log-limit.ts";
-import { loadState, saveState, statePath } from "../runtime/state-store.ts";
+import { loadState, saveState, statePath } from "./state-store.ts";
 import type { SlotLog } from "./slot.ts";
 
 /**

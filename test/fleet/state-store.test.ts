@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { loadState, saveState, statePath } from "../../src/runtime/state-store.ts";
+import { loadState, saveState, statePath } from "../../src/fleet/state-store.ts";
 
 const Schema = z.object({ version: z.literal(1), flagged: z.array(z.string()) });
 
