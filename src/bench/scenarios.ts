@@ -1,6 +1,7 @@
 import { build, encode, parse } from "../protocol/index.ts";
 import { createRng } from "../core/rng.ts";
-import { createSqsClient, queueDepth } from "../sqs/client.ts";
+import { createSqsClient } from "../sqs/client.ts";
+import { queueDepth } from "../sqs/queues.ts";
 import { botConfig, queueFor, requestsOf, runnerFor, transportFor, type BenchEnv, type Side } from "./sides.ts";
 
 const rng = createRng("bench");

@@ -1,6 +1,7 @@
-import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { isNodeId, parse, queueName, queueUrlOf } from "../protocol/index.ts";
-import { createSqsClient, resolveEndpoint } from "../sqs/client.ts";
+import { closeSqsClient, createSqsClient, resolveEndpoint } from "../sqs/client.ts";
+import { inspectEmbeddedQueue, SqsInspectError } from "../sqs/embedded.ts";
+import { peekMessages } from "../sqs/messages.ts";
 import { describeSqsError } from "../sqs/errors.ts";
 import { reachOf, UserError, type ReachFlags } from "./cli-context.ts";
 import { hintOf } from "./send.ts";
@@ -45,54 +46,26 @@ function describe(m: PeekedMessage): string {
   return `  [${m.where}] ${r.message.type} from ${r.message.sender}: ${body}`;
 }
 
-interface InspectResponse {
-  messages?: {
-    ready?: Array<{ body?: string }>;
-    delayed?: Array<{ body?: string }>;
-    inflight?: Array<{ message?: { body?: string } }>;
-  };
-}
-
 async function peekLocal(endpoint: string, name: string, where: string): Promise<PeekedMessage[]> {
-  let res: Response;
+  let found;
   try {
-    res = await fetch(`${endpoint}/_fauxqs/queues/${encodeURIComponent(name)}`, { signal: AbortSignal.timeout(5_000) });
-  } catch {
+    found = await inspectEmbeddedQueue(endpoint, name);
+  } catch (err) {
+    if (err instanceof SqsInspectError) throw new UserError(`${where} answered ${err.status} to the queue inspection`, 1);
     throw new UserError(`nothing answers at ${where}: is the fleet up (bun run fleet up)? Another port: --sqs-port N; Amazon SQS: --aws.`, 1);
   }
-  if (res.status === 404) throw new UserError(`no queue ${name} on ${where}`, 1);
-  if (!res.ok) throw new UserError(`${where} answered ${res.status} to the queue inspection`, 1);
-  const data = (await res.json()) as InspectResponse;
-  const out: PeekedMessage[] = [];
-  const add = (body: string | undefined, where: PeekedMessage["where"]) => {
-    if (typeof body === "string" && out.length < PEEK_MESSAGES_MAX) out.push({ body, where });
-  };
-  for (const m of data.messages?.ready ?? []) add(m.body, "ready");
-  for (const m of data.messages?.inflight ?? []) add(m.message?.body, "inflight");
-  for (const m of data.messages?.delayed ?? []) add(m.body, "delayed");
-  return out;
+  if (found === null) throw new UserError(`no queue ${name} on ${where}`, 1);
+  return found.slice(0, PEEK_MESSAGES_MAX);
 }
 
 async function peekAws(reach: ReturnType<typeof reachOf>, node: string): Promise<PeekedMessage[]> {
   const client = createSqsClient(reach.sqs, { requestTimeoutMs: 10_000 });
-  const seen = new Map<string, PeekedMessage>();
   try {
-    for (let round = 0; round < PEEK_ROUNDS_MAX && seen.size < PEEK_MESSAGES_MAX; round++) {
-      const r = await client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrlOf(reach.net, node),
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 0,
-          WaitTimeSeconds: round === 0 ? 1 : 0,
-        }),
-      );
-      for (const m of r.Messages ?? []) if (m.MessageId && m.Body !== undefined) seen.set(m.MessageId, { body: m.Body, where: "sampled" });
-      if ((r.Messages ?? []).length === 0) break;
-    }
+    const bodies = await peekMessages(client, queueUrlOf(reach.net, node), { messagesMax: PEEK_MESSAGES_MAX, roundsMax: PEEK_ROUNDS_MAX });
+    return bodies.map((body) => ({ body, where: "sampled" }));
   } catch (err) {
     throw new UserError(`could not read ${node}'s queue on ${reach.where}: ${describeSqsError(err)}${hintOf(err, reach.where)}`, 1);
   } finally {
-    client.destroy();
+    closeSqsClient(client);
   }
-  return [...seen.values()].slice(0, PEEK_MESSAGES_MAX);
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import {
   build,
   encode,
@@ -11,7 +10,8 @@ import {
   type MessageType,
   type NetworkId,
 } from "../protocol/index.ts";
-import { createSqsClient, ensureQueue } from "../sqs/client.ts";
+import { closeSqsClient, createSqsClient, ensureQueue } from "../sqs/client.ts";
+import { sendMessage } from "../sqs/messages.ts";
 import { describeSqsError } from "../sqs/errors.ts";
 import type { ContentItem } from "../core/types.ts";
 import { reachOf, UserError, type ReachFlags } from "./cli-context.ts";
@@ -108,11 +108,11 @@ export async function runSend(flags: SendFlags, out: (s: string) => void): Promi
   try {
     // Replies go to the sender's queue; on the embedded SQS it is made so they have somewhere to land.
     if (reach.sqs.mode === "local") await ensureQueue(client, reach.sqs, reach.net, flags.from);
-    await client.send(new SendMessageCommand({ QueueUrl: queueUrlOf(reach.net, flags.to), MessageBody: encode(message) }));
+    await sendMessage(client, queueUrlOf(reach.net, flags.to), encode(message));
   } catch (err) {
     throw new UserError(`could not send to ${flags.to} on ${reach.where}: ${describeSqsError(err)}` + hintOf(err, reach.where), 1);
   } finally {
-    client.destroy();
+    closeSqsClient(client);
   }
   out(JSON.stringify(message, null, 2) + "\n");
   out(`sent ${message.type} to ${flags.to}; replies go to ${flags.from}'s queue: bun run fleet peek ${flags.from}\n`);

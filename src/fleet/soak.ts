@@ -10,15 +10,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
 import { queueUrlOf, type NetworkId } from "../protocol/index.ts";
-import { createSqsClient, queueDepth } from "../sqs/client.ts";
+import { closeSqsClient, createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts";
+import { sendMessages, takeMessages } from "../sqs/messages.ts";
+import { queueDepth } from "../sqs/queues.ts";
 import { startEmbeddedSqs } from "../sqs/embedded.ts";
 import { FleetFile } from "./config.ts";
 import type { Health } from "./health-types.ts";
@@ -95,9 +90,10 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
     state: { dir: join(dir, "state"), every: 0 },
     nodes: ids.map((id) => ({ id, persona: id.startsWith("bot-") ? id : "node" })),
   });
-  const client = createSqsClient({ mode: "local", port: sqs.port, host: sqs.host }, { requestTimeoutMs: 30_000 });
+  const sqsOptions: SqsOptions = { mode: "local", port: sqs.port, host: sqs.host };
+  const client = createSqsClient(sqsOptions, { requestTimeoutMs: 30_000 });
   const url = (id: string) => queueUrlOf(net, id);
-  await client.send(new CreateQueueCommand({ QueueName: `${NET.prefix}-node-${DRIVER}-p2p` }));
+  await ensureQueue(client, sqsOptions, net, DRIVER);
 
   let logLines = 0;
   const fleet = await startFleet({ file, fileDir: dir, json: true, sqs, out: () => void logLines++ });
@@ -131,18 +127,14 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
       const tickStart = Date.now();
       await Promise.all(
         ids.map(async (id) => {
-          const entries = Array.from({ length: perTick }, () => {
+          const bodies = Array.from({ length: perTick }, () => {
             seq++;
-            return {
-              Id: String(seq),
-              MessageBody: JSON.stringify({ type: "PING", sender: DRIVER, timestamp: at, msg_id: `soak${seq}`, seq }),
-            };
+            return JSON.stringify({ type: "PING", sender: DRIVER, timestamp: at, msg_id: `soak${seq}`, seq });
           });
-          driver.pingsSent += entries.length;
-          for (let i = 0; i < entries.length; i += 10) {
-            const r = await client.send(new SendMessageBatchCommand({ QueueUrl: url(id), Entries: entries.slice(i, i + 10) }));
-            driver.sendsAccepted += r.Successful?.length ?? 0;
-          }
+          driver.pingsSent += bodies.length;
+          // Awaited first: `x += await f()` reads x before the wait, and these sends run side by side.
+          const accepted = await sendMessages(client, url(id), bodies);
+          driver.sendsAccepted += accepted;
         }),
       );
       // The rate holds as long as SQS keeps up; a slow tick is not made up for (the driver must not become the load).
@@ -152,18 +144,12 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
 
   const receiver = (async () => {
     while (draining) {
-      const r = await client.send(new ReceiveMessageCommand({ QueueUrl: url(DRIVER), MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-      const got = r.Messages ?? [];
-      for (const m of got) {
-        const body = JSON.parse(m.Body ?? "{}") as { type?: string; seq?: number };
+      const taken = await takeMessages(client, url(DRIVER), 1);
+      for (const text of taken.bodies) {
+        const body = JSON.parse(text || "{}") as { type?: string; seq?: number };
         if (body.type === "PONG" && typeof body.seq === "number") driver.pongs.set(body.seq, (driver.pongs.get(body.seq) ?? 0) + 1);
       }
-      if (got.length) {
-        const d = await client.send(
-          new DeleteMessageBatchCommand({ QueueUrl: url(DRIVER), Entries: got.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
-        );
-        driver.deleted += d.Successful?.length ?? 0;
-      }
+      driver.deleted += taken.deleted;
     }
   })();
 
@@ -181,7 +167,7 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
     const d = await queueDepth(client, url(id));
     leftInQueues += d.visible + d.inFlight;
   }
-  client.destroy();
+  closeSqsClient(client);
   await sqs.stop();
   rmSync(dir, { recursive: true, force: true });
 

@@ -1,11 +1,10 @@
-import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger } from "pino";
 import { createNode } from "../core/node.ts";
 import { createRng } from "../core/rng.ts";
 import type { PersistedState } from "../core/state.ts";
 import type { NodeConfig, NodeCore, NodeEvent, Output } from "../core/types.ts";
 import { encode, queueUrlOf } from "../protocol/index.ts";
-import { createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts";
+import { closeSqsClient, createSqsClient, ensureQueue, type SqsClient, type SqsOptions } from "../sqs/client.ts";
 import { describeSqsError } from "../sqs/errors.ts";
 import { createTransport, type Transport, type TransportEvent, type TransportOptions } from "../sqs/transport.ts";
 import { createLogLimiter } from "./log-limit.ts";
@@ -30,7 +29,7 @@ export interface NodeRunnerOptions {
    * An SQS client to share (one per process serves many nodes); default: one
    * of its own from `sqs`. A shared client is not destroyed at stop.
    */
-  client?: SQSClient;
+  client?: SqsClient;
   /** Builds the transport; default the batching one. The benchmark swaps in the notebook's way. */
   createTransport?: (opts: TransportOptions) => Transport;
   /** State-change events kept for health. Default 50. */
@@ -287,7 +286,7 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
       timer = undefined;
       const report = await transport.stop(boundMs);
       if (!report.clean) log.warn({ sendsDropped: report.sendsDropped }, "stop hit its bound");
-      if (ownsClient) client.destroy();
+      if (ownsClient) closeSqsClient(client);
       state = "stopped";
       log.info("stopped");
     },

@@ -1,6 +1,5 @@
 import {
   CreateQueueCommand,
-  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   SQSClient,
   type SQSClientConfig,
@@ -37,6 +36,18 @@ export function resolveEndpoint(opts: SqsOptions): string | undefined {
   if (opts.mode === "local") return `http://${opts.host ?? DEFAULT_SQS_HOST}:${opts.port ?? DEFAULT_SQS_PORT}`;
   const env = opts.env ?? process.env;
   return opts.endpoint || env.AWS_ENDPOINT_URL_SQS || env.AWS_ENDPOINT_URL || undefined;
+}
+
+/**
+ * The handle the layers above pass around: made by createSqsClient, given
+ * back to the functions of this folder, closed with closeSqsClient. Nothing
+ * outside src/sqs calls the SDK through it.
+ */
+export type SqsClient = SQSClient;
+
+/** Closes the client's sockets. */
+export function closeSqsClient(client: SqsClient): void {
+  client.destroy();
 }
 
 /** Credentials the embedded SQS accepts: it checks none. */
@@ -114,20 +125,6 @@ export async function ensureQueue(
     if (kind === "queue_missing") throw new SqsQueueMissingError(name);
     throw err;
   }
-}
-
-/** Messages waiting in a queue (visible) and taken but not yet deleted (in flight), as SQS approximates them. */
-export async function queueDepth(client: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number }> {
-  const r = await client.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
-  return {
-    visible: Number(r.Attributes?.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
 }
 
 export { queueUrlOf };

@@ -105,3 +105,47 @@ export async function startEmbeddedSqs(opts: EmbeddedSqsOptions = {}): Promise<E
     },
   };
 }
+
+/** The embedded SQS answered its inspection endpoint with an error status. */
+export class SqsInspectError extends Error {
+  override readonly name = "SqsInspectError";
+  constructor(readonly status: number) {
+    super(`the embedded SQS answered ${status} to the queue inspection`);
+  }
+}
+
+/** Where a message stands in a queue of the embedded SQS. */
+export type InspectedWhere = "ready" | "inflight" | "delayed";
+
+interface InspectResponse {
+  messages?: {
+    ready?: Array<{ body?: string }>;
+    delayed?: Array<{ body?: string }>;
+    inflight?: Array<{ message?: { body?: string } }>;
+  };
+}
+
+/**
+ * Every message of one queue of the embedded SQS, through its read-only
+ * inspection endpoint: nothing is received, so nothing changes. Null when
+ * there is no such queue; throws when nothing answers, and an
+ * SqsInspectError for an error status.
+ */
+export async function inspectEmbeddedQueue(
+  endpoint: string,
+  queueName: string,
+  timeoutMs = 5_000,
+): Promise<Array<{ body: string; where: InspectedWhere }> | null> {
+  const res = await fetch(`${endpoint}/_fauxqs/queues/${encodeURIComponent(queueName)}`, { signal: AbortSignal.timeout(timeoutMs) });
+  if (res.status === 404) return null;
+  if (!res.ok) throw new SqsInspectError(res.status);
+  const data = (await res.json()) as InspectResponse;
+  const out: Array<{ body: string; where: InspectedWhere }> = [];
+  const add = (body: string | undefined, where: InspectedWhere) => {
+    if (typeof body === "string") out.push({ body, where });
+  };
+  for (const m of data.messages?.ready ?? []) add(m.body, "ready");
+  for (const m of data.messages?.inflight ?? []) add(m.message?.body, "inflight");
+  for (const m of data.messages?.delayed ?? []) add(m.body, "delayed");
+  return out;
+}

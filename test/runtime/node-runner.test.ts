@@ -6,7 +6,8 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { build, encode, queueUrlOf } from "../../src/protocol/index.ts";
-import { createSqsClient, queueDepth } from "../../src/sqs/client.ts";
+import { createSqsClient } from "../../src/sqs/client.ts";
+import { queueDepth } from "../../src/sqs/queues.ts";
 import { startEmbeddedSqs } from "../../src/sqs/embedded.ts";
 import type { NodeRunner } from "../../src/runtime/node-runner.ts";
 import { drainBodies, NET, perTest, until } from "../sqs/helpers.ts";

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { networkInterfaces } from "node:os";
 import { createTransport, type Transport, type TransportEvent } from "../../src/sqs/transport.ts";
 import { startEmbeddedSqs, SqsPortInUseError } from "../../src/sqs/embedded.ts";
-import { createSqsClient, ensureQueue, queueDepth, SqsQueueMissingError, type SqsOptions } from "../../src/sqs/client.ts";
+import { createSqsClient, ensureQueue, SqsQueueMissingError, type SqsOptions } from "../../src/sqs/client.ts";
+import { queueDepth } from "../../src/sqs/queues.ts";
 import { queueUrlOf } from "../../src/protocol/index.ts";
 import { drainBodies, NET, perTest, until, type Local } from "./helpers.ts";
 

@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Subprocess } from "bun";
 import type { Health, HealthNode } from "../../src/fleet/health-types.ts";
-import { queueDepth } from "../../src/sqs/client.ts";
+import { queueDepth } from "../../src/sqs/queues.ts";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 export const BOTS = ["bot-alpha", "bot-bravo", "bot-charlie"];
