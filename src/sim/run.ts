@@ -4,7 +4,7 @@ import { createRng } from "../core/rng.ts";
 import type { PersistedState } from "../core/state.ts";
 import { DEFAULT_TIMING_MS, type NodeConfig, type NodeCore, type NodeEvent, type NodeSnapshot, type Output } from "../core/types.ts";
 import { encode, MESSAGE_TYPES, type Message, type MessageType } from "../protocol/index.ts";
-import { Checkers, type CheckFigures } from "./checkers.ts";
+import { Checkers, type CheckFigures } from "./checkers/index.ts";
 import { EventClock } from "./clock.ts";
 import { partitioned, planFaults, type FaultPlan } from "./faults.ts";
 import { Network, type DelayReason, type DropReason, type DropRecord } from "./network.ts";

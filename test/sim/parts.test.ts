@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createRng } from "../../src/core/rng.ts";
 import { DEFAULT_NETWORK } from "../../src/core/config.ts";
 import { build, queueUrlOf, type Message } from "../../src/protocol/index.ts";
-import { Checkers } from "../../src/sim/checkers.ts";
+import { Checkers } from "../../src/sim/checkers/index.ts";
 import { EventClock } from "../../src/sim/clock.ts";
 import { planFaults } from "../../src/sim/faults.ts";
 import { Network } from "../../src/sim/network.ts";
