@@ -7,8 +7,8 @@ import { encode, queueUrlOf } from "../protocol/index.ts";
 import { closeSqsClient, createSqsClient, ensureQueue, type SqsClient, type SqsOptions } from "../sqs/client.ts";
 import { describeSqsError } from "../sqs/errors.ts";
 import { createTransport, type Transport, type TransportEvent, type TransportOptions } from "../sqs/transport.ts";
-import { createLogLimiter } from "./log-limit.ts";
-import { loggableUrl } from "./redact.ts";
+import { createNodeLog, isStateChange } from "./node-log.ts";
+import { createPongLinger } from "./pong-linger.ts";
 import type { RunnerHealth, RunnerState } from "./types.ts";
 
 export interface NodeRunnerOptions {
@@ -66,21 +66,6 @@ export interface NodeRunner {
   exportState(): PersistedState;
 }
 
-/** Events that change what a node knows about its peers: logged at info and kept for health. */
-const STATE_CHANGES = new Set<NodeEvent["type"]>([
-  "peer_added",
-  "peer_status",
-  "peer_forgotten",
-  "peer_flagged",
-  "peer_unflagged",
-  "choke_changed",
-  "choking_us_changed",
-  "joined",
-]);
-
-/** How long after a tick peers' bursts count as part of it, ms. */
-const BURST_WINDOW_MS = 1000;
-
 /** When a tick leaves its own deadline in the past, wait this long rather than spin. */
 const SPIN_GUARD_MS = 50;
 
@@ -102,11 +87,10 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
   const ownsClient = opts.client === undefined;
   const client = opts.client ?? createSqsClient(opts.sqs, { requestTimeoutMs: (waitTimeSeconds + 10) * 1000 });
   const core: NodeCore = createNode(config, createRng(seed), clock(), opts.state);
-  const limiter = createLogLimiter();
+  const nodeLog = createNodeLog(logger, config.id, queueUrl);
+  const { log, debug } = nodeLog;
   const recentEvents: RunnerHealth["recentEvents"] = [];
   const urlRejected: Record<string, number> = {};
-  const log = logger.child({ node: config.id });
-  const debug = () => log.isLevelEnabled("debug");
 
   let state: RunnerState = "starting";
   let startedAtMs = clock();
@@ -115,52 +99,27 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
   let stopped = false;
   let recreating: Promise<unknown> | null = null;
 
-  function limited(key: string, nowMs: number, write: (held: number) => void): void {
-    const held = limiter.admit(key, nowMs);
-    if (held !== null) write(held);
-  }
-
-  function logEvent(e: NodeEvent, nowMs: number): void {
-    if (STATE_CHANGES.has(e.type)) {
+  /** Kept for health beside what the log says of them. */
+  function noteEvent(e: NodeEvent, nowMs: number): void {
+    if (isStateChange(e)) {
       recentEvents.push({ atMs: nowMs, event: e });
       if (recentEvents.length > recentEventsMax) recentEvents.splice(0, recentEvents.length - recentEventsMax);
-      log.info({ event: e }, e.type);
-      return;
+    } else if (e.type === "url_rejected") {
+      urlRejected[e.reason] = (urlRejected[e.reason] ?? 0) + 1;
     }
-    switch (e.type) {
-      case "rejected":
-        return limited(`rejected:${e.reason}`, nowMs, (held) =>
-          log.warn({ reason: e.reason, detail: e.detail, path: e.path, sender: e.sender, heldBack: held }, "message rejected"),
-        );
-      case "url_rejected":
-        urlRejected[e.reason] = (urlRejected[e.reason] ?? 0) + 1;
-        return limited(`url_rejected:${e.reason}`, nowMs, (held) =>
-          log.warn({ peer: e.peer, url: loggableUrl(e.url), reason: e.reason, heldBack: held }, "queue URL rejected"),
-        );
-      case "audit":
-        return log.info({ event: e }, "audit");
-      default:
-        if (debug()) log.debug({ event: e }, e.type);
-    }
+    nodeLog.event(e, nowMs);
   }
 
-  /** Peers PINGed in the last tick whose own PING has not come yet. */
-  const burstFrom = new Set<string>();
-  let burstTickMs = -Infinity;
+  const linger = createPongLinger(pongLingerMs, (untilMs) => transport.expectBurst?.(untilMs));
 
   function dispatch(out: Output, nowMs: number): void {
-    const waiting = burstFrom.size;
     for (const s of out.sends) {
-      if (s.message.type === "PONG") burstFrom.delete(s.to);
       if (debug()) log.debug({ to: s.to, type: s.message.type, msg_id: s.message.msg_id }, "send");
       const hold = s.message.type === "PONG" && pongHoldMs > 0 ? pongHoldMs : undefined;
       transport.send(s.queueUrl, encode(s.message), s.to, hold);
     }
-    for (const e of out.events) logEvent(e, nowMs);
-    // Only right after a tick: a straggler's PING much later is no burst.
-    if (waiting > 0 && burstFrom.size === 0 && pongLingerMs > 0 && nowMs - burstTickMs < BURST_WINDOW_MS) {
-      transport.expectBurst?.(nowMs + pongLingerMs);
-    }
+    for (const e of out.events) noteEvent(e, nowMs);
+    linger.dispatched(out.sends, nowMs);
   }
 
   function rearm(afterTick = false): void {
@@ -182,9 +141,7 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     const now = clock();
     const out = core.tick(now);
     dispatch(out, now);
-    burstFrom.clear();
-    burstTickMs = now;
-    for (const sent of out.sends) if (sent.message.type === "PING") burstFrom.add(sent.to);
+    linger.ticked(out.sends, now);
     rearm(true);
   }
 
@@ -208,45 +165,9 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
 
   function onTransportEvent(e: TransportEvent): void {
     const now = clock();
-    switch (e.type) {
-      case "link":
-        if (e.state === "degraded") log.warn({ detail: e.detail }, "SQS unreachable; retrying with backoff");
-        else log.info({ detail: e.detail }, "SQS reachable again");
-        return;
-      case "queue_missing":
-        if (e.to !== undefined) dispatch(core.queueMissing(e.to, now), now);
-        if (debug()) log.debug({ to: e.to, dropped: e.dropped }, "peer queue missing");
-        return;
-      case "own_queue_missing":
-        limited("own_queue_missing", now, () =>
-          log.warn({ queue: queueUrl }, mayCreate ? "own queue missing; recreating it" : "own queue missing; start with --create-queues or create it"),
-        );
-        recreateOwnQueue();
-        return;
-      case "credentials":
-        return limited("credentials", now, (held) => log.error({ detail: e.detail, heldBack: held }, "AWS credentials missing or rejected; retrying slowly"));
-      case "receive_failed":
-        return limited(`receive_failed:${e.kind}`, now, (held) =>
-          log.warn({ kind: e.kind, detail: e.detail, backoffMs: e.backoffMs, heldBack: held }, "receive failed"),
-        );
-      case "send_retry":
-        if (debug()) log.debug({ queue: e.queueUrl, kind: e.kind, count: e.count, backoffMs: e.backoffMs }, "send retry");
-        return;
-      case "send_failed":
-        return limited(`send_failed:${e.kind}`, now, (held) =>
-          log.warn({ to: e.to, kind: e.kind, detail: e.detail, dropped: e.dropped, heldBack: held }, "send given up"),
-        );
-      case "send_dropped":
-        return limited(`send_dropped:${e.reason}`, now, (held) =>
-          log.warn({ to: e.to, reason: e.reason, count: e.count, heldBack: held }, "send dropped"),
-        );
-      case "delete_failed":
-        return limited(`delete_failed:${e.kind}`, now, (held) =>
-          log.warn({ kind: e.kind, detail: e.detail, count: e.count, heldBack: held }, "delete failed; SQS will redeliver"),
-        );
-      case "handler_failed":
-        return limited("handler_failed", now, (held) => log.error({ detail: e.detail, heldBack: held }, "handling a message failed"));
-    }
+    if (e.type === "queue_missing" && e.to !== undefined) dispatch(core.queueMissing(e.to, now), now);
+    nodeLog.transport(e, now, mayCreate);
+    if (e.type === "own_queue_missing") recreateOwnQueue();
   }
 
   const transport: Transport = (opts.createTransport ?? createTransport)({
