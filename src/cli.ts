@@ -1,11 +1,12 @@
 #!/usr/bin/env bun
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
+import type { z } from "zod";
 import { LOG_LEVELS, type LogLevel } from "./fleet/config.ts";
 import { UserError } from "./fleet/cli-context.ts";
 
 /**
- * The one entry: `fleet up | status | send | peek`, `sim`, `bench`. Heavy
+ * The one entry: `fleet up | status | send | peek`, `sim`, `bench`, `soak`. Heavy
  * modules are imported by the command that needs them, so `--help` and a bad
  * flag answer at once.
  */
@@ -24,6 +25,20 @@ function port(name: string) {
 function ids(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
   return (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(",")).map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/**
+ * Flags checked by the command's own zod schema, which holds their defaults
+ * and bounds: a bad value is one line naming the flag (exit code 2).
+ */
+function flagsThrough<S extends z.ZodType>(schema: S, values: Record<string, unknown>, flagOf: Record<string, string> = {}): z.infer<S> {
+  const defined = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+  const r = schema.safeParse(defined);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const key = String(issue.path[0] ?? "");
+  const flag = flagOf[key] ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  throw new UserError(`--${flag}: ${issue.message}`);
 }
 
 /** User mistakes end with their message and exit code; anything else is a bug and keeps its stack. */
@@ -147,20 +162,47 @@ await yargs(args)
   .command("sim", "run the deterministic simulator (sim --help for its options)", (y) => y.strict(false), () => {})
   .command(
     "bench",
-    "measure throughput and latency of nodes on the embedded SQS",
+    "measure throughput and latency of nodes on the embedded SQS; with --scale, the simulator at growing fleet sizes",
     (y) =>
       y
         .option("json", { type: "boolean", describe: "machine-readable results" })
-        .option("seconds", { type: "number", describe: "measuring window of each steady-state figure (default 60)" }),
+        .option("seconds", { type: "number", describe: "measuring window of each steady-state figure (default 60)" })
+        .option("scale", { type: "string", describe: "instead: one simulator run per fleet size, comma-separated (8,50,200,1000)" })
+        .option("minutes", { type: "number", describe: "with --scale: virtual minutes per run (default 30)" })
+        .option("seed", { type: "string", describe: "with --scale: the runs' seed (default 1)" })
+        .example("$0 bench --scale 8,50,200 --minutes 10", "wall time, peak memory and messages per fleet size"),
     (a) =>
       run(async () => {
+        if (a.scale !== undefined) {
+          const { ScaleFlags, runScale } = await import("./bench/scale.ts");
+          const sizes = a.scale.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
+          runScale(flagsThrough(ScaleFlags, { sizes, minutes: a.minutes, seed: a.seed }, { sizes: "scale" }), (l) => out(`${l}\n`));
+          return;
+        }
+        if (a.minutes !== undefined || a.seed !== undefined) throw new UserError("--minutes and --seed go with --scale");
         const mod = (await import(new URL("./bench/main.ts", import.meta.url).href)) as {
           runBench(o: { json: boolean; seconds?: number }): unknown;
         };
         await mod.runBench({ json: a.json === true, ...(a.seconds !== undefined ? { seconds: a.seconds } : {}) });
       }),
   )
-  .demandCommand(1, "which command? fleet, sim or bench")
+  .command(
+    "soak",
+    "a fleet under load on the embedded SQS for minutes, ending with a ledger of every message (exit 1 if one was lost)",
+    (y) =>
+      y
+        .option("seconds", { type: "number", describe: "how long the load runs (default 120)" })
+        .option("nodes", { type: "number", describe: "the three bots and `node`s for the rest (default 8)" })
+        .option("speed", { type: "number", describe: "rates relative to the default timings (default 10)" })
+        .option("json", { type: "boolean", describe: "the report as one JSON object" }),
+    (a) =>
+      run(async () => {
+        const { SoakFlags, runSoakCommand } = await import("./bench/soak.ts");
+        const flags = flagsThrough(SoakFlags, { seconds: a.seconds, nodes: a.nodes, speed: a.speed, json: a.json });
+        process.exit(await runSoakCommand(flags, out));
+      }),
+  )
+  .demandCommand(1, "which command? fleet, sim, bench or soak")
   .strict()
   .help()
   .alias("h", "help")

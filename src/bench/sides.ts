@@ -4,7 +4,8 @@ import type { NodeConfig, Persona } from "../core/types.ts";
 import { queueUrlOf, type NetworkId } from "../protocol/index.ts";
 import { createNodeRunner, type NodeRunner } from "../runtime/node-runner.ts";
 import type { TransportCounters } from "../sqs/counters.ts";
-import { createNotebookTransport, NOTEBOOK_WAIT_TIME_SECONDS } from "../sqs/baseline.ts";
+import { createNotebookTransport, NOTEBOOK_WAIT_TIME_SECONDS } from "./baseline.ts";
+import { COURSE_NETWORK } from "./course.ts";
 import { createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts";
 import type { EmbeddedSqs } from "../sqs/embedded.ts";
 import { createTransport, type Transport, type TransportOptions } from "../sqs/transport.ts";
@@ -20,8 +21,9 @@ export interface BenchEnv {
 export function envOf(sqs: EmbeddedSqs): BenchEnv {
   return {
     sqs,
-    opts: { mode: "local", port: sqs.port, region: "us-east-1" },
-    net: { region: "us-east-1", account: "194722398367", prefix: "bench", localPort: sqs.port },
+    opts: { mode: "local", port: sqs.port, region: COURSE_NETWORK.region },
+    // Its own prefix: the benchmark's queues never mix with a fleet's on the same SQS.
+    net: { region: COURSE_NETWORK.region, account: COURSE_NETWORK.account, prefix: "bench", localPort: sqs.port },
   };
 }
 

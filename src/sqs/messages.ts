@@ -1,5 +1,6 @@
 import {
   DeleteMessageBatchCommand,
+  DeleteMessageCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
@@ -29,6 +30,31 @@ export async function sendMessages(client: SqsClient, queueUrl: string, bodies: 
     accepted += r.Successful?.length ?? 0;
   }
   return accepted;
+}
+
+export interface Received {
+  body: string;
+  /** What deleteMessage needs. */
+  receiptHandle: string;
+}
+
+/** One ReceiveMessage of up to ten messages, long-polling up to `waitTimeSeconds`; nothing is deleted. */
+export async function receiveMessages(
+  client: SqsClient,
+  queueUrl: string,
+  waitTimeSeconds: number,
+  signal?: AbortSignal,
+): Promise<Received[]> {
+  const r = await client.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: SQS_BATCH_MAX, WaitTimeSeconds: waitTimeSeconds }),
+    { abortSignal: signal },
+  );
+  return (r.Messages ?? []).map((m) => ({ body: m.Body ?? "", receiptHandle: m.ReceiptHandle ?? "" }));
+}
+
+/** Deletes one received message; throws what SQS answered. */
+export async function deleteMessage(client: SqsClient, queueUrl: string, receiptHandle: string): Promise<void> {
+  await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
 }
 
 export interface Taken {

@@ -3,7 +3,7 @@
  * the default rates for 20 s on the embedded SQS, with its ledger.
  */
 import { describe, expect, test } from "bun:test";
-import { runSoak } from "../../src/fleet/soak.ts";
+import { runSoak } from "../../src/bench/soak.ts";
 
 /** Far above what a queue holds when its node keeps up (tens), far below what piles up when it does not. */
 const DEPTH_MAX = 500;

@@ -9,30 +9,42 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { z } from "zod";
+import { FleetFile } from "../fleet/config.ts";
+import type { Health } from "../fleet/health-types.ts";
+import { startFleet } from "../fleet/supervisor.ts";
 import { queueUrlOf, type NetworkId } from "../protocol/index.ts";
 import { closeSqsClient, createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts";
 import { sendMessages, takeMessages } from "../sqs/messages.ts";
 import { queueDepth } from "../sqs/queues.ts";
 import { startEmbeddedSqs } from "../sqs/embedded.ts";
-import { FleetFile } from "./config.ts";
-import type { Health } from "./health-types.ts";
-import { startFleet } from "./supervisor.ts";
+import { COURSE_NETWORK, timingAtSpeed } from "./course.ts";
 
-export interface SoakOptions {
-  /** Default 120. */
-  seconds?: number;
-  /** Default 8: the three bots and `node`s for the rest. */
-  nodes?: number;
-  /** Rates relative to the defaults of PROTOCOL.md §4; default 10. */
-  speed?: number;
-  /** Driver PINGs per node per second; default 5. */
-  pingsPerNodePerSecond?: number;
-  /** Between samples of depths and memory; default 5000. */
-  sampleEveryMs?: number;
+/** How a soak runs: one source of its defaults and bounds, for the command line and for tests. */
+export const SoakSettings = z.strictObject({
+  // Two minutes: long enough for a leak or a backlog to show, short enough to run before a release.
+  seconds: z.number().positive().max(24 * 3600).default(120),
+  // The three bots and `node`s for the rest; a fleet file holds at most 100.
+  nodes: z.number().int().min(3).max(100).default(8),
+  // Rates relative to the course's defaults (fleet.yaml timing); 10 packs ten minutes into one.
+  speed: z.number().positive().max(100).default(10),
+  // Driver PINGs per node per second: on top of the nodes' own traffic, not the bulk of it.
+  pingsPerNodePerSecond: z.number().positive().max(100).default(5),
+  // Between samples of depths and memory, ms.
+  sampleEveryMs: z.number().int().positive().default(5_000),
+});
+export type SoakSettings = z.infer<typeof SoakSettings>;
+
+export type SoakOptions = z.input<typeof SoakSettings> & {
   /** Progress lines; default none. */
   progress?: (line: string) => void;
-}
+};
+
+/** `bun run soak` flags: the settings a person picks, and the output form. */
+export const SoakFlags = SoakSettings.pick({ seconds: true, nodes: true, speed: true }).extend({
+  json: z.boolean().default(false),
+});
+export type SoakFlags = z.infer<typeof SoakFlags>;
 
 export interface SoakSample {
   atS: number;
@@ -63,27 +75,23 @@ export interface SoakReport {
 }
 
 const DRIVER = "soak-driver";
-const NET: Omit<NetworkId, "localPort"> = { region: "us-east-1", account: "194722398367", prefix: "ds2032" };
+const NET: Omit<NetworkId, "localPort"> = { region: COURSE_NETWORK.region, account: COURSE_NETWORK.account, prefix: COURSE_NETWORK.prefix };
 /** Time the network gets after the driver's last PING to answer it. */
 const SETTLE_MS = 4_000;
 /** Samples before this are warm-up: workers start, JIT, first queues. */
 const WARMUP_MS = 20_000;
 
 export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
-  const seconds = opts.seconds ?? 120;
-  const nodeCount = Math.max(3, opts.nodes ?? 8);
-  const speed = opts.speed ?? 10;
-  const pingRate = opts.pingsPerNodePerSecond ?? 5;
-  const sampleEveryMs = opts.sampleEveryMs ?? 5_000;
+  const { progress: _, ...settings } = opts;
+  const { seconds, nodes: nodeCount, speed, pingsPerNodePerSecond: pingRate, sampleEveryMs } = SoakSettings.parse(settings);
   const progress = opts.progress ?? (() => {});
   const dir = mkdtempSync(join(tmpdir(), "fleet-soak-"));
   const sqs = await startEmbeddedSqs({ port: 0 });
   const net: NetworkId = { ...NET, localPort: sqs.port };
   const ids = ["bot-alpha", "bot-bravo", "bot-charlie", ...Array.from({ length: nodeCount - 3 }, (_, i) => `node-${i + 1}`)];
-  const t = (s: number) => s / speed;
   const file = FleetFile.parse({
     network: { port: sqs.port },
-    timing: { heartbeat: t(10), gossip: t(15), views: t(10), audit: t(30), epoch: t(30), rechoke: t(10), optimistic: t(30) },
+    timing: timingAtSpeed(speed),
     control: { port: 0 },
     health: { every: 0 },
     log_level: "warn",
@@ -222,29 +230,14 @@ export function formatSoak(r: SoakReport): string {
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n");
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: "string", default: "120" },
-      nodes: { type: "string", default: "8" },
-      speed: { type: "string", default: "10" },
-      json: { type: "boolean", default: false },
-    },
-  });
-  const num = (name: string, v: string | undefined) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) {
-      process.stderr.write(`--${name}: expected a positive number, got ${v}\n`);
-      process.exit(2);
-    }
-    return n;
-  };
+/** `bun run soak`: the report, and exit code 1 when a message was lost or a PING went unanswered. */
+export async function runSoakCommand(flags: SoakFlags, out: (s: string) => void): Promise<number> {
   const report = await runSoak({
-    seconds: num("seconds", values.seconds),
-    nodes: Math.round(num("nodes", values.nodes)),
-    speed: num("speed", values.speed),
-    progress: values.json ? undefined : (l) => process.stdout.write(`  ${l}\n`),
+    seconds: flags.seconds,
+    nodes: flags.nodes,
+    speed: flags.speed,
+    progress: flags.json ? undefined : (l) => out(`  ${l}\n`),
   });
-  process.stdout.write((values.json ? JSON.stringify(report) : formatSoak(report)) + "\n");
-  process.exit(report.ledger.lost === 0 && report.driver.pingsUnanswered === 0 ? 0 : 1);
+  out((flags.json ? JSON.stringify(report) : formatSoak(report)) + "\n");
+  return report.ledger.lost === 0 && report.driver.pingsUnanswered === 0 ? 0 : 1;
 }

@@ -1,12 +1,8 @@
-import {
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from "@aws-sdk/client-sqs";
-import { sleep } from "./backoff.ts";
-import { classifySqsError } from "./errors.ts";
-import { countIn as count, emptyTransportCounters, type TransportCounters } from "./counters.ts";
-import type { Transport, TransportOptions, TransportState } from "./transport.ts";
+import { sleep } from "../sqs/backoff.ts";
+import { countIn as count, emptyTransportCounters, type TransportCounters } from "../sqs/counters.ts";
+import { classifySqsError } from "../sqs/errors.ts";
+import { deleteMessage, receiveMessages, sendMessage, type Received } from "../sqs/messages.ts";
+import type { Transport, TransportOptions, TransportState } from "../sqs/transport.ts";
 
 /** The notebook's receive wait, s (`receive(..., wait_seconds=3)`). */
 export const NOTEBOOK_WAIT_TIME_SECONDS = 3;
@@ -31,13 +27,9 @@ export function createNotebookTransport(opts: TransportOptions): Transport {
   async function run(): Promise<void> {
     while (!stopper.signal.aborted) {
       count(c.requests, "ReceiveMessage");
-      let messages;
+      let messages: Received[];
       try {
-        const r = await opts.client.send(
-          new ReceiveMessageCommand({ QueueUrl: opts.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitTimeSeconds }),
-          { abortSignal: stopper.signal },
-        );
-        messages = r.Messages ?? [];
+        messages = await receiveMessages(opts.client, opts.queueUrl, waitTimeSeconds, stopper.signal);
       } catch (err) {
         if (stopper.signal.aborted) break;
         count(c.errors, classifySqsError(err));
@@ -48,13 +40,13 @@ export function createNotebookTransport(opts: TransportOptions): Transport {
         c.messagesReceived++;
         count(c.requests, "DeleteMessage");
         try {
-          await opts.client.send(new DeleteMessageCommand({ QueueUrl: opts.queueUrl, ReceiptHandle: m.ReceiptHandle }));
+          await deleteMessage(opts.client, opts.queueUrl, m.receiptHandle);
           c.messagesDeleted++;
         } catch (err) {
           count(c.errors, classifySqsError(err));
         }
         try {
-          await opts.handle(m.Body ?? "");
+          await opts.handle(m.body);
         } catch {
           count(c.errors, "handler");
         }
@@ -74,7 +66,7 @@ export function createNotebookTransport(opts: TransportOptions): Transport {
       chain = chain.then(async () => {
         count(c.requests, "SendMessage");
         try {
-          await opts.client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+          await sendMessage(opts.client, queueUrl, body);
           c.messagesSent++;
         } catch (err) {
           count(c.errors, classifySqsError(err));

@@ -1,12 +1,13 @@
 import { join } from "node:path";
-import yargs from "yargs";
+import { z } from "zod";
+import { SimOptions } from "../sim/options.ts";
 
 /**
  * The simulator's scale benchmark (not a test): fleets of growing size, each
  * run in its own process so that its memory is its own. Prints wall time,
  * peak RSS, heap and the message volume per size.
  *
- *     bun src/sim/scale.ts --sizes 8,50,200,1000 --minutes 30
+ *     bun run bench --scale 8,50,200,1000 --minutes 30
  */
 export interface ScaleRow {
   nodes: number;
@@ -24,7 +25,7 @@ export interface ScaleRow {
 export const SCALE_RUN_TIMEOUT_MS = 60 * 60_000;
 
 export function runOne(nodes: number, minutes: number, seed: string, liars: number): ScaleRow | { nodes: number; error: string } {
-  const main = join(import.meta.dir, "main.ts");
+  const main = join(import.meta.dir, "..", "sim", "main.ts");
   const p = Bun.spawnSync(
     ["bun", main, "--nodes", String(nodes), "--minutes", String(minutes), "--seed", seed, "--liars", String(liars), "--json"],
     { timeout: SCALE_RUN_TIMEOUT_MS, stderr: "pipe", stdout: "pipe" },
@@ -48,22 +49,28 @@ export function runOne(nodes: number, minutes: number, seed: string, liars: numb
   }
 }
 
-if (import.meta.main) {
-  const a = yargs(process.argv.slice(2))
-    .option("sizes", { type: "string", default: "8,50,200,1000", describe: "fleet sizes, comma-separated" })
-    .option("minutes", { type: "number", default: 30, describe: "virtual minutes per run" })
-    .option("seed", { type: "string", default: "1" })
-    .strict()
-    .parseSync();
-  const sizes = a.sizes.split(",").map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n >= 2);
-  console.log("nodes  minutes  ok     wall s   peak RSS MiB  heap MiB  messages     msg/wall s  msg/node/min");
-  for (const n of sizes) {
-    const r = runOne(n, a.minutes, a.seed, Math.min(5, Math.max(0, Math.floor(n / 8))));
+/** `bench --scale` flags: one source of their defaults and bounds. */
+export const ScaleFlags = z.strictObject({
+  // Each size is a simulator's --nodes, within its bounds; from a small class to a large course.
+  sizes: z.array(SimOptions.shape.nodes.unwrap()).min(1).max(20).default([8, 50, 200, 1000]),
+  // The simulator's own --minutes and --seed, with their defaults.
+  minutes: SimOptions.shape.minutes,
+  seed: SimOptions.shape.seed,
+});
+export type ScaleFlags = z.infer<typeof ScaleFlags>;
+
+/** Runs one simulator per size, one after the other, and prints a line per size as it ends. */
+export function runScale(flags: ScaleFlags, out: (line: string) => void): ScaleRow[] {
+  out("nodes  minutes  ok     wall s   peak RSS MiB  heap MiB  messages     msg/wall s  msg/node/min");
+  const rows: ScaleRow[] = [];
+  for (const n of flags.sizes) {
+    const r = runOne(n, flags.minutes, flags.seed, Math.min(5, Math.max(0, Math.floor(n / 8))));
     if ("error" in r) {
-      console.log(`${String(n).padStart(5)}  ${String(a.minutes).padStart(7)}  error: ${r.error}`);
+      out(`${String(n).padStart(5)}  ${String(flags.minutes).padStart(7)}  error: ${r.error}`);
       continue;
     }
-    console.log(
+    rows.push(r);
+    out(
       [
         String(r.nodes).padStart(5),
         String(r.minutes).padStart(7),
@@ -77,4 +84,5 @@ if (import.meta.main) {
       ].join("  "),
     );
   }
+  return rows;
 }
