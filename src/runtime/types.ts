@@ -17,4 +17,4 @@ export interface RunnerHealth {
   urlRejected?: Record<string, number>;
 }
 
-export type { NodeConfig, TransportCounters };
+export type { NodeConfig };
