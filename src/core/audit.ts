@@ -5,16 +5,13 @@ import { markAudited, pruneBefore, type ReportGroup } from "./reports.ts";
 import { reputationOf, recordAudited } from "./reputation-table.ts";
 import { score } from "./reputation.ts";
 import { epochOf } from "./views.ts";
-import { parseTimestampMs } from "../protocol/index.ts";
+import { parseTimestampMs, VOTERS_MAX } from "../protocol/index.ts";
 import type { AuditRecord } from "./types.ts";
 
 /** §4.2: at least this many distinct reporters, the node's own included. */
 export const AUDIT_REPORTERS_MIN = 3;
 /** §4.2: the node's own report weighs what a peer with no history does. */
 export const OWN_REPORT_WEIGHT = 0.5;
-
-/** The AUDIT_RESULT schema's bound on `voters`. */
-const VOTERS_MAX = 500;
 
 export interface Vote {
   reporter: string;

@@ -1,5 +1,6 @@
 import type { NetworkId } from "../protocol/index.ts";
-import { DEFAULT_TIMING_MS, type ContentItem, type NodeConfig, type Persona, type TimingMs } from "./types.ts";
+import { DEFAULT_BOOTSTRAP, DEFAULT_CONTENT, DEFAULT_NETWORK, DEFAULT_SEED, DEFAULT_TIMING_MS } from "./settings.ts";
+import type { ContentItem, NodeConfig, Persona, TimingMs } from "./types.ts";
 
 /**
  * The bounds of PROTOCOL.md §3–§4 and the core's own. Every table the core
@@ -50,16 +51,6 @@ export function personaAccuracy(persona: Persona): number {
   return persona === "bot-charlie" ? 0.5 : 1.0;
 }
 
-/** The notebook's network: prefix ds2032, us-east-1, its classroom account. */
-export const DEFAULT_NETWORK: NetworkId = { region: "us-east-1", account: "194722398367", prefix: "ds2032" };
-
-/** The catalog the bots host by default (same ids as the notebook's examples). */
-export const DEFAULT_CONTENT: ContentItem[] = [
-  { content_id: "show:midnight-run", ad_id: "ad-7" },
-  { content_id: "show:dawn-patrol", ad_id: "ad-3" },
-  { content_id: "movie:last-signal", ad_id: "ad-12" },
-];
-
 export interface NodeConfigOptions {
   network?: NetworkId;
   bootstrap?: string[];
@@ -69,14 +60,14 @@ export interface NodeConfigOptions {
   accuracy?: number;
 }
 
-/** A complete NodeConfig from an id and persona, with the protocol defaults for the rest. */
+/** A complete NodeConfig from an id and persona, with the defaults of settings.ts for the rest. */
 export function defaultNodeConfig(id: string, persona: Persona, opts: NodeConfigOptions = {}): NodeConfig {
   return {
     id,
     persona,
     network: opts.network ?? DEFAULT_NETWORK,
-    bootstrap: opts.bootstrap ?? ["bot-alpha"],
-    seed: opts.seed ?? "ds2032",
+    bootstrap: opts.bootstrap ?? DEFAULT_BOOTSTRAP,
+    seed: opts.seed ?? DEFAULT_SEED,
     content: opts.content ?? DEFAULT_CONTENT,
     timing: { ...DEFAULT_TIMING_MS, ...opts.timing },
     ...(opts.accuracy === undefined ? {} : { accuracy: opts.accuracy }),

@@ -5,26 +5,16 @@ import type { PersistedState } from "./state.ts";
 export const PERSONAS = ["bot-alpha", "bot-bravo", "bot-charlie", "node"] as const;
 export type Persona = (typeof PERSONAS)[number];
 
-/** Intervals of PROTOCOL.md §4, in milliseconds. */
+/** Intervals of PROTOCOL.md §4, in milliseconds; their defaults are `TimingSeconds` in settings.ts. */
 export interface TimingMs {
-  heartbeatMs: number; // 10 s
-  gossipMs: number; // 15 s
-  viewsMs: number; // 10 s
-  auditMs: number; // 30 s
-  epochMs: number; // 30 s
-  rechokeMs: number; // 10 s
-  optimisticMs: number; // 30 s
+  heartbeatMs: number;
+  gossipMs: number;
+  viewsMs: number;
+  auditMs: number;
+  epochMs: number;
+  rechokeMs: number;
+  optimisticMs: number;
 }
-
-export const DEFAULT_TIMING_MS: TimingMs = {
-  heartbeatMs: 10_000,
-  gossipMs: 15_000,
-  viewsMs: 10_000,
-  auditMs: 30_000,
-  epochMs: 30_000,
-  rechokeMs: 10_000,
-  optimisticMs: 30_000,
-};
 
 export interface ContentItem {
   content_id: string;

@@ -1,10 +1,13 @@
 import { z } from "zod";
 import { NodeId } from "../protocol/index.ts";
-import { PERSONAS, type TimingMs } from "../core/types.ts";
+import { Bootstrap, Content, NETWORK_NAMES_SHAPE, Seed, TimingSeconds } from "../core/settings.ts";
+import { PERSONAS } from "../core/types.ts";
 
 /**
  * The schema of fleet.yaml: the one place that validates the file and fills
- * its defaults. Every default carries its reason beside it.
+ * its defaults. Every default carries its reason beside it; the settings a
+ * node shares with the core (timing, network names, content, seed,
+ * bootstrap) are core/settings.ts's schemas, composed here.
  */
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -13,25 +16,13 @@ const LogLevel = z.enum(LOG_LEVELS);
 
 const Port = z.number().int().min(0).max(65535);
 
-/** Seconds, fractions allowed. Bounded so a typo (ms for s) cannot park a node for days. */
-const Seconds = z.number().positive().max(3600);
-
 const Network = z
   .strictObject({
     // local: nothing to set up, everything on this machine; aws is opt-in because it needs credentials.
     sqs: z.enum(["local", "aws"]).default("local"),
     // The port LocalStack and the course's tools use, so notebook code finds it unchanged; 0 picks a free one.
     port: Port.default(4566),
-    // The notebook's region, account and prefix (PROTOCOL.md §1): queue URLs stay the notebook's.
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as us-east-1").default("us-east-1"),
-    account: z
-      .string({ error: 'a 12-digit AWS account id as a quoted string, such as "194722398367"' })
-      .regex(/^\d{12}$/, 'a 12-digit AWS account id, such as "194722398367"')
-      .default("194722398367"),
-    prefix: z
-      .string()
-      .regex(/^[a-z0-9-]{1,20}$/, "1-20 lowercase letters, digits or '-'")
-      .default("ds2032"),
+    ...NETWORK_NAMES_SHAPE,
     // Only for aws mode: another SQS-compatible endpoint (LocalStack, a proxy); unset means Amazon's own.
     endpoint: z.url({ error: "a URL such as http://127.0.0.1:4566" }).optional(),
     // Unset: created in local mode (an empty embedded SQS has none), left alone on AWS
@@ -47,22 +38,6 @@ const Network = z
       });
     }
   });
-
-const Timing = z.strictObject({
-  // PROTOCOL.md §4 defaults; each may be shortened for demos and tests.
-  heartbeat: Seconds.default(10),
-  gossip: Seconds.default(15),
-  views: Seconds.default(10),
-  audit: Seconds.default(30),
-  epoch: Seconds.default(30),
-  rechoke: Seconds.default(10),
-  optimistic: Seconds.default(30),
-});
-
-const ContentItem = z.strictObject({
-  content_id: z.string().min(1).max(128),
-  ad_id: z.string().min(1).max(128),
-});
 
 const Node = z
   .strictObject({
@@ -91,18 +66,9 @@ const Node = z
 export const FleetFile = z
   .strictObject({
     network: Network.prefault({}),
-    // The course's seed, so the bots' counts match the notebook's examples (PROTOCOL.md §4.1).
-    seed: z.string().min(1).max(200).default("ds2032"),
-    // The course's catalog: without content the bots have nothing to audit.
-    content: z
-      .array(ContentItem)
-      .max(100)
-      .default([
-        { content_id: "show:midnight-run", ad_id: "ad-7" },
-        { content_id: "show:dawn-patrol", ad_id: "ad-3" },
-        { content_id: "movie:last-signal", ad_id: "ad-12" },
-      ]),
-    timing: Timing.prefault({}),
+    seed: Seed,
+    content: Content,
+    timing: TimingSeconds.prefault({}),
     control: z
       .strictObject({
         // Next to the SQS port and free on a usual machine; 0 picks a free one.
@@ -125,8 +91,7 @@ export const FleetFile = z
       .prefault({}),
     // info: state changes (peer joined, suspect, dead, flagged, choked) without the traffic.
     log_level: LogLevel.default("info"),
-    // The notebook's bootstrap bot (PROTOCOL.md §5): every node says HELLO to it at start.
-    bootstrap: z.array(NodeId).min(1).max(20).default(["bot-alpha"]),
+    bootstrap: Bootstrap,
     nodes: z.array(Node).min(1, "list at least one node").max(100),
   })
   .superRefine((f, ctx) => {
@@ -142,19 +107,7 @@ export const FleetFile = z
 export type FleetFile = z.infer<typeof FleetFile>;
 export type FleetNode = FleetFile["nodes"][number];
 
-/** Seconds of the file to the core's milliseconds. */
-export function timingMs(t: FleetFile["timing"]): TimingMs {
-  const ms = (s: number) => Math.round(s * 1000);
-  return {
-    heartbeatMs: ms(t.heartbeat),
-    gossipMs: ms(t.gossip),
-    viewsMs: ms(t.views),
-    auditMs: ms(t.audit),
-    epochMs: ms(t.epoch),
-    rechokeMs: ms(t.rechoke),
-    optimisticMs: ms(t.optimistic),
-  };
-}
+export { timingMs } from "../core/settings.ts";
 
 /** Queues are created in local mode, left alone on AWS unless the file says otherwise. */
 export function createQueues(f: FleetFile): boolean {

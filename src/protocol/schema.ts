@@ -65,13 +65,15 @@ export const ViewEvent = z.object({
   // Lenient: a hand-written node may leave the ad out; it takes no part in audits.
   ad_id: z.string().max(128).default(""),
 });
+/** An AUDIT_RESULT names at most this many voters; the core trims its own to fit. */
+export const VOTERS_MAX = 500;
 export const AuditResult = z.object({
   type: z.literal("AUDIT_RESULT"),
   ...common,
   content_id: Label(128),
   agreed_count: Count,
   confidence: z.number().min(0).max(1),
-  voters: z.array(NodeId).max(500),
+  voters: z.array(NodeId).max(VOTERS_MAX),
 });
 export const Choke = z.object({ type: z.literal("CHOKE"), ...common });
 export const Unchoke = z.object({ type: z.literal("UNCHOKE"), ...common });

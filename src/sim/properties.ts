@@ -1,5 +1,5 @@
 import { LIMITS } from "../core/config.ts";
-import { DEFAULT_TIMING_MS } from "../core/types.ts";
+import { DEFAULT_TIMING_MS } from "../core/settings.ts";
 import type { SimReport } from "./run.ts";
 
 export interface Verdict {

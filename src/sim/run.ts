@@ -1,8 +1,9 @@
-import { DEFAULT_NETWORK, defaultNodeConfig, LIMITS } from "../core/config.ts";
+import { defaultNodeConfig, LIMITS } from "../core/config.ts";
+import { DEFAULT_NETWORK, DEFAULT_TIMING_MS } from "../core/settings.ts";
 import { createNode } from "../core/node.ts";
 import { createRng } from "../core/rng.ts";
 import type { PersistedState } from "../core/state.ts";
-import { DEFAULT_TIMING_MS, type NodeConfig, type NodeCore, type NodeEvent, type NodeSnapshot, type Output } from "../core/types.ts";
+import type { NodeConfig, NodeCore, NodeEvent, NodeSnapshot, Output } from "../core/types.ts";
 import { encode, MESSAGE_TYPES, type Message, type MessageType } from "../protocol/index.ts";
 import { Checkers, type CheckFigures } from "./checkers/index.ts";
 import { EventClock } from "./clock.ts";

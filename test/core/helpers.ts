@@ -1,5 +1,6 @@
 import { build, encode, queueUrlOf, type MessageOf, type MessageType } from "../../src/protocol/index.ts";
-import { DEFAULT_NETWORK, defaultNodeConfig, type NodeConfigOptions } from "../../src/core/config.ts";
+import { defaultNodeConfig, type NodeConfigOptions } from "../../src/core/config.ts";
+import { DEFAULT_NETWORK } from "../../src/core/settings.ts";
 import { createNode } from "../../src/core/node.ts";
 import { createRng } from "../../src/core/rng.ts";
 import type { PersistedState } from "../../src/core/state.ts";

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { buildView, FLAG_THRESHOLD, ratePerS } from "../../src/fleet/dashboard/view.ts";
+import { buildView, ratePerS } from "../../src/fleet/dashboard/view.ts";
+import { FLAG_THRESHOLD } from "../../src/fleet/dashboard/view-types.ts";
 import { PEER_CHOKED, PEER_FLAGGED } from "../../src/fleet/dashboard/view-types.ts";
 import { healthOf } from "./fixtures.ts";
 

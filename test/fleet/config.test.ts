@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closest, validateFleetText } from "../../src/fleet/config-load.ts";
 import { timingMs } from "../../src/fleet/config.ts";
-import { DEFAULT_TIMING_MS } from "../../src/core/types.ts";
+import { DEFAULT_TIMING_MS } from "../../src/core/settings.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const BOTS = "nodes:\n  - { id: bot-alpha, persona: bot-alpha }\n";

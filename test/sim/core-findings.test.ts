@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_NETWORK, defaultNodeConfig } from "../../src/core/config.ts";
+import { defaultNodeConfig } from "../../src/core/config.ts";
+import { DEFAULT_NETWORK } from "../../src/core/settings.ts";
 import { createDedupe, dedupeKey } from "../../src/core/dedupe.ts";
 import { createNode } from "../../src/core/node.ts";
 import type { NodeCore } from "../../src/core/types.ts";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRng } from "../../src/core/rng.ts";
-import { DEFAULT_NETWORK } from "../../src/core/config.ts";
+import { DEFAULT_NETWORK } from "../../src/core/settings.ts";
 import { build, queueUrlOf, type Message } from "../../src/protocol/index.ts";
 import { Checkers } from "../../src/sim/checkers/index.ts";
 import { EventClock } from "../../src/sim/clock.ts";

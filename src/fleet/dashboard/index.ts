@@ -12,7 +12,7 @@ import { buildView, type Reading } from "./view.ts";
 import { MEAN_OBSERVER, type View } from "./view-types.ts";
 
 export { formatMetrics } from "./metrics.ts";
-export { FLAG_THRESHOLD } from "./view.ts";
+export { FLAG_THRESHOLD } from "./view-types.ts";
 
 /** What a handler may use of the server: long-lived responses (server-sent events) turn the idle timeout off. */
 export interface RouteServer {

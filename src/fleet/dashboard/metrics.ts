@@ -5,6 +5,7 @@
  * a family's samples to be split.
  */
 import type { Health, HealthNode, NodeState } from "../health-types.ts";
+import { FLAG_THRESHOLD } from "./view-types.ts";
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -62,7 +63,7 @@ const FAMILIES: Family[] = [
         PEER_STATUSES.map((status) => ({ labels: { node: n.id, status }, value: n.peers.filter((p) => p.status === status).length })),
       ),
   },
-  { name: "p2p_peer_reputation", type: "gauge", help: "Reputation score of a peer as this node rates it (0..1; flagged below 0.7).", samples: perPeer((p) => p.reputation) },
+  { name: "p2p_peer_reputation", type: "gauge", help: `Reputation score of a peer as this node rates it (0..1; flagged below ${FLAG_THRESHOLD}).`, samples: perPeer((p) => p.reputation) },
   { name: "p2p_peer_flagged", type: "gauge", help: "1 when this node flags the peer.", samples: perPeer((p) => (p.flagged ? 1 : 0)) },
   { name: "p2p_peer_choked", type: "gauge", help: "1 when this node chokes the peer.", samples: perPeer((p) => (p.choked ? 1 : 0)) },
   { name: "p2p_peer_choking_us", type: "gauge", help: "1 when the peer chokes this node.", samples: perPeer((p) => (p.choking_us ? 1 : 0)) },

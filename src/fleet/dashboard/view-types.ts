@@ -3,6 +3,7 @@
  * once a second over server-sent events, and the reputation history it asks for
  * when it opens or changes observer. Shared by the server and the page.
  */
+import { REPUTATION } from "../../core/reputation.ts";
 import type { HealthNode } from "../health-types.ts";
 
 export type PeerStatusCode = 0 | 1 | 2; // alive, suspect, dead: short on the wire because 50 nodes see 49 peers each
@@ -14,6 +15,9 @@ export type ViewPeer = [peer: string, status: PeerStatusCode, reputation: number
 export const PEER_FLAGGED = 1;
 export const PEER_CHOKED = 2;
 export const PEER_CHOKING_US = 4;
+
+/** PROTOCOL.md §4.3: a peer is flagged below this score (after enough reports); the reputation's own line. */
+export const FLAG_THRESHOLD = REPUTATION.flagBelow;
 
 export interface ViewNode extends Pick<HealthNode, "id" | "persona" | "kind" | "state" | "uptime_s" | "restarts"> {
   /** Messages per second over the last sample interval, from counter deltas. */

@@ -3,10 +3,8 @@
  * the page draws. Pure: the caller passes both readings and their times.
  */
 import type { Health, HealthNode } from "../health-types.ts";
-import { PEER_CHOKED, PEER_CHOKING_US, PEER_FLAGGED, type PeerStatusCode, type View, type ViewAudit, type ViewEvent, type ViewNode } from "./view-types.ts";
+import { FLAG_THRESHOLD, PEER_CHOKED, PEER_CHOKING_US, PEER_FLAGGED, type PeerStatusCode, type View, type ViewAudit, type ViewEvent, type ViewNode } from "./view-types.ts";
 
-/** PROTOCOL.md §4.3: a peer is flagged below this score (after enough reports). */
-export const FLAG_THRESHOLD = 0.7;
 
 export interface ViewBounds {
   /** Audits shown, newest first, over the whole fleet. */

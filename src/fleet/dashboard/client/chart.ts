@@ -5,7 +5,7 @@
  * each live view then appends one point.
  */
 import uPlot from "uplot";
-import { MEAN_OBSERVER, type HistoryReply, type View } from "../view-types.ts";
+import { FLAG_THRESHOLD, MEAN_OBSERVER, type HistoryReply, type View } from "../view-types.ts";
 
 /** Points kept on the page, as many as the server keeps: ten minutes at one a second. */
 const POINTS_MAX = 600;
@@ -22,7 +22,8 @@ export function createChart(container: HTMLElement): Chart {
   let peers: string[] = [];
   let t: number[] = [];
   let values: Array<Array<number | null>> = [];
-  let threshold = 0.7;
+  // Until the first view says otherwise (it carries the same line).
+  let threshold: number = FLAG_THRESHOLD;
   let plot: uPlot | null = null;
   let loading: Promise<void> | null = null;
   let arriving: Point[] = [];
