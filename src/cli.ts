@@ -13,15 +13,6 @@ import { UserError } from "./fleet/cli-context.ts";
 
 const out = (s: string) => void process.stdout.write(s);
 
-function port(name: string) {
-  return (v: unknown): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--${name}: expected a port, 0-65535 (0 picks a free one)`);
-    return n;
-  };
-}
-
 function ids(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
   return (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(",")).map((s) => s.trim()).filter((s) => s !== "");
@@ -58,7 +49,7 @@ const reachOptions = (y: Argv) =>
   y
     .option("file", { alias: "f", type: "string", describe: "fleet file to take ports and names from (default ./fleet.yaml when present)" })
     .option("aws", { type: "boolean", describe: "talk to Amazon SQS instead of the embedded SQS" })
-    .option("sqs-port", { type: "number", describe: "port of the embedded SQS (default 4566)", coerce: port("sqs-port") });
+    .option("sqs-port", { type: "number", describe: "port of the embedded SQS (default 4566)" });
 
 function fleetCommands(y: Argv) {
   return y
@@ -70,18 +61,13 @@ function fleetCommands(y: Argv) {
           .option("file", { alias: "f", type: "string", default: "fleet.yaml", describe: "the fleet file" })
           .option("only", { type: "string", array: true, describe: "run only these node ids (comma-separated); the others run elsewhere", coerce: ids })
           .option("aws", { type: "boolean", describe: "use Amazon SQS (credentials from the usual AWS chain)" })
-          .option("sqs-port", { type: "number", describe: "port of the embedded SQS; 0 picks a free one", coerce: port("sqs-port") })
-          .option("control-port", { type: "number", describe: "port of the health endpoint on 127.0.0.1; 0 picks a free one", coerce: port("control-port") })
+          .option("sqs-port", { type: "number", describe: "port of the embedded SQS; 0 picks a free one" })
+          .option("control-port", { type: "number", describe: "port of the health endpoint on 127.0.0.1; 0 picks a free one" })
           .option("log-level", { type: "string", choices: LOG_LEVELS, describe: "default level of every node (fleet.yaml log_level)" })
           .option("json", { type: "boolean", describe: "JSON log lines even on a terminal" })
           .option("health-every", { type: "number", describe: "seconds between health tables; 0 turns them off" })
           .option("create-queues", { type: "boolean", describe: "AWS mode: create missing queues" })
-          .option("state-dir", { type: "string", describe: "where nodes keep their peers and reputations across restarts (fleet.yaml state.dir)" })
-          .check((a) => {
-            const h = a["health-every"];
-            if (h !== undefined && !(Number.isFinite(h) && h >= 0)) throw new UserError("--health-every: expected seconds, 0 or more");
-            return true;
-          }),
+          .option("state-dir", { type: "string", describe: "where nodes keep their peers and reputations across restarts (fleet.yaml state.dir)" }),
       (a) =>
         run(async () => {
           const { runUp } = await import("./fleet/up.ts");
@@ -104,7 +90,7 @@ function fleetCommands(y: Argv) {
       "print the health table of a running fleet",
       (y) =>
         reachOptions(y)
-          .option("control-port", { type: "number", describe: "its control port (default 4580)", coerce: port("control-port") })
+          .option("control-port", { type: "number", describe: "its control port (default 4580)" })
           .option("json", { type: "boolean", describe: "the /health JSON instead of the table" }),
       (a) =>
         run(async () => {

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import type { NetworkId } from "../protocol/index.ts";
 import type { SqsOptions } from "../sqs/client.ts";
 import { FleetFile } from "./config.ts";
-import { loadFleetFile } from "./config-load.ts";
+import { describeIssue, keyPath, loadFleetFile } from "./config-load.ts";
 
 /** A mistake of the user's: printed as one message, exit code `code`, never a stack trace. */
 export class UserError extends Error {
@@ -39,6 +39,38 @@ export function fleetFileFor(flags: ReachFlags): FleetFile {
   return r.file;
 }
 
+/** One command-line value and the fleet.yaml key it overrides; `undefined` leaves the file's value. */
+export interface FlagValue {
+  /** As typed, without the dashes: `sqs-port`. */
+  flag: string;
+  key: readonly string[];
+  value: unknown;
+}
+
+/**
+ * Flags win over the file, and the result passes through the file's own
+ * schema: a bad flag gets the same clear message a bad key does, naming the
+ * flag, and a UserError (exit 2).
+ */
+export function withFlags(file: FleetFile, flags: readonly FlagValue[]): FleetFile {
+  const given = flags.filter((f) => f.value !== undefined);
+  if (given.length === 0) return file;
+  const merged = structuredClone(file) as Record<string, unknown>;
+  for (const f of given) {
+    let at = merged;
+    for (const k of f.key.slice(0, -1)) at = at[k] as Record<string, unknown>;
+    at[f.key.at(-1)!] = f.value;
+  }
+  const r = FleetFile.safeParse(merged, { reportInput: true });
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => {
+    const f = given.find((g) => g.key.every((k, j) => i.path[j] === k));
+    // No flag of its own: the flags and the file disagree (a rule over several keys).
+    return f ? `--${f.flag}: ${describeIssue(i)}` : `${keyPath(i.path)} (after the flags): ${describeIssue(i)}`;
+  });
+  throw new UserError(lines.join("\n"));
+}
+
 export interface Reach {
   file: FleetFile;
   net: NetworkId;
@@ -49,9 +81,12 @@ export interface Reach {
 }
 
 export function reachOf(flags: ReachFlags): Reach {
-  const file = fleetFileFor(flags);
+  const file = withFlags(fleetFileFor(flags), [
+    { flag: "sqs-port", key: ["network", "port"], value: flags.sqsPort },
+    { flag: "control-port", key: ["control", "port"], value: flags.controlPort },
+  ]);
   const aws = flags.aws === true || file.network.sqs === "aws";
-  const port = flags.sqsPort ?? file.network.port;
+  const port = file.network.port;
   const net: NetworkId = {
     region: file.network.region,
     account: file.network.account,
@@ -65,7 +100,7 @@ export function reachOf(flags: ReachFlags): Reach {
     file,
     net,
     sqs,
-    controlPort: flags.controlPort ?? file.control.port,
+    controlPort: file.control.port,
     where: aws ? `Amazon SQS (${net.region})` : `the embedded SQS at http://127.0.0.1:${port}`,
   };
 }

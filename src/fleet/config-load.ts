@@ -72,6 +72,7 @@ function shown(v: unknown): string {
 
 function kindOf(v: unknown): string {
   if (v === null) return "null";
+  if (Number.isNaN(v)) return "a value that is not a number (NaN)";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
   return `${typeof v} ${shown(v)}`;
@@ -85,7 +86,7 @@ const TYPE_WORDS: Record<string, string> = {
   boolean: "true or false",
 };
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+export function describeIssue(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
     case "unrecognized_keys": {

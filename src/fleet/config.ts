@@ -14,7 +14,9 @@ export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "
 export type LogLevel = (typeof LOG_LEVELS)[number];
 const LogLevel = z.enum(LOG_LEVELS);
 
-const Port = z.number().int().min(0).max(65535);
+// Flags (--sqs-port, --control-port) are checked by this same schema, so the wording serves both.
+const PORT_WORDS = "a port, 0-65535 (0 picks a free one)";
+const Port = z.number({ error: PORT_WORDS }).int(PORT_WORDS).min(0).max(65535);
 
 const Network = z
   .strictObject({

@@ -1,7 +1,7 @@
 import { dirname, resolve } from "node:path";
 import type { FleetFile, LogLevel } from "./config.ts";
 import { loadFleetFile } from "./config-load.ts";
-import { DEFAULT_FLEET_FILE, UserError } from "./cli-context.ts";
+import { DEFAULT_FLEET_FILE, UserError, withFlags } from "./cli-context.ts";
 import { formatHealthTable } from "./health-table.ts";
 import { killCommandNodes } from "./command-launcher.ts";
 import { FleetStartError, startFleet, NODE_STOP_BOUND_MS } from "./supervisor.ts";
@@ -23,7 +23,7 @@ export interface UpFlags {
 /** Past this, the process exits whatever is still stopping: exit within 10 s of the signal. */
 const EXIT_DEADLINE_MS = 9_000;
 
-/** Flags win over the file; the result is still a FleetFile. */
+/** Flags win over the file; the result is validated by the file's schema, a bad flag named in the message. */
 export function applyFlags(f: FleetFile, flags: UpFlags): FleetFile {
   if (flags.only) {
     const ids = new Set(f.nodes.map((n) => n.id));
@@ -32,19 +32,15 @@ export function applyFlags(f: FleetFile, flags: UpFlags): FleetFile {
       throw new UserError(`--only: no node ${unknown.join(", ")} in the fleet file (its nodes: ${[...ids].join(", ")})`);
     }
   }
-  return {
-    ...f,
-    network: {
-      ...f.network,
-      ...(flags.aws ? { sqs: "aws" as const } : {}),
-      ...(flags.sqsPort !== undefined ? { port: flags.sqsPort } : {}),
-      ...(flags.createQueues !== undefined ? { create_queues: flags.createQueues } : {}),
-    },
-    control: { port: flags.controlPort ?? f.control.port },
-    health: { every: flags.healthEvery ?? f.health.every },
-    state: { ...f.state, ...(flags.stateDir !== undefined ? { dir: resolve(flags.stateDir) } : {}) },
-    log_level: flags.logLevel ?? f.log_level,
-  };
+  return withFlags(f, [
+    { flag: "aws", key: ["network", "sqs"], value: flags.aws ? "aws" : undefined },
+    { flag: "sqs-port", key: ["network", "port"], value: flags.sqsPort },
+    { flag: "create-queues", key: ["network", "create_queues"], value: flags.createQueues },
+    { flag: "control-port", key: ["control", "port"], value: flags.controlPort },
+    { flag: "health-every", key: ["health", "every"], value: flags.healthEvery },
+    { flag: "state-dir", key: ["state", "dir"], value: flags.stateDir === undefined ? undefined : resolve(flags.stateDir) },
+    { flag: "log-level", key: ["log_level"], value: flags.logLevel },
+  ]);
 }
 
 /** `fleet up`: runs until SIGINT or SIGTERM, then stops every node and prints the final health. */
