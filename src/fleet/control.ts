@@ -12,13 +12,14 @@ export interface RouteContext {
   /** For long-lived responses (server-sent events): `ctx.server.timeout(req, 0)`. */
   server: Server<undefined>;
 }
-export type RouteHandler = (req: Request, ctx: RouteContext) => Response | Promise<Response>;
+/** What answers one route of the control endpoint. */
+export type ControlRouteHandler = (req: Request, ctx: RouteContext) => Response | Promise<Response>;
 
 export interface Route {
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** `/health`, `/debug/crash/:id`: a `:name` segment matches one path segment. */
   path: string;
-  handler: RouteHandler;
+  handler: ControlRouteHandler;
 }
 
 export interface ControlServerOptions {
@@ -52,19 +53,17 @@ export class ControlPortInUseError extends Error {
 /** Routes kept at most: a registry, not a data store. */
 const ROUTES_MAX = 100;
 
-function match(pattern: string, path: string): Record<string, string> | null {
-  const a = pattern.split("/");
-  const b = path.split("/");
-  if (a.length !== b.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < a.length; i++) {
-    const p = a[i]!;
-    if (p.startsWith(":")) {
-      if (b[i] === "") return null;
-      params[p.slice(1)] = decodeURIComponent(b[i]!);
-    } else if (p !== b[i]) return null;
+const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"] as const;
+type Method = (typeof METHODS)[number] | "HEAD";
+
+/** Bun decodes a bad `%` escape into U+FFFD; a path that does not decode is refused before any handler sees it. */
+function decodes(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
   }
-  return params;
 }
 
 export function json(body: unknown, status = 200): Response {
@@ -76,38 +75,47 @@ export function json(body: unknown, status = 200): Response {
 
 export function createControlServer(opts: ControlServerOptions): ControlServer {
   const routes: Route[] = [];
-  const addRoute = (r: Route) => {
+  const register = (r: Route) => {
     const i = routes.findIndex((x) => x.method === r.method && x.path === r.path);
     if (i >= 0) routes[i] = r;
     else if (routes.length < ROUTES_MAX) routes.push(r);
     else throw new Error(`control server: more than ${ROUTES_MAX} routes`);
   };
-  addRoute({ method: "GET", path: "/health", handler: () => json(opts.getHealth()) });
-  for (const r of opts.routes ?? []) addRoute(r);
+  register({ method: "GET", path: "/health", handler: () => json(opts.getHealth()) });
+  for (const r of opts.routes ?? []) register(r);
+
+  const notFound = (req: Request) => {
+    const path = new URL(req.url).pathname;
+    return json({ error: `no route ${path}`, routes: routes.map((r) => `${r.method} ${r.path}`) }, 404);
+  };
+  // Bun.serve matches the paths and their `:name` segments; each path answers every method, a 405 for
+  // those it has no route for, so a wrong method is told apart from an unknown path.
+  const bunRoutes = () => {
+    const table: Record<string, Partial<Record<Method, (req: Bun.BunRequest, srv: Server<undefined>) => Promise<Response>>>> = {};
+    for (const r of routes) {
+      const byMethod = (table[r.path] ??= {});
+      byMethod[r.method] = async (req, srv) => {
+        const url = new URL(req.url);
+        if (!decodes(url.pathname)) return json({ error: `bad % escape in ${url.pathname}` }, 400);
+        try {
+          return await r.handler(req, { params: req.params, server: srv });
+        } catch (err) {
+          return json({ error: (err as Error).message }, 500);
+        }
+      };
+    }
+    for (const [path, byMethod] of Object.entries(table)) {
+      const notAllowed = async (req: Request) => json({ error: `method ${req.method} not allowed on ${path}` }, 405);
+      // HEAD is answered by a GET route when there is one (Bun does it), else refused like the others.
+      for (const m of METHODS) byMethod[m] ??= notAllowed;
+      if (byMethod.GET === undefined || byMethod.GET === notAllowed) byMethod.HEAD = notAllowed;
+    }
+    return table;
+  };
 
   let server: Server<undefined>;
   try {
-    server = Bun.serve({
-      hostname: "127.0.0.1",
-      port: opts.port,
-      async fetch(req, srv) {
-        const path = new URL(req.url).pathname;
-        let pathMatched = false;
-        for (const r of routes) {
-          const params = match(r.path, path);
-          if (params === null) continue;
-          pathMatched = true;
-          if (r.method !== req.method && !(r.method === "GET" && req.method === "HEAD")) continue;
-          try {
-            return await r.handler(req, { params, server: srv });
-          } catch (err) {
-            return json({ error: (err as Error).message }, 500);
-          }
-        }
-        if (pathMatched) return json({ error: `method ${req.method} not allowed on ${path}` }, 405);
-        return json({ error: `no route ${path}`, routes: routes.map((r) => `${r.method} ${r.path}`) }, 404);
-      },
-    });
+    server = Bun.serve({ hostname: "127.0.0.1", port: opts.port, routes: bunRoutes(), fetch: notFound });
   } catch (err) {
     if ((err as { code?: string }).code === "EADDRINUSE" || /in use/i.test(String((err as Error).message))) {
       throw new ControlPortInUseError(opts.port);
@@ -118,7 +126,10 @@ export function createControlServer(opts: ControlServerOptions): ControlServer {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
-    addRoute,
+    addRoute(r) {
+      register(r);
+      server.reload({ routes: bunRoutes(), fetch: notFound });
+    },
     routes: () => routes.map((r) => `${r.method} ${r.path}`),
     async stop() {
       await server.stop(true);

@@ -18,13 +18,14 @@ export { FLAG_THRESHOLD } from "./view-types.ts";
 export interface RouteServer {
   timeout(req: Request, seconds: number): void;
 }
-export type RouteHandler = (req: Request, ctx?: { server?: RouteServer }) => Response | Promise<Response>;
+/** What answers one of the dashboard's GET routes. */
+export type DashboardRouteHandler = (req: Request, ctx?: { server?: RouteServer }) => Response | Promise<Response>;
 
 /** A GET route, the shape the control server's `routes` option takes. */
 export interface DashboardRoute {
   method: "GET";
   path: string;
-  handler: RouteHandler;
+  handler: DashboardRouteHandler;
 }
 
 export interface DashboardOptions {
@@ -79,7 +80,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const timer = setInterval(sample, sampleMs);
   timer.unref?.();
 
-  const byPath: Record<string, RouteHandler> = {
+  const byPath: Record<string, DashboardRouteHandler> = {
     "/app.js": async () => {
       const bundle = await clientBundle();
       return new Response(bundle.text, {
