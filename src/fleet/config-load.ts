@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { parseDocument } from "yaml";
-import type { z } from "zod";
+import { z } from "zod";
 import { FleetFile } from "./config.ts";
 
-export type LoadResult = { ok: true; file: FleetFile } | { ok: false; message: string };
+/** A fleet file read and validated, or the one message that says why not. */
+export type FleetFileLoad = { ok: true; file: FleetFile } | { ok: false; message: string };
 
 /** Issues shown at most, so a file of garbage still gets a readable message. */
 const ISSUES_SHOWN_MAX = 8;
@@ -11,7 +12,7 @@ const ISSUES_SHOWN_MAX = 8;
 const FILE_BYTES_MAX = 1024 * 1024;
 
 /** Reads and validates a fleet file; every failure is one message for the user, never a throw. */
-export function loadFleetFile(path: string): LoadResult {
+export function loadFleetFile(path: string): FleetFileLoad {
   if (!existsSync(path)) {
     return {
       ok: false,
@@ -32,7 +33,7 @@ export function loadFleetFile(path: string): LoadResult {
 }
 
 /** The pure half of loadFleetFile: YAML text to a validated fleet file or one message. */
-export function validateFleetText(text: string, name: string): LoadResult {
+export function validateFleetText(text: string, name: string): FleetFileLoad {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
@@ -125,28 +126,24 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** The keys the schema knows at an object path, for "did you mean". */
 export function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  let s: unknown = FleetFile;
+  let s: z.ZodType | undefined = FleetFile;
   for (const p of path) {
     s = unwrap(s);
-    const def = defOf(s);
-    if (def?.type === "object") s = (def.shape as Record<string, unknown>)[String(p)];
-    else if (def?.type === "array") s = def.element;
+    if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodType>)[String(p)];
+    else if (s instanceof z.ZodArray) s = s.element as z.ZodType;
     else return [];
   }
-  const def = defOf(unwrap(s));
-  return def?.type === "object" ? Object.keys(def.shape as object) : [];
+  s = unwrap(s);
+  return s instanceof z.ZodObject ? s.keyof().options.map(String) : [];
 }
 
-type Def = { type: string; shape?: unknown; element?: unknown; innerType?: unknown; in?: unknown };
-function defOf(s: unknown): Def | undefined {
-  return (s as { _zod?: { def?: Def } } | undefined)?._zod?.def;
-}
-function unwrap(s: unknown): unknown {
+/** Through defaults, optionals and pipes to the schema that gives the value its shape. */
+function unwrap(s: z.ZodType | undefined): z.ZodType | undefined {
+  // Bounded: a schema nests a handful of wrappers, never a cycle, but a bound costs nothing.
   for (let i = 0; i < 10; i++) {
-    const def = defOf(s);
-    if (!def) return s;
-    if (def.innerType !== undefined) s = def.innerType;
-    else if (def.type === "pipe") s = def.in;
+    if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) {
+      s = s.unwrap() as z.ZodType;
+    } else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
     else return s;
   }
   return s;

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closest, validateFleetText } from "../../src/fleet/config-load.ts";
+import { closest, knownKeysAt, validateFleetText } from "../../src/fleet/config-load.ts";
 import { timingMs } from "../../src/fleet/config.ts";
 import { DEFAULT_TIMING_MS } from "../../src/core/settings.ts";
 
@@ -46,6 +46,21 @@ describe("a bad fleet file gets one message naming the key path and what is expe
     expect(msg.startsWith("fleet.yaml")).toBe(true);
     for (const f of fragments) expect(msg).toContain(f);
     expect(msg).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe("the keys the schema knows at a path, read through its defaults and lists", () => {
+  test.each<[string, PropertyKey[], string[]]>([
+    ["top level", [], ["network", "seed", "content", "timing", "control", "health", "state", "log_level", "bootstrap", "nodes"]],
+    ["network (composed with the core's names)", ["network"], ["sqs", "port", "region", "account", "prefix", "endpoint", "create_queues"]],
+    ["timing", ["timing"], ["heartbeat", "gossip", "views", "audit", "epoch", "rechoke", "optimistic"]],
+    ["an entry of a list", ["nodes", 3], ["id", "persona", "command", "env", "log_level"]],
+    ["an entry of content", ["content", 0], ["content_id", "ad_id"]],
+    ["a leaf", ["seed"], []],
+    ["below a leaf", ["seed", "x"], []],
+    ["a key that does not exist", ["nope"], []],
+  ])("%s", (_name, path, keys) => {
+    expect(knownKeysAt(path)).toEqual(keys);
   });
 });
 
