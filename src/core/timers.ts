@@ -44,7 +44,7 @@ export function dueTasks(t: Timers, nowMs: number): Task[] {
  * clock. Every periodic task sits on this grid, so tasks of equal (or
  * dividing) periods fall due in one tick and leave as one batch per peer, and
  * nodes whose clocks agree tick together, so their bursts reach a peer
- * together and share its receives (the SQS bill of issue 3).
+ * together and share its receives (fewer SQS requests, each a billed call).
  */
 export function alignedAfter(nowMs: number, periodMs: number): number {
   const step = Math.max(1, periodMs);

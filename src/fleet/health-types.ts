@@ -1,7 +1,8 @@
 /**
- * The JSON of `GET /health` (issue: the fleet). Field names are snake_case
- * because users read and script against them.
+ * The JSON of `GET /health`. Field names are snake_case because users read
+ * and script against them.
  */
+/** A node's state as /health and the table show it; health.ts says how it is read from the supervisor's and the runner's. */
 export type NodeState = "starting" | "running" | "degraded" | "restarting" | "failed" | "stopped";
 
 export interface HealthPeer {

@@ -49,6 +49,18 @@ export function toHealth(input: HealthInput): Health {
   };
 }
 
+/**
+ * Three words for a node's state, one per side that knows it:
+ * - `SlotView.slot`, the supervisor's: is a worker or process up, waiting to
+ *   restart (`restarting`), given up (`failed`), `starting` or `stopped`;
+ * - `RunnerState` (runtime/types.ts), the runner's own report from inside a
+ *   worker: `starting`, `running`, `degraded` (its SQS calls fail),
+ *   `stopping`, `stopped`; command nodes have none;
+ * - `NodeState` (health-types.ts), what /health and the table show: the
+ *   supervisor's word while the slot is down, the runner's while it is up
+ *   (`stopping` shows as `stopped`), `running` for an up command node.
+ * This function is the one place the first two become the third.
+ */
 function nodeState(s: SlotView): NodeState {
   switch (s.slot) {
     case "restarting":

@@ -44,7 +44,7 @@ export const LEVEL_VALUES: Record<LogLevel, number> = {
 /** A line longer than this is cut: one runaway child must not flood the terminal. */
 export const LOG_LINE_CHARS_MAX = 16 * 1024;
 
-/** Distinct on dark and light terminals; nodes past the sixth reuse them. */
+/** Distinct on dark and light terminals; nodes past the eighth reuse them. */
 const NODE_COLORS = ["\x1b[36m", "\x1b[35m", "\x1b[33m", "\x1b[32m", "\x1b[34m", "\x1b[91m", "\x1b[96m", "\x1b[95m"];
 const RESET = "\x1b[0m";
 

@@ -84,7 +84,7 @@ export class Exchange {
   }
 }
 
-/** The fleet of the issue: the three bots and one user's node. */
+/** The course's fleet: the three bots and one user's node. */
 export function fourNodes(): Exchange {
   const ex = new Exchange();
   ex.add("bot-alpha", "bot-alpha");

@@ -1,7 +1,7 @@
 /**
  * The page in a real browser against a real control server fed by hand-built
  * health readings: 3 nodes with a liar that gets flagged, and 50 nodes for
- * readability. (The test with a running fleet is fleet-page.test.ts.)
+ * readability. (The test with a running fleet is fleet.test.ts.)
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
