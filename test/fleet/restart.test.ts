@@ -4,6 +4,7 @@ import { createSlot, type SlotLog } from "../../src/fleet/slot.ts";
 import { workerLauncher } from "../../src/fleet/worker-launcher.ts";
 import { createLogSink } from "../../src/fleet/logs.ts";
 import type { WorkerInit } from "../../src/runtime/worker.ts";
+import { until } from "../support/until.ts";
 
 describe("restart policy: 1 s doubling to 30 s, failed after 5 crashes in 60 s", () => {
   // [crash time, when that run started] -> decision
@@ -71,14 +72,6 @@ function recorder() {
   return { lines, entries, log, sink };
 }
 
-async function until(cond: () => boolean, boundMs = 10_000): Promise<void> {
-  const end = Date.now() + boundMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await Bun.sleep(10);
-  }
-}
-
 /** A slot running the test worker under the fast restart policy. */
 function crashWorkerSlot(id: string, r: ReturnType<typeof recorder>, extra: Parameters<typeof init>[1]) {
   return createSlot({
@@ -99,7 +92,7 @@ describe("a slot with real worker threads", () => {
     const r = recorder();
     const slot = crashWorkerSlot("crashy", r, extra);
     slot.start();
-    await until(() => slot.view().slot === "failed");
+    await until("slot.view().slot === \"failed\"", 10_000, () => slot.view().slot === "failed");
     expect(slot.view().restarts).toBe(4);
     expect(r.entries.filter((e) => e.level === "warn").length).toBe(4);
     expect(r.entries.at(-1)!.msg).toContain("crashed 5 times");
@@ -113,9 +106,9 @@ describe("a slot with real worker threads", () => {
     const r = recorder();
     const slot = crashWorkerSlot("steady", r, {});
     slot.start();
-    await until(() => slot.view().slot === "up" && slot.view().runner !== null);
+    await until("slot.view().slot === \"up\" && slot.view().runner !== null", 10_000, () => slot.view().slot === "up" && slot.view().runner !== null);
     expect(slot.crash()).toBe(true);
-    await until(() => slot.view().restarts === 1 && slot.view().slot === "up" && slot.view().runner !== null);
+    await until("slot.view().restarts === 1 && slot.view().slot === \"up\" && slot.view().runner !== null", 10_000, () => slot.view().restarts === 1 && slot.view().slot === "up" && slot.view().runner !== null);
     expect(r.entries.map((e) => e.level)).toEqual(["warn"]);
     await slot.stop(1_000);
     expect(slot.view().slot).toBe("stopped");

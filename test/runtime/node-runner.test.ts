@@ -10,7 +10,8 @@ import { createSqsClient } from "../../src/sqs/client.ts";
 import { queueDepth } from "../../src/sqs/queues.ts";
 import { startEmbeddedSqs } from "../../src/sqs/embedded.ts";
 import type { NodeRunner } from "../../src/runtime/node-runner.ts";
-import { drainBodies, NET, perTest, until } from "../sqs/helpers.ts";
+import { drainBodies, NET, perTest } from "../sqs/helpers.ts";
+import { until } from "../support/until.ts";
 import { config, memoryLogger, runner } from "./helpers.ts";
 
 const { cleanups, env } = perTest();
@@ -33,7 +34,7 @@ describe("node runner over the embedded SQS", () => {
     await b.start();
     await a.start();
     const rttOf = (r: NodeRunner, peer: string) => r.health().snapshot.peers.find((p) => p.id === peer)?.rttMs ?? null;
-    expect(await until(() => rttOf(a, "bot-bravo") !== null && rttOf(b, "hugo") !== null, 8000)).toBe(true);
+    await until("rttOf(a, \"bot-bravo\") !== null && rttOf(b, \"hugo\") !== null", 8000, () => rttOf(a, "bot-bravo") !== null && rttOf(b, "hugo") !== null);
     const ha = a.health();
     expect(ha.state).toBe("running");
     expect(ha.snapshot.counters.in.PONG).toBeGreaterThanOrEqual(1);
@@ -71,8 +72,8 @@ describe("node runner over the embedded SQS", () => {
     const a = track(runner(config("hugo", port, ["bot-bravo"]), port));
     await b.start();
     await a.start();
-    expect(await until(() => (b.health().snapshot.counters.out.PONG ?? 0) >= 4, 8000)).toBe(true);
-    expect(await until(() => a.health().snapshot.counters.in.PONG >= 3, 8000)).toBe(true);
+    await until("(b.health().snapshot.counters.out.PONG ?? 0) >= 4", 8000, () => (b.health().snapshot.counters.out.PONG ?? 0) >= 4);
+    await until("a.health().snapshot.counters.in.PONG >= 3", 8000, () => a.health().snapshot.counters.in.PONG >= 3);
     const withPong = batches.filter((types) => types.includes("PONG"));
     expect(withPong.some((types) => types.every((t) => t === "PONG"))).toBe(pongAlone);
     // Held or not, hugo hears bravo's PONGs and keeps it alive.
@@ -106,9 +107,9 @@ describe("node runner over the embedded SQS", () => {
     );
     await b.start();
     await l.client.send(new SendMessageCommand({ QueueUrl: b.queueUrl, MessageBody: ping("zed", 7, "feedbeef") }));
-    expect(await until(() => b.health().snapshot.counters.duplicates >= 1, 6000)).toBe(true);
+    await until("b.health().snapshot.counters.duplicates >= 1", 6000, () => b.health().snapshot.counters.duplicates >= 1);
     deletesFail = false;
-    expect(await until(() => b.health().transport.messagesDeleted >= 1, 6000)).toBe(true);
+    await until("b.health().transport.messagesDeleted >= 1", 6000, () => b.health().transport.messagesDeleted >= 1);
     const h = b.health();
     expect(h.transport.messagesReceived).toBeGreaterThanOrEqual(2);
     expect(h.snapshot.counters.in.PING).toBe(h.transport.messagesReceived);
@@ -129,12 +130,12 @@ describe("node runner over the embedded SQS", () => {
       await l.client.send(new SendMessageCommand({ QueueUrl: b.queueUrl, MessageBody: body }));
     }
     await l.client.send(new SendMessageCommand({ QueueUrl: b.queueUrl, MessageBody: ping("zed", 1, "0badf00d") }));
-    expect(await until(() => b.health().transport.messagesDeleted === 4, 6000)).toBe(true);
+    await until("b.health().transport.messagesDeleted === 4", 6000, () => b.health().transport.messagesDeleted === 4);
     const h = b.health();
     expect(h.snapshot.counters.rejected).toEqual({ not_json: 2, not_object: 1 });
     expect(h.snapshot.counters.in.PING).toBe(1);
     expect(await queueDepth(l.client, b.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
-    expect(await until(() => b.health().transport.messagesSent >= 1)).toBe(true);
+    await until("b.health().transport.messagesSent >= 1", 5000, () => b.health().transport.messagesSent >= 1);
     const replies = (await drainBodies(l.client, zedQueue)).map((x) => JSON.parse(x));
     expect(replies).toContainEqual(expect.objectContaining({ type: "PONG", seq: 1 }));
     const rejectedLogs = lines.filter((x) => x.msg === "message rejected");
@@ -148,7 +149,7 @@ describe("node runner over the embedded SQS", () => {
     await b.start();
     expect(b.health().state).toBe("running");
     await first.stop();
-    expect(await until(() => b.health().state === "degraded", 4000)).toBe(true);
+    await until("b.health().state === \"degraded\"", 4000, () => b.health().state === "degraded");
     const before = b.health().transport.requests.ReceiveMessage ?? 0;
     await Bun.sleep(2500);
     const during = (b.health().transport.requests.ReceiveMessage ?? 0) - before;
@@ -157,12 +158,12 @@ describe("node runner over the embedded SQS", () => {
     const second = await startEmbeddedSqs({ port });
     cleanups.push(() => second.stop());
     // The restarted SQS is empty: the node recreates its own queue (local mode) and carries on.
-    expect(await until(() => b.health().state === "running", 8000)).toBe(true);
+    await until("b.health().state === \"running\"", 8000, () => b.health().state === "running");
     const client = createSqsClient({ mode: "local", port, region: NET.region });
     cleanups.push(async () => client.destroy());
     await client.send(new CreateQueueCommand({ QueueName: "ds2032-node-zed-p2p" }));
     await client.send(new SendMessageCommand({ QueueUrl: b.queueUrl, MessageBody: ping("zed", 3, "cafe0003") }));
-    expect(await until(() => b.health().snapshot.counters.in.PING === 1, 5000)).toBe(true);
+    await until("b.health().snapshot.counters.in.PING === 1", 5000, () => b.health().snapshot.counters.in.PING === 1);
   }, 25_000);
 
   test("stop is bounded and leaves nothing half done", async () => {
@@ -174,7 +175,7 @@ describe("node runner over the embedded SQS", () => {
     for (let i = 0; i < 30; i++) {
       await l.client.send(new SendMessageCommand({ QueueUrl: b.queueUrl, MessageBody: ping("zed", i, `0000${String(i).padStart(4, "0")}`) }));
     }
-    await until(() => b.health().transport.messagesReceived > 0);
+    await until("b.health().transport.messagesReceived > 0", 5000, () => b.health().transport.messagesReceived > 0);
     await b.stop(3000);
     const h = b.health();
     expect(h.state).toBe("stopped");

@@ -68,12 +68,3 @@ export async function drainBodies(client: SQSClient, queueUrl: string, waitTimeS
   return out;
 }
 
-/** Polls `cond` every 20 ms until it holds or `timeoutMs` passes. */
-export async function until(cond: () => boolean, timeoutMs = 5000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await Bun.sleep(20);
-  }
-  return true;
-}

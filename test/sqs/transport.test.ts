@@ -5,7 +5,8 @@ import { startEmbeddedSqs, SqsPortInUseError } from "../../src/sqs/embedded.ts";
 import { createSqsClient, ensureQueue, SqsQueueMissingError, type SqsOptions } from "../../src/sqs/client.ts";
 import { queueDepth } from "../../src/sqs/queues.ts";
 import { queueUrlOf } from "../../src/protocol/index.ts";
-import { drainBodies, NET, perTest, until, type Local } from "./helpers.ts";
+import { drainBodies, NET, perTest, type Local } from "./helpers.ts";
+import { until } from "../support/until.ts";
 
 const { cleanups, env } = perTest();
 
@@ -46,7 +47,7 @@ describe("sending", () => {
   test.each([1, 10, 25, 47])("%i messages to one queue take at most ceil(n/10) SendMessageBatch requests", async (n) => {
     const { l, dest, t } = await sending();
     for (let i = 0; i < n; i++) expect(t.send(dest, JSON.stringify({ i }), "bot-bravo")).toBe(true);
-    await until(() => t.counters().messagesSent === n);
+    await until("t.counters().messagesSent === n", 5000, () => t.counters().messagesSent === n);
     expect(t.counters().messagesSent).toBe(n);
     expect(t.counters().requests.SendMessageBatch).toBeLessThanOrEqual(Math.ceil(n / 10));
     const bodies = await drainBodies(l.client, dest);
@@ -59,7 +60,7 @@ describe("sending", () => {
     await Bun.sleep(100);
     expect(t.counters().requests.SendMessageBatch).toBeUndefined();
     t.send(dest, "ping", "bot-bravo");
-    expect(await until(() => t.counters().messagesSent === 2)).toBe(true);
+    await until("t.counters().messagesSent === 2", 5000, () => t.counters().messagesSent === 2);
     expect(t.counters().requests.SendMessageBatch).toBe(1);
     expect((await drainBodies(l.client, dest)).sort()).toEqual(["ping", "pong"]);
   });
@@ -67,7 +68,7 @@ describe("sending", () => {
   test("a held message with no company leaves alone once its hold is over", async () => {
     const { l, dest, t } = await sending();
     t.send(dest, "pong", "bot-bravo", 300);
-    expect(await until(() => t.counters().messagesSent === 1, 3000)).toBe(true);
+    await until("t.counters().messagesSent === 1", 3000, () => t.counters().messagesSent === 1);
     expect(t.counters().requests.SendMessageBatch).toBe(1);
     expect(await drainBodies(l.client, dest)).toEqual(["pong"]);
   });
@@ -77,7 +78,7 @@ describe("sending", () => {
     const big = "x".repeat(100 * 1024);
     for (let i = 0; i < 4; i++) t.send(dest, big, "bot-bravo");
     expect(t.send(dest, "y".repeat(257 * 1024), "bot-bravo")).toBe(false);
-    await until(() => t.counters().messagesSent === 4);
+    await until("t.counters().messagesSent === 4", 5000, () => t.counters().messagesSent === 4);
     expect(t.counters().messagesSent).toBe(4);
     // 2 fit in 256 KiB, so 4 need 2 requests.
     expect(t.counters().requests.SendMessageBatch).toBe(2);
@@ -89,7 +90,7 @@ describe("sending", () => {
     const { t, events } = transport(l, await l.queue("bot-alpha"), () => {});
     const gone = queueUrlOf(NET, "ghost");
     for (let i = 0; i < 3; i++) t.send(gone, "{}", "ghost");
-    await until(() => events.some((e) => e.type === "queue_missing"));
+    await until("events.some((e) => e.type === \"queue_missing\")", 5000, () => events.some((e) => e.type === "queue_missing"));
     await Bun.sleep(300);
     expect(events.filter((e) => e.type === "queue_missing")).toEqual([
       { type: "queue_missing", queueUrl: gone, to: "ghost", dropped: 3 },
@@ -103,7 +104,7 @@ describe("receiving", () => {
   test("hands every body to the handler once, then deletes it with DeleteMessageBatch", async () => {
     const { l, own, sender, got, t } = await receiving();
     for (let i = 0; i < 23; i++) sender.t.send(own, `m${i}`);
-    await until(() => t.counters().messagesDeleted === 23);
+    await until("t.counters().messagesDeleted === 23", 5000, () => t.counters().messagesDeleted === 23);
     expect(got.sort()).toEqual([...Array(23).keys()].map((i) => `m${i}`).sort());
     expect(t.counters().messagesDeleted).toBe(23);
     expect(t.counters().requests.DeleteMessageBatch ?? 0).toBeLessThanOrEqual(t.counters().requests.ReceiveMessage!);
@@ -122,9 +123,9 @@ describe("receiving", () => {
     t.start();
     const s = transport(l, await l.queue("bot-bravo"), () => {});
     s.t.send(own, "boom");
-    await until(() => t.counters().messagesDeleted === 1);
+    await until("t.counters().messagesDeleted === 1", 5000, () => t.counters().messagesDeleted === 1);
     s.t.send(own, "fine");
-    await until(() => got.length === 1);
+    await until("got.length === 1", 5000, () => got.length === 1);
     expect(got).toEqual(["fine"]);
     expect(t.counters().errors.handler).toBe(1);
     expect(events.some((e) => e.type === "handler_failed")).toBe(true);
@@ -135,7 +136,7 @@ describe("receiving", () => {
     // Four messages, each in its own request and receive.
     for (let i = 0; i < 4; i++) {
       sender.t.send(own, `m${i}`);
-      await until(() => got.length === i + 1);
+      await until("got.length === i + 1", 5000, () => got.length === i + 1);
     }
     expect(t.counters().requests.ReceiveMessage).toBeGreaterThanOrEqual(4);
     expect(t.counters().messagesDeleted).toBe(0);
@@ -148,7 +149,7 @@ describe("receiving", () => {
   test("a partial batch of deletes leaves by itself after the flush bound", async () => {
     const { own, sender, t } = await receiving({ deleteFlushMs: 200 });
     sender.t.send(own, "m");
-    expect(await until(() => t.counters().messagesDeleted === 1)).toBe(true);
+    await until("t.counters().messagesDeleted === 1", 5000, () => t.counters().messagesDeleted === 1);
     expect(t.state()).toBe("running");
     expect(t.counters().requests.DeleteMessageBatch).toBe(1);
   });
@@ -156,9 +157,9 @@ describe("receiving", () => {
   test("a full batch of 10 deletes leaves at once; the rest at stop, before stop returns", async () => {
     const { l, own, sender, got, t } = await receiving({ deleteFlushMs: 60_000 });
     for (let i = 0; i < 13; i++) sender.t.send(own, `m${i}`);
-    expect(await until(() => got.length === 13)).toBe(true);
+    await until("got.length === 13", 5000, () => got.length === 13);
     // Far before the 60 s bound: only whole batches have gone.
-    expect(await until(() => t.counters().messagesDeleted === 10)).toBe(true);
+    await until("t.counters().messagesDeleted === 10", 5000, () => t.counters().messagesDeleted === 10);
     expect(t.counters().requests.DeleteMessageBatch).toBe(1);
     const report = await t.stop(3000);
     expect(report.clean).toBe(true);
@@ -170,24 +171,24 @@ describe("receiving", () => {
   test("the delete bound stays under the visibility timeout: a handled message is not redelivered for waiting", async () => {
     const { own, sender, got, t } = await receiving({ deleteFlushMs: 60_000, visibilityTimeoutSeconds: 1 });
     sender.t.send(own, "once");
-    expect(await until(() => t.counters().messagesDeleted === 1, 3000)).toBe(true);
+    await until("t.counters().messagesDeleted === 1", 3000, () => t.counters().messagesDeleted === 1);
     await Bun.sleep(1200);
     expect(got).toEqual(["once"]);
   });
 
   test("after expectBurst, what arrives inside the window shares one receive", async () => {
     const { own, sender, got, t } = await receiving({ waitTimeSeconds: 20 });
-    await until(() => (t.counters().requests.ReceiveMessage ?? 0) === 1);
+    await until("(t.counters().requests.ReceiveMessage ?? 0) === 1", 5000, () => (t.counters().requests.ReceiveMessage ?? 0) === 1);
     t.expectBurst!(Date.now() + 3000);
     sender.t.send(own, "first");
-    await until(() => got.length === 1);
+    await until("got.length === 1", 5000, () => got.length === 1);
     // These two arrive while the loop waits out the window: one receive takes both.
     sender.t.send(own, "second");
-    await until(() => sender.t.counters().messagesSent === 2);
+    await until("sender.t.counters().messagesSent === 2", 5000, () => sender.t.counters().messagesSent === 2);
     sender.t.send(own, "third");
-    await until(() => sender.t.counters().messagesSent === 3);
+    await until("sender.t.counters().messagesSent === 3", 5000, () => sender.t.counters().messagesSent === 3);
     expect(got).toEqual(["first"]);
-    expect(await until(() => got.length === 3, 5000)).toBe(true);
+    await until("got.length === 3", 5000, () => got.length === 3);
     // The first long poll, the one after the window, and the long poll now waiting.
     expect(t.counters().requests.ReceiveMessage).toBe(3);
   });
@@ -234,7 +235,7 @@ describe("outage", () => {
     await first.stop();
 
     const before = t.counters().requests.ReceiveMessage ?? 0;
-    expect(await until(() => t.state() === "degraded", 3000)).toBe(true);
+    await until("t.state() === \"degraded\"", 3000, () => t.state() === "degraded");
     await Bun.sleep(3000);
     const during = (t.counters().requests.ReceiveMessage ?? 0) - before;
     // With 100 ms doubling to 800 ms, 3 s hold well under 15 attempts; a tight loop would make thousands.
@@ -245,12 +246,12 @@ describe("outage", () => {
 
     const second = await startEmbeddedSqs({ port });
     cleanups.push(() => second.stop());
-    expect(await until(() => t.state() === "running", 5000)).toBe(true);
+    await until("t.state() === \"running\"", 5000, () => t.state() === "running");
     expect(events.some((e) => e.type === "link" && e.state === "ok")).toBe(true);
     const s = createTransport({ client, queueUrl: queueUrlOf(NET, "x"), handle: () => {} });
     s.send(own, "after");
     await s.stop(2000);
-    expect(await until(() => got.includes("after"), 5000)).toBe(true);
+    await until("got.includes(\"after\")", 5000, () => got.includes("after"));
     expect(t.counters().backoffMs).toBe(0);
   }, 20_000);
 });
@@ -263,7 +264,7 @@ describe("stop", () => {
     const n = 40;
     const filler = transport(l, await l.queue("bot-charlie"), () => {});
     for (let i = 0; i < n; i++) filler.t.send(own, `m${i}`);
-    await until(() => filler.t.counters().messagesSent === n);
+    await until("filler.t.counters().messagesSent === n", 5000, () => filler.t.counters().messagesSent === n);
     const handled: string[] = [];
     let t!: Transport;
     const made = transport(l, own, async (b) => {
@@ -273,7 +274,7 @@ describe("stop", () => {
     }, { waitTimeSeconds: 20 });
     t = made.t;
     t.start();
-    await until(() => handled.length >= 5);
+    await until("handled.length >= 5", 5000, () => handled.length >= 5);
     const report = await t.stop(3000);
     expect(report.clean).toBe(true);
     expect(t.state()).toBe("stopped");
@@ -350,7 +351,7 @@ describe("embedded SQS and endpoints", () => {
     cleanups.push(() => t.stop(2000));
     t.start();
     t.send(url, "to myself");
-    expect(await until(() => got.length === 1)).toBe(true);
+    await until("got.length === 1", 5000, () => got.length === 1);
     expect(got).toEqual(["to myself"]);
   });
 

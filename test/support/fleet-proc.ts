@@ -17,6 +17,7 @@ import {
 import type { Subprocess } from "bun";
 import type { Health, HealthNode } from "../../src/fleet/health-types.ts";
 import { queueDepth } from "../../src/sqs/queues.ts";
+import { until } from "./until.ts";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 export const BOTS = ["bot-alpha", "bot-bravo", "bot-charlie"];
@@ -49,15 +50,7 @@ export interface Msg {
   peers?: Array<{ node_id: string; queue_url?: string }>;
 }
 
-export async function until<T>(what: string, boundMs: number, probe: () => Promise<T | null | undefined | false>, everyMs = 100): Promise<T> {
-  const end = Date.now() + boundMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`${what}: not within ${boundMs} ms`);
-    await Bun.sleep(everyMs);
-  }
-}
+export { until } from "./until.ts";
 
 /** The common fields of PROTOCOL.md §2. */
 export function envelope(type: string, sender: string, msgId: string, timestamp = new Date().toISOString()) {
