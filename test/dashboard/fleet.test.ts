@@ -5,19 +5,17 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { BOTS, botNodes, fleetFile, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
+import { BOTS, botNodes, FAST_TIMING, fleetFile, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
 import { launchChromium, screenshotPath } from "./browser.ts";
 import { parsePrometheusText, seriesKey } from "./prom-text.ts";
 
-/** Fast enough that bot-charlie is flagged within seconds: 8 audited reports come after ~3 one-second epochs. */
-const TIMING = "timing: { heartbeat: 0.5, gossip: 0.5, views: 0.25, audit: 0.5, epoch: 1, rechoke: 0.5, optimistic: 1 }";
 const START_BOUND_MS = 30_000;
 
 let fleet: FleetProc;
 let url: string;
 
 beforeAll(async () => {
-  fleet = await startFleetProc(fleetFile(botNodes(), ["seed: dashboard-test", TIMING, "log_level: info"]), { debug: false });
+  fleet = await startFleetProc(fleetFile(botNodes(), ["seed: dashboard-test", FAST_TIMING, "log_level: info"]), { debug: false });
   url = fleet.controlUrl;
 }, START_BOUND_MS + 5_000);
 

@@ -3,8 +3,9 @@ import { buildCliMessage, parseSet } from "../../src/fleet/send.ts";
 import { commandNodeEnv } from "../../src/fleet/node-env.ts";
 import { UserError } from "../../src/fleet/cli-context.ts";
 import type { NetworkId } from "../../src/protocol/index.ts";
+import { NET as DEFAULT_NET } from "../support/network.ts";
 
-const NET: NetworkId = { region: "us-east-1", account: "194722398367", prefix: "ds2032", localPort: 4566 };
+const NET: NetworkId = { ...DEFAULT_NET, localPort: 4566 };
 const HUGO_URL = "https://sqs.us-east-1.amazonaws.com/194722398367/ds2032-node-hugo-p2p";
 const CONTENT = [{ content_id: "show:dawn-patrol", ad_id: "ad-3" }];
 

@@ -4,18 +4,10 @@ import { defaultNodeConfig } from "../../src/core/config.ts";
 import type { NodeConfig, Persona, TimingMs } from "../../src/core/types.ts";
 import { createNodeRunner, type NodeRunner, type NodeRunnerOptions } from "../../src/runtime/node-runner.ts";
 import type { SqsOptions } from "../../src/sqs/client.ts";
-import { NET } from "../sqs/helpers.ts";
+import { FAST_TIMING_MS, NET } from "../support/network.ts";
 
 /** Timing fast enough for a test to see a few heartbeats in a second or two. */
-export const FAST: Partial<TimingMs> = {
-  heartbeatMs: 300,
-  gossipMs: 450,
-  viewsMs: 300,
-  auditMs: 900,
-  epochMs: 900,
-  rechokeMs: 300,
-  optimisticMs: 900,
-};
+export const FAST: Partial<TimingMs> = FAST_TIMING_MS;
 
 export function config(id: string, port: number, bootstrap: string[], persona: Persona = "node", timing = FAST): NodeConfig {
   return defaultNodeConfig(id, persona, {

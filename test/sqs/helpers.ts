@@ -2,9 +2,10 @@ import { afterEach } from "bun:test";
 import { ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { createSqsClient, ensureQueue, type SqsOptions } from "../../src/sqs/client.ts";
 import { startEmbeddedSqs, type EmbeddedSqs } from "../../src/sqs/embedded.ts";
-import { queueUrlOf, type NetworkId } from "../../src/protocol/index.ts";
+import { queueUrlOf } from "../../src/protocol/index.ts";
+import { NET } from "../support/network.ts";
 
-export const NET: NetworkId = { region: "us-east-1", account: "194722398367", prefix: "ds2032" };
+export { NET } from "../support/network.ts";
 
 export interface Local {
   sqs: EmbeddedSqs;

@@ -17,18 +17,12 @@ import {
 import type { Subprocess } from "bun";
 import type { Health, HealthNode } from "../../src/fleet/health-types.ts";
 import { queueDepth } from "../../src/sqs/queues.ts";
+import { awsQueueUrl, FAST_TIMING, NET, queueUrl } from "./network.ts";
 import { until } from "./until.ts";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 export const BOTS = ["bot-alpha", "bot-bravo", "bot-charlie"];
-export const ACCOUNT = "194722398367";
-export const queueName = (id: string) => `ds2032-node-${id}-p2p`;
-/** The AWS-form URL of a queue by its name (a node's: queueName(id)). */
-export const awsQueueUrl = (name: string) => `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/${name}`;
-export const queueUrl = (id: string) => awsQueueUrl(queueName(id));
-
-/** Fast timings: heartbeats twice a second, epochs of 1 s; bot-charlie is flagged within seconds. */
-export const FAST_TIMING = "timing: { heartbeat: 0.5, gossip: 1, views: 0.5, audit: 1, epoch: 1, rechoke: 1, optimistic: 3 }";
+export { ACCOUNT, awsQueueUrl, FAST_TIMING, queueName, queueUrl } from "./network.ts";
 
 /** fleet.yaml node lines for built-in bots, each with the persona of its name. */
 export const botNodes = (ids: readonly string[] = BOTS) => ids.map((id) => `{ id: ${id}, persona: ${id} }`);
@@ -138,7 +132,7 @@ export async function startFleetProc(yaml: string, opts: FleetProcOptions = {}):
   const sqsEndpoint = String(up.sqs_endpoint);
   const sqs = new SQSClient({
     endpoint: sqsEndpoint,
-    region: "us-east-1",
+    region: NET.region,
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
     // Like boto3 with endpoint_url: the notebook's AWS-form URLs, sent to the local endpoint.
     useQueueUrlAsEndpoint: false,
