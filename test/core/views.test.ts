@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { personaAccuracy } from "../../src/core/config.ts";
+import { LIMITS, personaAccuracy } from "../../src/core/config.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { PERSONAS } from "../../src/core/types.ts";
 import { epochOf, isViewTimely, reportedCount, trueCount } from "../../src/core/views.ts";
@@ -120,5 +120,56 @@ describe("publish views task", () => {
     expect(views.length).toBeGreaterThan(100);
     expect(right / views.length).toBeGreaterThan(0.35);
     expect(right / views.length).toBeLessThan(0.65);
+  });
+});
+
+describe("the report table's bounds (reports_table_full)", () => {
+  const view = (sender: string, content_id: string, n: number, nowMs = T0) =>
+    msg("VIEW_EVENT", sender, { event_id: `${sender}-${content_id}-${n}`, content_id, count: 1, ad_id: "ad" }, nowMs);
+  const droppedFull = (node: ReturnType<typeof makeNode>["node"], nowMs = T0) => node.snapshot(nowMs).counters.dropped.reports_table_full ?? 0;
+
+  test(`past ${LIMITS.reportKeysMax} (content, epoch) keys a report of a new key is dropped and said; known keys still take reports`, () => {
+    const { node } = makeNode("hugo", "node", { content: [] });
+    introduce(node, ["bot-bravo", "bot-charlie"]);
+    for (let i = 0; i < LIMITS.reportKeysMax; i++) node.handle(view("bot-bravo", `show:${i}`, i), T0);
+    expect(droppedFull(node)).toBe(0);
+
+    const out = node.handle(view("bot-bravo", "show:one-too-many", 0), T0);
+    expect(out.events).toContainEqual({ type: "dropped", what: "reports_table_full", count: 1, peer: "bot-bravo" });
+    expect(droppedFull(node)).toBe(1);
+    // Another reporter of a key already kept is not a new key.
+    expect(node.handle(view("bot-charlie", "show:0", 0), T0).events).toEqual([]);
+    expect(droppedFull(node)).toBe(1);
+  });
+
+  test(`past ${LIMITS.reportsMax} reports in all a new reporter is dropped, even for a known key`, () => {
+    const { node } = makeNode("hugo", "node", { content: [] });
+    const reporters = Array.from({ length: 250 }, (_, i) => `peer-${i}`);
+    introduce(node, [...reporters, "late"]);
+    const keys = LIMITS.reportsMax / reporters.length;
+    expect(keys).toBeLessThan(LIMITS.reportKeysMax);
+    for (let k = 0; k < keys; k++) for (const r of reporters) node.handle(view(r, `show:${k}`, k), T0);
+    expect(droppedFull(node)).toBe(0);
+
+    const out = node.handle(view("late", "show:0", 0), T0);
+    expect(out.events).toContainEqual({ type: "dropped", what: "reports_table_full", count: 1, peer: "late" });
+    expect(droppedFull(node)).toBe(1);
+  });
+
+  test("epochs too old to audit are pruned, and the table takes reports again", () => {
+    const { node } = makeNode("hugo", "node", { content: [] });
+    introduce(node, ["bot-bravo"]);
+    for (let i = 0; i < LIMITS.reportKeysMax; i++) node.handle(view("bot-bravo", `show:${i}`, i), T0);
+    node.handle(view("bot-bravo", "show:new", 0), T0);
+    expect(droppedFull(node)).toBe(1);
+    // Keep bot-bravo alive while the old epochs age out.
+    const later = T0 + (LIMITS.viewPastEpochsMax + 2) * 30_000;
+    for (let t = T0 + 5_000; t <= later; t += 5_000) {
+      node.handle(msg("PING", "bot-bravo", { seq: t }, t), t);
+      tickUntil(node, t);
+    }
+    const out = node.handle(view("bot-bravo", "show:new", 1, later), later);
+    expect(out.events.filter((e) => e.type === "dropped")).toEqual([]);
+    expect(droppedFull(node, later)).toBe(1);
   });
 });
