@@ -22,6 +22,23 @@ function signalGroup(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/**
+ * After its shell exits, how long what it left behind (a child ignoring
+ * SIGTERM) may take to go before SIGKILL; until then a hurried exit still
+ * finds the group.
+ */
+const LEFTOVER_GRACE_MS = 1_000;
+
+/** Whether any process of the group is left (a zombie its parent has not reaped counts). */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** SIGKILL to every command node still alive: for an exit that cannot wait (a second Ctrl-C). */
 export function killCommandNodes(): void {
   for (const pid of liveGroups) signalGroup(pid, "SIGKILL");
@@ -54,8 +71,12 @@ export function commandLauncher(opts: CommandLauncherOptions): Launcher {
       };
       const pumped = Promise.all([pump(proc.stdout, "stdout"), pump(proc.stderr, "stderr")]).catch(() => {});
       const ended = proc.exited.then(async (code) => {
-        // Whatever the shell left behind goes with it.
+        // Whatever the shell left behind goes with it: asked first, then made to. The group stays
+        // listed until it is empty, so a second Ctrl-C meanwhile still reaches a child that outlived its shell.
         signalGroup(proc.pid, "SIGTERM");
+        const graceEndMs = Date.now() + LEFTOVER_GRACE_MS;
+        while (groupAlive(proc.pid) && Date.now() < graceEndMs) await Bun.sleep(50);
+        if (groupAlive(proc.pid)) signalGroup(proc.pid, "SIGKILL");
         liveGroups.delete(proc.pid);
         await Promise.race([pumped, Bun.sleep(1_000)]);
         const reason = proc.signalCode ? `killed by ${proc.signalCode}` : `exited with code ${code}`;
