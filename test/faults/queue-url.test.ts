@@ -111,8 +111,15 @@ describe("queue URLs outside the network are refused and never sent to", () => {
   }, 15_000);
 
   test("PEER_LIST entries with such URLs are dropped: never added, never said HELLO to", async () => {
-    // Several heartbeats and gossip rounds: time for any send that should not happen.
-    await Bun.sleep(2_000);
+    // The list was handled: its one good entry is a peer now.
+    await until("the PEER_LIST handled", 10_000, async () => (await f.node(BOT)).peers.some((p) => p.id === PROBER));
+    // Two PINGs to that peer since: a heartbeat round went out after the list, and any PING or HELLO to
+    // an entry added by mistake would have left with it.
+    const pings = new Set<number>();
+    await until("two heartbeats' PINGs to the prober", 15_000, async () => {
+      for (const m of await f.drain(PROBER, 0)) if (m.type === "PING" && m.sender === BOT) pings.add(m.seq!);
+      return pings.size >= 2;
+    });
     const alpha = await f.node(BOT);
     const known = new Set(alpha.peers.map((p) => p.id));
     for (let i = 0; i < BAD_URLS.length; i++) {

@@ -40,8 +40,9 @@ describe("duplicates and replays", () => {
     await f.send(BOT, { ...envelope("PING", REPLAYER, "marker-1"), seq: 5002 });
     await until("the marker's PONG", 10_000, async () => (await collect(REPLAYER), pongsFor(REPLAYER, 5002) === 1));
     await until("the duplicate counted", 5_000, async () => ((await f.node(BOT)).counters.duplicates ?? 0) >= before + 1);
-    await Bun.sleep(300);
-    await collect(REPLAYER);
+    // Sent after the copy was handled: a PONG the copy caused would have left before this one's.
+    await f.send(BOT, { ...envelope("PING", REPLAYER, "marker-1b"), seq: 5012 });
+    await until("the second marker's PONG", 10_000, async () => (await collect(REPLAYER), pongsFor(REPLAYER, 5012) === 1));
     expect(pongsFor(REPLAYER, 5001)).toBe(1);
   }, 20_000);
 
@@ -79,8 +80,16 @@ describe("duplicates and replays", () => {
     expect(rep.reports).toBe(1);
     expect(rep.disagree).toBe(1);
     // Replayed after its epoch was audited: no second vote either.
+    const handled = (n: Awaited<ReturnType<typeof f.node>>) => (n.counters.duplicates ?? 0) + (n.counters.dropped?.stale_view_event ?? 0);
+    const beforeReplay = await f.node(BOT);
     await f.sendMany(BOT, [first, JSON.stringify(report("view-5"))]);
-    await Bun.sleep(2_500);
+    // view-1 again is a duplicate by its msg_id; view-5 by its event_id, or stale once its epoch is past.
+    const replayedAt = await until("both replays handled", 10_000, async () => {
+      const n = await f.node(BOT);
+      return (n.counters.duplicates ?? 0) > (beforeReplay.counters.duplicates ?? 0) && handled(n) - handled(beforeReplay) >= 2 && Date.now();
+    });
+    // And an audit since, where a vote recorded by mistake would have been counted.
+    await until("an audit after the replays", 10_000, async () => (await f.node(BOT)).audits.some((a) => Date.parse(a.at) > replayedAt));
     const again = (await peerOf(REPLAYER))!;
     expect([again.reports, again.agree]).toEqual([1, 0]);
     expect(again.disagree).toBeLessThanOrEqual(1);
@@ -89,16 +98,22 @@ describe("duplicates and replays", () => {
   test("an old PING replayed does not bring a dead, then forgotten, peer back", async () => {
     const ping = JSON.stringify({ ...envelope("PING", GHOST, "ghost-ping-1"), seq: 6001 });
     await f.send(BOT, ping);
-    await until("the ghost is a live peer", 10_000, async () => (await peerOf(GHOST))?.status === "alive");
+    // Known, whatever its status by the time /health (about once a second) shows it: a silent peer is suspect within 0.6 s.
+    await until("the ghost is a peer", 10_000, async () => (await peerOf(GHOST)) !== undefined);
     await until("the ghost is dead", 10_000, async () => (await peerOf(GHOST))?.status === "dead");
+    const duplicates = async () => (await f.node(BOT)).counters.duplicates ?? 0;
+    const beforeDead = await duplicates();
     await f.send(BOT, ping);
-    await Bun.sleep(1_500);
+    // Handled (a duplicate by its msg_id) while the ghost is dead: it stays dead.
+    await until("the replay handled", 10_000, async () => (await duplicates()) > beforeDead);
     expect((await peerOf(GHOST))?.status).toBe("dead");
     await until("the ghost is forgotten", 15_000, async () => (await peerOf(GHOST)) === undefined);
+    const beforeForgotten = await duplicates();
     await f.send(BOT, ping);
+    await until("the replay handled", 10_000, async () => (await duplicates()) > beforeForgotten);
+    // Sent after the replay was handled: a PONG to the ghost would have left before this one.
     await f.send(BOT, { ...envelope("PING", REPLAYER, "marker-3"), seq: 5004 });
     await until("the marker's PONG", 10_000, async () => (await collect(REPLAYER), pongsFor(REPLAYER, 5004) === 1));
-    await Bun.sleep(1_000);
     expect(await peerOf(GHOST)).toBeUndefined();
     await collect(GHOST);
     // Answered once, when it was new.

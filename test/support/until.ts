@@ -9,7 +9,7 @@ export async function until<T>(
   what: string,
   boundMs: number,
   probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
-  everyMs = 25,
+  everyMs = 100,
 ): Promise<T> {
   const end = Date.now() + boundMs;
   for (;;) {
