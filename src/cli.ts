@@ -2,7 +2,7 @@
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import type { z } from "zod";
-import { LOG_LEVELS, type LogLevel } from "./fleet/config.ts";
+import { CONTROL_PORT_DEFAULT, LOG_LEVELS, SQS_PORT_DEFAULT, type LogLevel } from "./fleet/config.ts";
 import { UserError } from "./fleet/cli-context.ts";
 
 /**
@@ -49,7 +49,7 @@ const reachOptions = (y: Argv) =>
   y
     .option("file", { alias: "f", type: "string", describe: "fleet file to take ports and names from (default ./fleet.yaml when present)" })
     .option("aws", { type: "boolean", describe: "talk to Amazon SQS instead of the embedded SQS" })
-    .option("sqs-port", { type: "number", describe: "port of the embedded SQS (default 4566)" });
+    .option("sqs-port", { type: "number", describe: `port of the embedded SQS (default ${SQS_PORT_DEFAULT})` });
 
 function fleetCommands(y: Argv) {
   return y
@@ -90,7 +90,7 @@ function fleetCommands(y: Argv) {
       "print the health table of a running fleet",
       (y) =>
         reachOptions(y)
-          .option("control-port", { type: "number", describe: "its control port (default 4580)" })
+          .option("control-port", { type: "number", describe: `its control port (default ${CONTROL_PORT_DEFAULT})` })
           .option("json", { type: "boolean", describe: "the /health JSON instead of the table" }),
       (a) =>
         run(async () => {

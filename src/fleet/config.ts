@@ -18,12 +18,16 @@ const LogLevel = z.enum(LOG_LEVELS);
 const PORT_WORDS = "a port, 0-65535 (0 picks a free one)";
 const Port = z.number({ error: PORT_WORDS }).int(PORT_WORDS).min(0).max(65535);
 
+/** The defaults of network.port and control.port, named for the help text and hints that mention them. */
+export const SQS_PORT_DEFAULT = 4566;
+export const CONTROL_PORT_DEFAULT = 4580;
+
 const Network = z
   .strictObject({
     // local: nothing to set up, everything on this machine; aws is opt-in because it needs credentials.
     sqs: z.enum(["local", "aws"]).default("local"),
     // The port LocalStack and the course's tools use, so notebook code finds it unchanged; 0 picks a free one.
-    port: Port.default(4566),
+    port: Port.default(SQS_PORT_DEFAULT),
     ...NETWORK_NAMES_SHAPE,
     // Only for aws mode: another SQS-compatible endpoint (LocalStack, a proxy); unset means Amazon's own.
     endpoint: z.url({ error: "a URL such as http://127.0.0.1:4566" }).optional(),
@@ -74,7 +78,7 @@ export const FleetFile = z
     control: z
       .strictObject({
         // Next to the SQS port and free on a usual machine; 0 picks a free one.
-        port: Port.default(4580),
+        port: Port.default(CONTROL_PORT_DEFAULT),
       })
       .prefault({}),
     health: z

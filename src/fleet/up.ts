@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import type { FleetFile, LogLevel } from "./config.ts";
+import { CONTROL_PORT_DEFAULT, type FleetFile, type LogLevel } from "./config.ts";
 import { loadFleetFile } from "./config-load.ts";
 import { DEFAULT_FLEET_FILE, UserError, withFlags } from "./cli-context.ts";
 import { formatHealthTable } from "./health-table.ts";
@@ -69,7 +69,7 @@ export async function runUp(flags: UpFlags): Promise<never> {
 
   if (!json) {
     process.stdout.write(
-      `\n  control:   ${fleet.control.url}/health   (bun run fleet status${fleet.control.port !== 4580 ? ` --control-port ${fleet.control.port}` : ""})\n` +
+      `\n  control:   ${fleet.control.url}/health   (bun run fleet status${fleet.control.port !== CONTROL_PORT_DEFAULT ? ` --control-port ${fleet.control.port}` : ""})\n` +
         (fleet.control.routes().includes("GET /") ? `  dashboard: ${fleet.control.url}/\n` : "") +
         `  sqs:       ${fleet.sqsEndpoint ?? "Amazon SQS"}\n` +
         `  Ctrl-C stops every node and prints the final health.\n\n`,
