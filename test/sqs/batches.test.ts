@@ -6,10 +6,10 @@
 import { describe, expect, test } from "bun:test";
 import { ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { SendBatcher, type SendBatcherOptions } from "../../src/sqs/batcher.ts";
-import { emptyCounters } from "../../src/sqs/counters.ts";
+import { emptyTransportCounters } from "../../src/sqs/counters.ts";
 import { DeleteBatcher } from "../../src/sqs/deleter.ts";
 import type { TransportEvent } from "../../src/sqs/events.ts";
-import { queueDepth } from "../../src/sqs/client.ts";
+import { queueDepth } from "../../src/sqs/queues.ts";
 import { until } from "../support/until.ts";
 import { drainBodies, perTest, type Local } from "./helpers.ts";
 import { failEntries, INVALID_BODY } from "./partial.ts";
@@ -18,7 +18,7 @@ const { cleanups, env } = perTest();
 const FAST_BACKOFF = { baseMs: 20, maxMs: 80 };
 
 function batcher(l: Local, extra: Partial<SendBatcherOptions> = {}) {
-  const counters = emptyCounters();
+  const counters = emptyTransportCounters();
   const events: TransportEvent[] = [];
   const b = new SendBatcher({
     client: l.client,
@@ -134,7 +134,7 @@ describe("a delete batch SQS answers in part", () => {
   }
 
   function deleter(l: Local, queueUrl: string) {
-    const counters = emptyCounters();
+    const counters = emptyTransportCounters();
     const events: TransportEvent[] = [];
     const d = new DeleteBatcher({
       client: l.client,
