@@ -8,7 +8,7 @@ import {
   threeBots,
   type BotsResult,
   type IdleResult,
-  type LoadResult,
+  type SteadyLoadResult,
   type MaxRateResult,
   type RttResult,
 } from "./scenarios.ts";
@@ -19,7 +19,11 @@ export interface BenchOptions {
   seconds?: number;
 }
 
-/** The issue's goals for our side. */
+/**
+ * What our side must reach for the edge to be worth it: under a fraction of
+ * an SQS request per message delivered, PING→PONG in milliseconds, and an
+ * idle node or a bot at default timing costing a few requests a minute.
+ */
 const GOALS = {
   requestsPerMessageMax: 0.4,
   rttP50MsMax: 15,
@@ -35,8 +39,8 @@ const RTT_SAMPLES = 200;
 const WARMUP_S = 15;
 
 interface SideFigures {
-  load_tick_bursts: LoadResult;
-  load_even: LoadResult;
+  load_tick_bursts: SteadyLoadResult;
+  load_even: SteadyLoadResult;
   rtt: RttResult;
   idle: IdleResult;
   bots: BotsResult;
@@ -70,7 +74,7 @@ export async function runBench(opts: BenchOptions): Promise<void> {
       idleNode(env, "notebook", windowS),
     ]);
 
-    const load: Record<Side, { burst: LoadResult; even: LoadResult }> = {} as never;
+    const load: Record<Side, { burst: SteadyLoadResult; even: SteadyLoadResult }> = {} as never;
     const rtt: Record<Side, RttResult> = {} as never;
     for (const side of sides) {
       progress(opts.json, `steady load, ${side}`);

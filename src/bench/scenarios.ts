@@ -21,7 +21,7 @@ function pingBody(sender: string, seq: number): string {
   return encode(build("PING", { sender, nowMs: Date.now(), msgId: msgId() }, { seq }));
 }
 
-export interface LoadResult {
+export interface SteadyLoadResult {
   delivered: number;
   requests: number;
   requestsPerMessage: number;
@@ -33,7 +33,7 @@ export interface LoadResult {
  * `seconds`, emitted `burst` at a time (a core tick emits a burst; burst 1
  * spreads them evenly). Requests of both ends are counted.
  */
-export async function steadyLoad(env: BenchEnv, side: Side, ratePerS: number, burst: number, seconds: number): Promise<LoadResult> {
+export async function steadyLoad(env: BenchEnv, side: Side, ratePerS: number, burst: number, seconds: number): Promise<SteadyLoadResult> {
   const tag = `${side}-load-${burst}`;
   const aUrl = await queueFor(env, `${tag}-a`);
   const bUrl = await queueFor(env, `${tag}-b`);

@@ -7,7 +7,7 @@ import type { z } from "zod";
  * (temp file, fsync, rename) so a crash mid-write leaves the old file whole,
  * and read back through a zod schema so a damaged file is caught at start.
  */
-export type LoadResult<T> =
+export type StateLoad<T> =
   | { kind: "none" }
   | { kind: "loaded"; state: T }
   /** The file was unreadable or did not match the schema; it was moved to `setAsidePath`. */
@@ -36,7 +36,7 @@ export function loadState<S extends z.ZodType>(
   nodeId: string,
   schema: S,
   nowMs: number,
-): LoadResult<z.infer<S>> {
+): StateLoad<z.infer<S>> {
   const path = statePath(dir, nodeId);
   if (!existsSync(path)) return { kind: "none" };
   let reason: string;
