@@ -2,7 +2,8 @@
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import type { z } from "zod";
-import { CONTROL_PORT_DEFAULT, LOG_LEVELS, SQS_PORT_DEFAULT, type LogLevel } from "./fleet/config.ts";
+import { DEFAULT_SQS_PORT } from "./core/settings.ts";
+import { CONTROL_PORT_DEFAULT, LOG_LEVELS, type LogLevel } from "./fleet/config.ts";
 import { UserError } from "./fleet/cli-context.ts";
 
 /**
@@ -49,7 +50,7 @@ const reachOptions = (y: Argv) =>
   y
     .option("file", { alias: "f", type: "string", describe: "fleet file to take ports and names from (default ./fleet.yaml when present)" })
     .option("aws", { type: "boolean", describe: "talk to Amazon SQS instead of the embedded SQS" })
-    .option("sqs-port", { type: "number", describe: `port of the embedded SQS (default ${SQS_PORT_DEFAULT})` });
+    .option("sqs-port", { type: "number", describe: `port of the embedded SQS (default ${DEFAULT_SQS_PORT})` });
 
 function fleetCommands(y: Argv) {
   return y

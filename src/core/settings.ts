@@ -6,7 +6,8 @@ import type { ContentItem, TimingMs } from "./types.ts";
  * The settings a node shares with its fleet, as zod schemas: the one place
  * their defaults live. fleet.yaml's schema composes these, and the core's
  * defaults (the simulator's, a test's) are these schemas parsed from nothing,
- * so the two cannot drift apart. Every default carries its reason beside it.
+ * so the two cannot drift apart; the edge (src/sqs) takes its fallback port
+ * and region from here too. Every default carries its reason beside it.
  */
 
 /** Seconds, fractions allowed. Bounded so a typo (ms for s) cannot park a node for days. */
@@ -37,6 +38,14 @@ export function timingMs(t: TimingSeconds): TimingMs {
     optimisticMs: ms(t.optimistic),
   };
 }
+
+// fleet.yaml's ports and the flags that override them (--sqs-port, --control-port) pass through
+// this one schema, so the wording serves both.
+const PORT_WORDS = "a port, 0-65535 (0 picks a free one)";
+export const Port = z.number({ error: PORT_WORDS }).int(PORT_WORDS).min(0).max(65535);
+
+// The port LocalStack and the course's tools use, so notebook code finds it unchanged; 0 picks a free one.
+export const SqsPort = Port.default(4566);
 
 /** The names in every queue URL (PROTOCOL.md §1); fleet.yaml's `network` adds how to reach SQS. */
 export const NETWORK_NAMES_SHAPE = {
@@ -77,6 +86,7 @@ export const Bootstrap = z.array(NodeId).min(1).max(20).default(["bot-alpha"]);
 /** The defaults above, filled in once. */
 export const DEFAULT_TIMING_MS: TimingMs = timingMs(TimingSeconds.parse({}));
 export const DEFAULT_NETWORK = NetworkNames.parse({});
+export const DEFAULT_SQS_PORT: number = SqsPort.parse(undefined);
 export const DEFAULT_CONTENT: ContentItem[] = Content.parse(undefined);
 export const DEFAULT_SEED: string = Seed.parse(undefined);
 export const DEFAULT_BOOTSTRAP: string[] = Bootstrap.parse(undefined);

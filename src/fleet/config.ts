@@ -1,33 +1,27 @@
 import { z } from "zod";
 import { NodeId } from "../protocol/index.ts";
-import { Bootstrap, Content, NETWORK_NAMES_SHAPE, Seed, TimingSeconds } from "../core/settings.ts";
+import { Bootstrap, Content, NETWORK_NAMES_SHAPE, Port, Seed, SqsPort, TimingSeconds } from "../core/settings.ts";
 import { PERSONAS } from "../core/types.ts";
 
 /**
  * The schema of fleet.yaml: the one place that validates the file and fills
  * its defaults. Every default carries its reason beside it; the settings a
- * node shares with the core (timing, network names, content, seed,
- * bootstrap) are core/settings.ts's schemas, composed here.
+ * node shares with the core (timing, network names and the SQS port,
+ * content, seed, bootstrap) are core/settings.ts's schemas, composed here.
  */
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 const LogLevel = z.enum(LOG_LEVELS);
 
-// Flags (--sqs-port, --control-port) are checked by this same schema, so the wording serves both.
-const PORT_WORDS = "a port, 0-65535 (0 picks a free one)";
-const Port = z.number({ error: PORT_WORDS }).int(PORT_WORDS).min(0).max(65535);
-
-/** The defaults of network.port and control.port, named for the help text and hints that mention them. */
-export const SQS_PORT_DEFAULT = 4566;
+/** The default of control.port, named for the help text and hints that mention it. */
 export const CONTROL_PORT_DEFAULT = 4580;
 
 const Network = z
   .strictObject({
     // local: nothing to set up, everything on this machine; aws is opt-in because it needs credentials.
     sqs: z.enum(["local", "aws"]).default("local"),
-    // The port LocalStack and the course's tools use, so notebook code finds it unchanged; 0 picks a free one.
-    port: Port.default(SQS_PORT_DEFAULT),
+    port: SqsPort,
     ...NETWORK_NAMES_SHAPE,
     // Only for aws mode: another SQS-compatible endpoint (LocalStack, a proxy); unset means Amazon's own.
     endpoint: z.url({ error: "a URL such as http://127.0.0.1:4566" }).optional(),

@@ -5,16 +5,17 @@ import {
   type SQSClientConfig,
 } from "@aws-sdk/client-sqs";
 import { queueName, queueUrlOf, type NetworkId } from "../protocol/index.ts";
-import { DEFAULT_SQS_HOST, DEFAULT_SQS_PORT } from "./embedded.ts";
+import { DEFAULT_NETWORK, DEFAULT_SQS_PORT } from "../core/settings.ts";
+import { DEFAULT_SQS_HOST } from "./embedded.ts";
 import { classifySqsError, describeSqsError, SqsCredentialsError } from "./errors.ts";
 
 /** How a node reaches SQS. */
 export interface SqsOptions {
   /** `local`: the embedded SQS on this machine (default). `aws`: Amazon SQS or any SQS-compatible endpoint. */
   mode: "local" | "aws";
-  /** Default us-east-1. */
+  /** Default network.region's (core/settings.ts). */
   region?: string;
-  /** Local mode: the embedded SQS's port (default 4566) and host (default 127.0.0.1). */
+  /** Local mode: the embedded SQS's port (default network.port's) and host (default loopback). */
   port?: number;
   host?: string;
   /**
@@ -70,7 +71,7 @@ export interface ClientTuning {
 export function createSqsClient(opts: SqsOptions, tuning: ClientTuning = {}): SQSClient {
   const endpoint = resolveEndpoint(opts);
   const config: SQSClientConfig = {
-    region: opts.region ?? "us-east-1",
+    region: opts.region ?? DEFAULT_NETWORK.region,
     useQueueUrlAsEndpoint: false,
     maxAttempts: 1,
     requestHandler: {

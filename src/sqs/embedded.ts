@@ -1,7 +1,6 @@
 import { buildApp } from "fauxqs";
+import { DEFAULT_SQS_PORT } from "../core/settings.ts";
 
-/** The port LocalStack users expect. */
-export const DEFAULT_SQS_PORT = 4566;
 /** Loopback only: the embedded SQS has no authentication, so it must not face the network. */
 export const DEFAULT_SQS_HOST = "127.0.0.1";
 
@@ -26,7 +25,7 @@ export class SqsStartError extends Error {
 }
 
 export interface EmbeddedSqsOptions {
-  /** Default 4566; 0 picks a free port (tests). */
+  /** Default network.port's (core/settings.ts); 0 picks a free port (tests). */
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
