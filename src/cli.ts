@@ -1,10 +1,9 @@
 #!/usr/bin/env bun
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
-import type { z } from "zod";
 import { DEFAULT_SQS_PORT } from "./core/settings.ts";
 import { CONTROL_PORT_DEFAULT, LOG_LEVELS, type LogLevel } from "./fleet/config.ts";
-import { UserError } from "./fleet/cli-context.ts";
+import { flagsThrough, sameNamedFlags, UserError } from "./fleet/cli-context.ts";
 
 /**
  * The one entry: `fleet up | status | send | peek`, `sim`, `bench`, `soak`. Heavy
@@ -17,20 +16,6 @@ const out = (s: string) => void process.stdout.write(s);
 function ids(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
   return (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(",")).map((s) => s.trim()).filter((s) => s !== "");
-}
-
-/**
- * Flags checked by the command's own zod schema, which holds their defaults
- * and bounds: a bad value is one line naming the flag (exit code 2).
- */
-function flagsThrough<S extends z.ZodType>(schema: S, values: Record<string, unknown>, flagOf: Record<string, string> = {}): z.infer<S> {
-  const defined = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-  const r = schema.safeParse(defined);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const key = String(issue.path[0] ?? "");
-  const flag = flagOf[key] ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  throw new UserError(`--${flag}: ${issue.message}`);
 }
 
 /** User mistakes end with their message and exit code; anything else is a bug and keeps its stack. */
@@ -163,7 +148,11 @@ await yargs(args)
         if (a.scale !== undefined) {
           const { ScaleFlags, runScale } = await import("./bench/scale.ts");
           const sizes = a.scale.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
-          runScale(flagsThrough(ScaleFlags, { sizes, minutes: a.minutes, seed: a.seed }, { sizes: "scale" }), (l) => out(`${l}\n`));
+          const flags = flagsThrough(ScaleFlags, {}, [
+            { flag: "scale", key: ["sizes"], value: sizes },
+            ...sameNamedFlags({ minutes: a.minutes, seed: a.seed }),
+          ]);
+          runScale(flags, (l) => out(`${l}\n`));
           return;
         }
         if (a.minutes !== undefined || a.seed !== undefined) throw new UserError("--minutes and --seed go with --scale");
@@ -185,7 +174,7 @@ await yargs(args)
     (a) =>
       run(async () => {
         const { SoakFlags, runSoakCommand } = await import("./bench/soak.ts");
-        const flags = flagsThrough(SoakFlags, { seconds: a.seconds, nodes: a.nodes, speed: a.speed, json: a.json });
+        const flags = flagsThrough(SoakFlags, {}, sameNamedFlags({ seconds: a.seconds, nodes: a.nodes, speed: a.speed, json: a.json }));
         process.exit(await runSoakCommand(flags, out));
       }),
   )

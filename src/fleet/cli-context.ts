@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import type { z } from "zod";
 import type { NetworkId } from "../protocol/index.ts";
 import type { SqsOptions } from "../sqs/client.ts";
 import { FleetFile } from "./config.ts";
@@ -39,7 +40,7 @@ export function fleetFileFor(flags: ReachFlags): FleetFile {
   return r.file;
 }
 
-/** One command-line value and the fleet.yaml key it overrides; `undefined` leaves the file's value. */
+/** One command-line value and the schema key it sets; `undefined` leaves the key as it is. */
 export interface FlagValue {
   /** As typed, without the dashes: `sqs-port`. */
   flag: string;
@@ -47,21 +48,27 @@ export interface FlagValue {
   value: unknown;
 }
 
+/** Flags that set the top-level key of their own name (`--seconds` sets `seconds`, `stateDir` is `--state-dir`). */
+export function sameNamedFlags(values: Record<string, unknown>): FlagValue[] {
+  return Object.entries(values).map(([key, value]) => ({ flag: key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), key: [key], value }));
+}
+
 /**
- * Flags win over the file, and the result passes through the file's own
- * schema: a bad flag gets the same clear message a bad key does, naming the
- * flag, and a UserError (exit 2).
+ * The one way a command's flags reach its settings: each flag sets its key of
+ * `base` (the fleet file, or nothing for a command whose schema holds every
+ * default), and the result passes through the command's own zod schema, which
+ * holds the defaults and bounds. A bad flag gets the same clear message a bad
+ * key of the file does, one line naming the flag, and a UserError (exit 2).
  */
-export function withFlags(file: FleetFile, flags: readonly FlagValue[]): FleetFile {
+export function flagsThrough<S extends z.ZodType>(schema: S, base: object, flags: readonly FlagValue[]): z.output<S> {
   const given = flags.filter((f) => f.value !== undefined);
-  if (given.length === 0) return file;
-  const merged = structuredClone(file) as Record<string, unknown>;
+  const merged = structuredClone(base) as Record<string, unknown>;
   for (const f of given) {
     let at = merged;
-    for (const k of f.key.slice(0, -1)) at = at[k] as Record<string, unknown>;
+    for (const k of f.key.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
     at[f.key.at(-1)!] = f.value;
   }
-  const r = FleetFile.safeParse(merged, { reportInput: true });
+  const r = schema.safeParse(merged, { reportInput: true });
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => {
     const f = given.find((g) => g.key.every((k, j) => i.path[j] === k));
@@ -81,7 +88,7 @@ export interface Reach {
 }
 
 export function reachOf(flags: ReachFlags): Reach {
-  const file = withFlags(fleetFileFor(flags), [
+  const file = flagsThrough(FleetFile, fleetFileFor(flags), [
     { flag: "sqs-port", key: ["network", "port"], value: flags.sqsPort },
     { flag: "control-port", key: ["control", "port"], value: flags.controlPort },
   ]);

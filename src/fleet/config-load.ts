@@ -84,6 +84,7 @@ const TYPE_WORDS: Record<string, string> = {
   array: "a list",
   string: "a string",
   number: "a number",
+  int: "a whole number",
   boolean: "true or false",
 };
 

@@ -1,7 +1,7 @@
 import { dirname, resolve } from "node:path";
-import { CONTROL_PORT_DEFAULT, type FleetFile, type LogLevel } from "./config.ts";
+import { CONTROL_PORT_DEFAULT, FleetFile, type LogLevel } from "./config.ts";
 import { loadFleetFile } from "./config-load.ts";
-import { DEFAULT_FLEET_FILE, UserError, withFlags } from "./cli-context.ts";
+import { DEFAULT_FLEET_FILE, flagsThrough, UserError } from "./cli-context.ts";
 import { formatHealthTable } from "./health-table.ts";
 import { killCommandNodes } from "./command-launcher.ts";
 import { FleetStartError, startFleet, NODE_STOP_BOUND_MS } from "./supervisor.ts";
@@ -32,7 +32,7 @@ export function applyFlags(f: FleetFile, flags: UpFlags): FleetFile {
       throw new UserError(`--only: no node ${unknown.join(", ")} in the fleet file (its nodes: ${[...ids].join(", ")})`);
     }
   }
-  return withFlags(f, [
+  return flagsThrough(FleetFile, f, [
     { flag: "aws", key: ["network", "sqs"], value: flags.aws ? "aws" : undefined },
     { flag: "sqs-port", key: ["network", "port"], value: flags.sqsPort },
     { flag: "create-queues", key: ["network", "create_queues"], value: flags.createQueues },

@@ -27,13 +27,13 @@ describe("soak and bench --scale flags", () => {
   });
 
   test.each([
-    [["soak", "--nodes", "2"], /^--nodes: /],
-    [["soak", "--nodes", "3.5"], /^--nodes: /],
-    [["soak", "--seconds", "abc"], /^--seconds: /],
-    [["soak", "--speed", "0"], /^--speed: /],
+    [["soak", "--nodes", "2"], /^--nodes: expected at least 3; got 2$/m],
+    [["soak", "--nodes", "3.5"], /^--nodes: expected a whole number, got number 3.5$/m],
+    [["soak", "--seconds", "abc"], /^--seconds: expected a number, got a value that is not a number/],
+    [["soak", "--speed", "0"], /^--speed: expected more than 0; got 0$/m],
     [["soak", "--bogus", "1"], /Unknown argument: bogus/],
-    [["bench", "--scale", "1,8"], /^--scale: /],
-    [["bench", "--scale", "8", "--minutes", "-1"], /^--minutes: /],
+    [["bench", "--scale", "1,8"], /^--scale: expected at least 2; got 1$/m],
+    [["bench", "--scale", "8", "--minutes", "-1"], /^--minutes: expected more than 0; got -1$/m],
     [["bench", "--minutes", "3"], /^--minutes and --seed go with --scale/],
   ])("%p is refused with one message, exit code 2", (args, message) => {
     const p = Bun.spawnSync(["bun", CLI, ...args], { stdout: "pipe", stderr: "pipe" });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
-import { UserError } from "../../src/fleet/cli-context.ts";
+import { z } from "zod";
+import { flagsThrough, sameNamedFlags, UserError } from "../../src/fleet/cli-context.ts";
 import { FleetFile } from "../../src/fleet/config.ts";
 import { applyFlags, type UpFlags } from "../../src/fleet/up.ts";
 
@@ -75,6 +76,38 @@ describe("a bad flag gets one message naming the flag, exit code 2", () => {
   test("a file's keys that no flag names pass the second check unchanged", () => {
     const aws = FleetFile.parse({ network: { sqs: "aws", endpoint: "http://127.0.0.1:9324" }, nodes: FILE.nodes });
     expect(applyFlags(aws, { sqsPort: 1234 }).network).toEqual({ ...aws.network, port: 1234 });
+  });
+});
+
+describe("any command's flags pass through its own schema the same way", () => {
+  const Settings = z.strictObject({
+    pingsPerSecond: z.number().positive().default(5),
+    window: z.strictObject({ seconds: z.number().int().min(1).default(60) }).default({ seconds: 60 }),
+  });
+  const through = (flags: ReturnType<typeof sameNamedFlags>) => flagsThrough(Settings, {}, flags);
+
+  test.each<[string, ReturnType<typeof sameNamedFlags>, z.infer<typeof Settings>]>([
+    ["no flags: the schema's defaults", [], { pingsPerSecond: 5, window: { seconds: 60 } }],
+    ["a flag left undefined keeps the default", sameNamedFlags({ pingsPerSecond: undefined }), { pingsPerSecond: 5, window: { seconds: 60 } }],
+    ["a top-level flag", sameNamedFlags({ pingsPerSecond: 2 }), { pingsPerSecond: 2, window: { seconds: 60 } }],
+    ["a nested key the base lacks", [{ flag: "window", key: ["window", "seconds"], value: 5 }], { pingsPerSecond: 5, window: { seconds: 5 } }],
+  ])("%s", (_name, flags, expected) => {
+    expect(through(flags)).toEqual(expected);
+  });
+
+  test.each<[string, ReturnType<typeof sameNamedFlags>, string]>([
+    ["a camelCase key is named as typed", sameNamedFlags({ pingsPerSecond: 0 }), "--pings-per-second: expected more than 0; got 0"],
+    ["a nested key is named by its flag", [{ flag: "window", key: ["window", "seconds"], value: 1.5 }], "--window: expected a whole number, got number 1.5"],
+  ])("%s", (_name, flags, message) => {
+    let err: unknown;
+    try {
+      through(flags);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).code).toBe(2);
+    expect((err as UserError).message).toBe(message);
   });
 });
 
