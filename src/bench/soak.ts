@@ -64,6 +64,8 @@ export interface SoakReport {
   rssMb: { afterWarmup: number; end: number; max: number };
   heapMb: { afterWarmup: number; end: number };
   driver: { pingsSent: number; pongsReceived: number; pongsDuplicated: number; pingsUnanswered: number };
+  /** After the last PING: how long until every one was answered, or the bound passed first. */
+  settle: { by: "answered" | "bound"; ms: number };
   /** The whole network's ledger. */
   ledger: { sent: number; deleted: number; leftInQueues: number; lost: number };
   /** Protocol messages the nodes handled, by type, summed. */
@@ -76,8 +78,15 @@ export interface SoakReport {
 
 const DRIVER = "soak-driver";
 const NET: Omit<NetworkId, "localPort"> = { region: COURSE_NETWORK.region, account: COURSE_NETWORK.account, prefix: COURSE_NETWORK.prefix };
-/** Time the network gets after the driver's last PING to answer it. */
-const SETTLE_MS = 4_000;
+/**
+ * Longest wait, after the driver's last PING, for every PING to be answered.
+ * Generous, for a loaded machine; past it the fleet is stopped anyway (each
+ * node sends what it holds) and the driver's queue drained, so only a PING no
+ * node ever answered is reported unanswered.
+ */
+const SETTLE_BOUND_MS = 30_000;
+/** Between looks at the answers while settling. */
+const SETTLE_PROBE_MS = 50;
 /** Samples before this are warm-up: workers start, JIT, first queues. */
 const WARMUP_MS = 20_000;
 
@@ -150,19 +159,22 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
     }
   })();
 
+  // Once the fleet has stopped (`draining` false) nothing more can arrive: it takes until the queue is empty.
   const receiver = (async () => {
-    while (draining) {
+    for (;;) {
       const taken = await takeMessages(client, url(DRIVER), 1);
       for (const text of taken.bodies) {
         const body = JSON.parse(text || "{}") as { type?: string; seq?: number };
         if (body.type === "PONG" && typeof body.seq === "number") driver.pongs.set(body.seq, (driver.pongs.get(body.seq) ?? 0) + 1);
       }
       driver.deleted += taken.deleted;
+      if (!draining && taken.bodies.length === 0) return;
     }
   })();
 
   await sender;
-  await Bun.sleep(SETTLE_MS);
+  const settle = await settled(() => driver.pongs.size >= driver.sendsAccepted);
+  progress(`settled in ${settle.ms} ms (${settle.by})`);
   driving = false;
   await sampler;
   progress("stopping the fleet");
@@ -201,6 +213,7 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
       pongsDuplicated,
       pingsUnanswered: driver.pingsSent - driver.pongs.size,
     },
+    settle,
     ledger: { sent, deleted, leftInQueues, lost: sent - deleted - leftInQueues },
     handledByType,
     sqsRequests: sum((n) => Object.values(n.counters.sqs_requests).reduce((a, b) => a + b, 0)),
@@ -208,6 +221,17 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
     sendsDropped: sum((n) => Object.entries(n.counters.sqs_errors).filter(([k]) => k.startsWith("send_dropped")).reduce((a, [, v]) => a + v, 0)),
     finalStates: final.nodes.map((n) => `${n.id}:${n.state}`),
   };
+}
+
+/** Waits until every accepted PING has its PONG, or the bound passes. */
+async function settled(answered: () => boolean): Promise<SoakReport["settle"]> {
+  const start = Date.now();
+  for (;;) {
+    const ms = Date.now() - start;
+    if (answered()) return { by: "answered", ms };
+    if (ms > SETTLE_BOUND_MS) return { by: "bound", ms };
+    await Bun.sleep(SETTLE_PROBE_MS);
+  }
 }
 
 const mb = (bytes: number) => Math.round((bytes / 1_048_576) * 10) / 10;
@@ -219,6 +243,7 @@ export function formatSoak(r: SoakReport): string {
     ["messages handled", `${Object.values(r.handledByType).reduce((a, b) => a + b, 0)} (${Object.entries(r.handledByType).map(([k, v]) => `${k} ${v}`).join(", ")})`],
     ["ledger", `sent ${r.ledger.sent}, deleted after handling ${r.ledger.deleted}, left in queues ${r.ledger.leftInQueues}, lost ${r.ledger.lost}`],
     ["driver PINGs", `${r.driver.pingsSent} sent, ${r.driver.pongsReceived} answered, ${r.driver.pingsUnanswered} unanswered, ${r.driver.pongsDuplicated} PONGs duplicated`],
+    ["settled", `${r.settle.ms} ms after the last PING (${r.settle.by})`],
     ["queue depth", `max ${r.maxDepth} in any queue; ${r.lastDepthTotal} over all queues at the last sample`],
     ["memory (rss)", `${r.rssMb.afterWarmup} MB after warm-up, ${r.rssMb.end} MB at the end, max ${r.rssMb.max} MB`],
     ["main heap", `${r.heapMb.afterWarmup} MB after warm-up, ${r.heapMb.end} MB at the end`],
