@@ -1,5 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { simulate } from "../../src/sim/run.ts";
+import { TEST_TIMEOUT_MS } from "../support/timeouts.ts";
+
+// Whole simulated networks: seconds of CPU each, many more on a loaded machine.
+setDefaultTimeout(TEST_TIMEOUT_MS);
 
 describe("larger fleets and named scenarios", () => {
   test("a 50-node network discovers itself", () => {
