@@ -69,3 +69,25 @@ export async function drainBodies(client: SQSClient, queueUrl: string, waitTimeS
   return out;
 }
 
+
+/**
+ * From now on, when each `commandName` request of `client` started and ended
+ * (performance.now(), ms; `endMs` null while it is under way, failures included).
+ */
+export function requestTimes(client: SQSClient, commandName: string): Array<{ startMs: number; endMs: number | null }> {
+  const times: Array<{ startMs: number; endMs: number | null }> = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== commandName) return next(args);
+      const t = { startMs: performance.now(), endMs: null as number | null };
+      times.push(t);
+      try {
+        return await next(args);
+      } finally {
+        t.endMs = performance.now();
+      }
+    },
+    { step: "initialize", name: `testRequestTimes${commandName}` },
+  );
+  return times;
+}

@@ -5,10 +5,17 @@ import { startEmbeddedSqs, SqsPortInUseError } from "../../src/sqs/embedded.ts";
 import { createSqsClient, ensureQueue, SqsQueueMissingError, type SqsOptions } from "../../src/sqs/client.ts";
 import { queueDepth } from "../../src/sqs/queues.ts";
 import { queueUrlOf } from "../../src/protocol/index.ts";
-import { drainBodies, NET, perTest, type Local } from "./helpers.ts";
+import { drainBodies, NET, perTest, requestTimes, type Local } from "./helpers.ts";
 import { until } from "../support/until.ts";
 
 const { cleanups, env } = perTest();
+
+/** A 1 s long poll on an empty queue is held by SQS at least this long (a little under the wait, for timer rounding). */
+const POLL_HELD_MS_MIN = 950;
+/** Failed receives an outage test watches: enough for the backoff to reach its bound (100 ms doubling to 800 ms). */
+const OUTAGE_FAILURES = 6;
+/** A timer may fire this much before its time as performance.now() measures it. */
+const TIMER_SLACK_MS = 5;
 
 function transport(l: Local, queueUrl: string, handle: (body: string) => void | Promise<void>, extra = {}) {
   const events: TransportEvent[] = [];
@@ -197,12 +204,19 @@ describe("receiving", () => {
 
   test("an idle queue costs one ReceiveMessage per long poll", async () => {
     const l = await env();
-    const { t } = transport(l, await l.queue("bot-alpha"), () => {});
+    const own = await l.queue("bot-alpha");
+    const polls = requestTimes(l.client, "ReceiveMessageCommand");
+    const { t } = transport(l, own, () => {});
     t.start();
-    await Bun.sleep(2500);
-    // 1 s polls over 2.5 s: 3 requests, never a tight loop.
-    expect(t.counters().requests.ReceiveMessage).toBeGreaterThanOrEqual(2);
-    expect(t.counters().requests.ReceiveMessage).toBeLessThanOrEqual(4);
+    await until("three long polls ended", 15_000, () => polls.filter((p) => p.endMs !== null).length >= 3);
+    // Each 1 s poll is held by SQS for its whole wait before the next starts: at most one request a second, never a tight loop.
+    const starts = polls.map((p) => p.startMs);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(POLL_HELD_MS_MIN);
+    for (const p of polls.filter((p) => p.endMs !== null)) expect(p.endMs! - p.startMs).toBeGreaterThanOrEqual(POLL_HELD_MS_MIN);
+    // Nothing but the polls: no deletes, no sends for an empty queue.
+    expect(Object.keys(t.counters().requests)).toEqual(["ReceiveMessage"]);
+    // The counter moves as a request is made, the recorder a moment later: at most the next poll apart.
+    expect(t.counters().requests.ReceiveMessage! - polls.length).toBeOneOf([0, 1]);
   });
 });
 
@@ -217,6 +231,7 @@ describe("outage", () => {
     const own = queueUrlOf(NET, "bot-alpha");
     const got: string[] = [];
     const events: TransportEvent[] = [];
+    const failures: Array<{ e: Extract<TransportEvent, { type: "receive_failed" }>; atMs: number }> = [];
     const t = createTransport({
       client,
       queueUrl: own,
@@ -227,22 +242,30 @@ describe("outage", () => {
       backoff: { baseMs: 100, maxMs: 800 },
       onEvent: (e) => {
         events.push(e);
+        if (e.type === "receive_failed") failures.push({ e, atMs: performance.now() });
         // What the runner does in local mode: the restarted endpoint is empty.
         if (e.type === "own_queue_missing") void ensureQueue(client, opts, NET, "bot-alpha").catch(() => {});
       },
     });
     cleanups.push(() => t.stop(2000));
     t.start();
-    await Bun.sleep(200);
+    await until("the first long poll under way", 5000, () => (t.counters().requests.ReceiveMessage ?? 0) >= 1);
     await first.stop();
 
-    const before = t.counters().requests.ReceiveMessage ?? 0;
-    await until("t.state() === \"degraded\"", 3000, () => t.state() === "degraded");
-    await Bun.sleep(3000);
-    const during = (t.counters().requests.ReceiveMessage ?? 0) - before;
-    // With 100 ms doubling to 800 ms, 3 s hold well under 15 attempts; a tight loop would make thousands.
-    expect(during).toBeGreaterThanOrEqual(2);
-    expect(during).toBeLessThanOrEqual(15);
+    await until("t.state() === \"degraded\"", 5000, () => t.state() === "degraded");
+    await until(`${OUTAGE_FAILURES} failed receives`, 15_000, () => failures.length >= OUTAGE_FAILURES);
+    const f = failures.slice(0, OUTAGE_FAILURES);
+    // Each retry waits out the backoff its failure announced (a tight loop would not wait at all)...
+    for (let i = 1; i < f.length; i++) expect(f[i]!.atMs - f[i - 1]!.atMs).toBeGreaterThanOrEqual(f[i - 1]!.e.backoffMs - TIMER_SLACK_MS);
+    // ...which doubles from 100 ms to at most 800 ms, half of it fixed (equal jitter).
+    f.forEach(({ e }, i) => {
+      const exp = Math.min(800, 100 * 2 ** i);
+      expect(e.failures).toBe(i + 1);
+      expect(e.backoffMs).toBeGreaterThanOrEqual(exp / 2);
+      expect(e.backoffMs).toBeLessThanOrEqual(exp);
+    });
+    // One request per attempt: the failed ones, the first poll, and at most one under way.
+    expect(t.counters().requests.ReceiveMessage!).toBeLessThanOrEqual(failures.length + 2);
     expect(t.counters().errors.network).toBeGreaterThanOrEqual(1);
     expect(t.counters().backoffMs).toBeGreaterThan(0);
 
