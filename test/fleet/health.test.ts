@@ -14,6 +14,7 @@ function peer(id: string, over: Partial<PeerSnapshot> = {}): PeerSnapshot {
     lastSeenMs: NOW - 2_000,
     knownSinceMs: NOW - 60_000,
     rttMs: 12.4,
+    rttP50Ms: 12.1,
     reputation: { score: 0.8333, agree: 4.5, disagree: 0.2, reports: 5 },
     flagged: false,
     choked: false,
@@ -39,6 +40,7 @@ function runner(id: string, state: RunnerState, peers: PeerSnapshot[]): RunnerHe
     rttP50Ms: 11.6,
     audits: [{ content_id: "show:dawn-patrol", epoch: 7, agreed_count: 420, confidence: 0.67, voters: ["a", "b", "c"], atMs: NOW - 1000 }],
     peerAudits: [],
+    senders: [],
   };
   return {
     id,

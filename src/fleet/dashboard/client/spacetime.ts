@@ -339,9 +339,10 @@ function buildLayout(records: readonly WireRecord[], input: LayoutInput): Layout
   const shown = records.filter(
     (r) => !input.hiddenTypes.has(r.type) && (input.focus === "" || r.from === input.focus || r.to === input.focus),
   );
-  // Time order; a send sorts before a receipt at the same millisecond, so a pair never points up.
-  const order = shown.map((r, i) => i);
-  order.sort((a, b) => shown[a]!.atMs - shown[b]!.atMs || dirRank(shown[a]!) - dirRank(shown[b]!) || a - b);
+  // Time order; records of the same millisecond keep the order they were given in, which is the order
+  // one observer saw them (a PING received, then the PONG it caused), so give a timeline oldest first.
+  const order = shown.map((_r, i) => i);
+  order.sort((a, b) => shown[a]!.atMs - shown[b]!.atMs || a - b);
   const rowOf = new Map<WireRecord, number>();
   const rowAtMs: number[] = [];
   for (const i of order) {
@@ -387,10 +388,6 @@ function buildLayout(records: readonly WireRecord[], input: LayoutInput): Layout
 
 function keyOf(r: WireRecord): string {
   return `${r.from}\u0000${r.msgId}\u0000${r.to}`;
-}
-
-function dirRank(r: WireRecord): number {
-  return r.dir === "out" ? 0 : 1;
 }
 
 function firstRow(a: Arrow): number {
