@@ -66,9 +66,9 @@ describe("formatMetrics", () => {
     const parsed = parsePrometheusText(formatMetrics(h));
     const samples = [...parsed.samples].filter(([k]) => k.startsWith("p2p_sender_rejected_total"));
     expect(samples).toEqual([
-      ['p2p_sender_rejected_total{node="a",sender="sam",reason="invalid_field"}', 1],
-      ['p2p_sender_rejected_total{node="a",sender="sam",reason="unknown_type"}', 4],
-      ['p2p_sender_rejected_total{node="b",sender="sam",reason="invalid_field"}', 2],
+      ['p2p_sender_rejected_total{node="a",reason="invalid_field",sender="sam"}', 1],
+      ['p2p_sender_rejected_total{node="a",reason="unknown_type",sender="sam"}', 4],
+      ['p2p_sender_rejected_total{node="b",reason="invalid_field",sender="sam"}', 2],
     ]);
   });
 
