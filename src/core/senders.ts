@@ -82,10 +82,21 @@ export function recordReceived(ctx: Ctx, sender: string, type: MessageType, nowM
  * OFFENDING_BODY_MAX_CHARS with an ellipsis.
  */
 export function offendingBody(body: string): string {
-  // eslint-disable-next-line no-control-regex
-  const escaped = body.slice(0, OFFENDING_BODY_MAX_CHARS * 6).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, escapeChar);
-  return escaped.length > OFFENDING_BODY_MAX_CHARS ? `${escaped.slice(0, OFFENDING_BODY_MAX_CHARS - 1)}…` : escaped;
+  let out = "";
+  // an escape is never split by the cut: whole pieces only, and room kept for the ellipsis
+  for (let i = 0; i < body.length; i += 1) {
+    const ch = body[i]!;
+    const piece = CONTROL.test(ch) ? escapeChar(ch) : ch;
+    if (out.length + piece.length > OFFENDING_BODY_MAX_CHARS || (out.length + piece.length === OFFENDING_BODY_MAX_CHARS && i < body.length - 1)) {
+      return `${out}…`;
+    }
+    out += piece;
+  }
+  return out;
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 function escapeChar(c: string): string {
