@@ -45,7 +45,7 @@ describe("the ring", () => {
     const ring = createWireRing(5);
     for (let i = 0; i < add; i++) ring.add([rec(i)]);
     const got = ring.since(since);
-    expect(got.records.map((r) => r.atMs)).toEqual(want);
+    expect(got.records.map((r) => r.atMs)).toEqual([...want]);
     expect(got.lastSeq).toBe(last);
     expect(ring.size).toBe(Math.min(add, 5));
   });
