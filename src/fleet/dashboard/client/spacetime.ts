@@ -516,6 +516,13 @@ function paint(ctx: CanvasRenderingContext2D, layout: Layout, v: PaintView): voi
   }
   ctx.globalAlpha = 1;
   ctx.restore();
+  if (layout.rowAtMs.length === 0) {
+    ctx.fillStyle = "#6b7280";
+    ctx.font = "13px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.fillText("no messages recorded yet", v.viewW / 2, HEAD_PX + 40);
+    ctx.textAlign = "start";
+  }
 
   // lane names on top, over a band that hides what scrolls under it
   ctx.fillStyle = "#f8fafc";
