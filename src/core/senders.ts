@@ -12,7 +12,8 @@ export const OFFENDING_BODY_MAX_CHARS = 300;
  * missing_type on); anything less names no one, and only the node's own
  * counters see it. The table holds at most `sendersMax` entries (the peer
  * table's size); the sender heard from least recently makes room, so a flood
- * of forged names can only push out other strangers' counts, never grow it.
+ * of forged names can push out the counts of quiet senders but never grow
+ * the table, and a sender that keeps talking keeps its entry.
  */
 export interface SenderTable {
   readonly size: number;
