@@ -14,6 +14,7 @@ export interface NetworkPanel {
 export function createNetworkPanel(body: HTMLElement, detail: HTMLElement): NetworkPanel {
   let selected: string | null = null;
   let rows = new Map<string, ViewNetworkNode>();
+  const drawn = new WeakMap<HTMLElement, string>();
 
   const showDetail = () => {
     const row = selected === null ? undefined : rows.get(selected);
@@ -51,7 +52,12 @@ export function createNetworkPanel(body: HTMLElement, detail: HTMLElement): Netw
       view.network.forEach((row, i) => {
         const tr = existing.get(row.id) ?? el("tr", { "data-node": row.id });
         existing.delete(row.id);
-        fillRow(tr, row, view.flag_threshold);
+        // a row that did not change is left alone: 500 rows rebuilt every second would be most of a frame
+        const sig = JSON.stringify(row);
+        if (drawn.get(tr) !== sig) {
+          fillRow(tr, row, view.flag_threshold);
+          drawn.set(tr, sig);
+        }
         tr.classList.toggle("selected", row.id === selected);
         if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] ?? null);
       });
