@@ -64,7 +64,7 @@ describe("node runner over the embedded SQS", () => {
       records.push(...wa.drain().records, ...wb.drain().records);
       return records.some((r) => r.observer === "hugo" && r.dir === "in" && r.type === "PONG");
     };
-    expect(await until(pongIn, 8000)).toBe(true);
+    await until("hugo to record a PONG received", 8000, pongIn);
     await a.stop(2000);
     await b.stop(2000);
     records.push(...wa.drain().records, ...wb.drain().records);
