@@ -53,7 +53,9 @@ function fleetCommands(y: Argv) {
           .option("json", { type: "boolean", describe: "JSON log lines even on a terminal" })
           .option("health-every", { type: "number", describe: "seconds between health tables; 0 turns them off" })
           .option("create-queues", { type: "boolean", describe: "AWS mode: create missing queues" })
-          .option("state-dir", { type: "string", describe: "where nodes keep their peers and reputations across restarts (fleet.yaml state.dir)" }),
+          .option("state-dir", { type: "string", describe: "where nodes keep their peers and reputations across restarts (fleet.yaml state.dir)" })
+          .option("trace", { type: "string", describe: "write every message the nodes send and receive to this file, one JSON line each" })
+          .option("trace-max-mb", { type: "number", describe: "the trace file becomes FILE.1 past this size (3 old files kept); default 64" }),
       (a) =>
         run(async () => {
           const { runUp } = await import("./fleet/up.ts");
@@ -68,6 +70,8 @@ function fleetCommands(y: Argv) {
             healthEvery: a["health-every"],
             createQueues: a["create-queues"],
             stateDir: a["state-dir"],
+            trace: a.trace,
+            traceMaxMb: a["trace-max-mb"],
           });
         }),
     )
@@ -77,11 +81,12 @@ function fleetCommands(y: Argv) {
       (y) =>
         reachOptions(y)
           .option("control-port", { type: "number", describe: `its control port (default ${CONTROL_PORT_DEFAULT})` })
-          .option("json", { type: "boolean", describe: "the /health JSON instead of the table" }),
+          .option("json", { type: "boolean", describe: "the /health JSON instead of the table" })
+          .option("network", { type: "boolean", describe: "the class's network: every node the fleet knows, what each fleet node sees of it and what it sent wrong" }),
       (a) =>
         run(async () => {
           const { runStatus } = await import("./fleet/status.ts");
-          await runStatus({ file: a.file, controlPort: a["control-port"], json: a.json }, out);
+          await runStatus({ file: a.file, controlPort: a["control-port"], json: a.json, network: a.network }, out);
         }),
     )
     .command(

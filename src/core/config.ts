@@ -44,6 +44,8 @@ export const LIMITS = {
   reputationsMax: 5_000,
   /** Audits kept for the snapshot. */
   recentAuditsMax: 20,
+  /** Round trips kept per peer for its median: enough to ride out one slow poll. */
+  rttSamplesMax: 8,
 } as const;
 
 /** §5: bot-charlie reports right half the time; everyone else is honest. */

@@ -4,6 +4,7 @@ import type { Dedupe } from "./dedupe.ts";
 import type { PeerTable } from "./peers.ts";
 import type { ReportTable } from "./reports.ts";
 import type { ReputationTable } from "./reputation-table.ts";
+import type { SenderTable } from "./senders.ts";
 import type { Timers } from "./timers.ts";
 import type { AuditRecord, ReceivedAudit, DropKind, NodeConfig, NodeCounters, NodeEvent, Output } from "./types.ts";
 
@@ -28,6 +29,8 @@ export interface Ctx {
   audits: AuditRecord[];
   peerAudits: ReceivedAudit[];
   counters: NodeCounters;
+  /** Per-sender counts and the last offending body: what the fleet's network view shows. */
+  senders: SenderTable;
   timers: Timers;
   /** Last PING seq used; every PING gets a fresh one. */
   seq: number;

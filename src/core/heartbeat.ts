@@ -56,5 +56,6 @@ export function onPong(ctx: Ctx, p: Peer | undefined, sender: string, seq: numbe
   }
   p.pendingPings.delete(seq);
   p.rttMs = Math.max(0, nowMs - sentMs);
+  if (p.rttsMs.push(p.rttMs) > LIMITS.rttSamplesMax) p.rttsMs.shift();
   heardFrom(ctx, p, nowMs);
 }

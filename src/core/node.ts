@@ -10,6 +10,7 @@ import { runHeartbeat } from "./heartbeat.ts";
 import { retryJoin, startJoin } from "./join.ts";
 import { createReportTable } from "./reports.ts";
 import type { Rng } from "./rng.ts";
+import { createSenderTable, recordReceived } from "./senders.ts";
 import { snapshotOf } from "./snapshot.ts";
 import { exportState, restoreState, type PersistedState } from "./state.ts";
 import { alignedAfter, arm, createTimers, dueTasks, nextDeadline, rearm, type Task } from "./timers.ts";
@@ -77,6 +78,7 @@ export function createNode(config: NodeConfig, rng: Rng, nowMs: number, state?: 
     audits: [],
     peerAudits: [],
     counters: emptyNodeCounters(),
+    senders: createSenderTable(LIMITS.peersMax),
     timers: createTimers(),
     seq: 0,
     startedMs: nowMs,
@@ -118,8 +120,14 @@ export function createNode(config: NodeConfig, rng: Rng, nowMs: number, state?: 
     receive: (body, now) =>
       run(() => {
         const r = parse(body);
-        if (r.ok) return handleMessage(ctx, r.message, now);
+        if (r.ok) {
+          ctx.out.received = { sender: r.message.sender, type: r.message.type, msgId: r.message.msg_id };
+          recordReceived(ctx, r.message.sender, r.message.type, now);
+          return handleMessage(ctx, r.message, now);
+        }
+        ctx.out.received = { sender: r.sender ?? "?", type: r.type ?? "?", msgId: "" };
         ctx.counters.rejected[r.reason] = (ctx.counters.rejected[r.reason] ?? 0) + 1;
+        if (r.sender !== config.id) ctx.senders.rejected(r, body, now);
         emit(ctx, {
           type: "rejected",
           reason: r.reason,
@@ -128,7 +136,11 @@ export function createNode(config: NodeConfig, rng: Rng, nowMs: number, state?: 
           ...(r.sender === undefined ? {} : { sender: r.sender }),
         });
       }),
-    handle: (message: Message, now) => run(() => handleMessage(ctx, message, now)),
+    handle: (message: Message, now) =>
+      run(() => {
+        recordReceived(ctx, message.sender, message.type, now);
+        handleMessage(ctx, message, now);
+      }),
     tick: (now) =>
       run(() => {
         for (const task of dueTasks(ctx.timers, now)) {

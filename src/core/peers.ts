@@ -20,6 +20,8 @@ export interface Peer {
   /** Heartbeats spent dead, for the every-6th ping and the forget-after-30 rule. */
   deadBeats: number;
   rttMs: number | null;
+  /** The last LIMITS.rttSamplesMax round trips, oldest first. */
+  rttsMs: number[];
   /** seq -> sent time of PINGs awaiting their PONG, oldest first. */
   pendingPings: Map<number, number>;
   /** Last valid VIEW_EVENT or AUDIT_RESULT (§4.4), or null. */
@@ -44,6 +46,7 @@ export function newPeer(id: string, queueUrl: string, nowMs: number): Peer {
     graceFromMs: nowMs,
     deadBeats: 0,
     rttMs: null,
+    rttsMs: [],
     pendingPings: new Map(),
     lastContributionMs: null,
     choked: false,

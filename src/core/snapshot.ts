@@ -27,6 +27,7 @@ export function snapshotOf(ctx: Ctx, nowMs: number): NodeSnapshot {
       lastSeenMs: p.lastSeenMs,
       knownSinceMs: p.knownSinceMs,
       rttMs: p.rttMs,
+      rttP50Ms: median(p.rttsMs),
       reputation: reputationSnapshot(rep),
       flagged: rep.flagged,
       choked: p.choked,
@@ -50,5 +51,6 @@ export function snapshotOf(ctx: Ctx, nowMs: number): NodeSnapshot {
     rttP50Ms: median(rtts),
     audits: ctx.audits.map((a) => ({ ...a, voters: [...a.voters] })),
     peerAudits: ctx.peerAudits.map((a) => ({ ...a, voters: [...a.voters] })),
+    senders: ctx.senders.snapshot(),
   };
 }

@@ -87,6 +87,12 @@ export type DropKind =
 export interface Output {
   sends: Send[];
   events: NodeEvent[];
+  /**
+   * What `receive` found the body to be, so the runtime can record it without
+   * parsing it again: its sender ("?" when it names none), type ("?" when it
+   * has none) and msg_id ("" unless it parsed).
+   */
+  received?: { sender: string; type: string; msgId: string };
 }
 
 export interface ReputationSnapshot {
@@ -105,6 +111,8 @@ export interface PeerSnapshot {
   knownSinceMs: number;
   /** Latest PING round trip, ms; null before any PONG. */
   rttMs: number | null;
+  /** Median of this peer's recent round trips (the last `rttSamplesMax`), ms; null before any PONG. */
+  rttP50Ms: number | null;
   reputation: ReputationSnapshot;
   flagged: boolean;
   /** We choke this peer. */
@@ -138,6 +146,18 @@ export interface ReceivedAudit {
   matchesOwn: boolean | null;
 }
 
+/** What one sender sent this node (senders.ts): bounded counts, and the last body that broke a rule. */
+export interface SenderSnapshot {
+  id: string;
+  /** Messages that parsed, by type (duplicates included: they did arrive). */
+  in: Partial<Record<MessageType, number>>;
+  /** Bodies that did not parse but named this sender, by reason. */
+  rejected: Partial<Record<RejectReason, number>>;
+  /** The latest of them: its body cut and escaped (senders.ts), and the validation message. */
+  lastRejection: { reason: RejectReason; detail: string; body: string; atMs: number } | null;
+  lastHeardMs: number;
+}
+
 export interface NodeCounters {
   in: Record<MessageType, number>;
   out: Record<MessageType, number>;
@@ -159,6 +179,8 @@ export interface NodeSnapshot {
   audits: AuditRecord[];
   /** Most recent AUDIT_RESULTs received from peers, newest last, bounded. */
   peerAudits: ReceivedAudit[];
+  /** What each sender sent, at most `LIMITS.peersMax` of them, least recently heard first. */
+  senders: SenderSnapshot[];
 }
 
 /**

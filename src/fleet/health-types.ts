@@ -52,12 +52,53 @@ export interface HealthNode {
   events: Array<{ at: string; text: string }>;
 }
 
+/** What one fleet node (the observer) sees of a node of the network. */
+export interface HealthNetworkObservation {
+  /** The status in the observer's peer table; null when it is not there (only heard from). */
+  status: "alive" | "suspect" | "dead" | null;
+  last_seen_s_ago: number | null;
+  /** Median of the observer's recent PING round trips to it. */
+  rtt_p50_ms: number | null;
+  reputation: { score: number; agree: number; disagree: number; reports: number } | null;
+  /** The observer flags it. */
+  flagged: boolean;
+  /** The observer chokes it. */
+  choked: boolean;
+  /** It chokes the observer. */
+  chokes_observer: boolean;
+  /** Messages the observer received from it, by type. */
+  received: Record<string, number>;
+  /** Bodies naming it as sender that the observer rejected, by reason. */
+  rejected: Record<string, number>;
+}
+
+/** One node of the class's network: a fleet node or any node a fleet node knows. */
+export interface HealthNetworkNode {
+  id: string;
+  /** One of this fleet's nodes. */
+  fleet: boolean;
+  /** Fleet nodes: their state, as in `nodes`. */
+  state?: NodeState;
+  /** Observer (fleet node) id -> what it sees. */
+  seen_by: Record<string, HealthNetworkObservation>;
+  /** Seconds since the last message any fleet node got from it; null when none has. */
+  heard_s_ago: number | null;
+  /** Sums over the observers. */
+  received: Record<string, number>;
+  rejected: Record<string, number>;
+  rejected_total: number;
+  /** Its latest rejected body at any observer: cut to 300 characters with control characters escaped, and why it was refused. */
+  last_rejection: { observer: string; reason: string; detail: string; body: string; at: string } | null;
+}
+
 export interface Health {
   at: string;
   sqs: { mode: "local" | "aws"; endpoint: string | null };
   /** Where this endpoint listens (useful when the fleet was started with port 0). */
   control?: { port: number };
   nodes: HealthNode[];
+  /** The class's network (fleet nodes first, at most the peer table's size of entries); absent in readings from before it existed. */
+  network?: HealthNetworkNode[];
   fleet: {
     /** node id -> ids of the nodes that flag it. bot-charlie should show here. */
     flagged: Record<string, string[]>;

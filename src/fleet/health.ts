@@ -1,6 +1,7 @@
 import type { NodeEvent } from "../core/types.ts";
 import type { RunnerHealth } from "../runtime/types.ts";
 import type { Health, HealthNode, HealthPeer, NodeState } from "./health-types.ts";
+import { toNetwork } from "./network.ts";
 
 /** What the supervisor knows of one node besides the runner's own report. */
 export interface SlotView {
@@ -45,6 +46,14 @@ export function toHealth(input: HealthInput): Health {
     sqs: input.sqs,
     ...(input.control ? { control: input.control } : {}),
     nodes,
+    network: toNetwork(
+      nodes.map((n) => ({ id: n.id, state: n.state })),
+      input.slots.flatMap((s, i) => {
+        const snap = s.runner?.snapshot;
+        return snap ? [{ id: s.id, state: nodes[i]!.state, peers: snap.peers, senders: snap.senders ?? [] }] : [];
+      }),
+      input.nowMs,
+    ),
     fleet: { flagged },
   };
 }

@@ -1,9 +1,12 @@
 import type { Health } from "./health-types.ts";
 import { formatHealthTable } from "./health-table.ts";
+import { formatNetworkTable } from "./network-table.ts";
 import { reachOf, UserError, type ReachFlags } from "./cli-context.ts";
 
 export interface StatusFlags extends ReachFlags {
   json?: boolean;
+  /** The class's network instead of the fleet's nodes. */
+  network?: boolean;
 }
 
 /** The health table of a running fleet, read from its control endpoint. */
@@ -27,6 +30,11 @@ export async function runStatus(flags: StatusFlags, out: (s: string) => void): P
     if (!Array.isArray(h.nodes)) throw new Error("no nodes");
   } catch {
     throw new UserError(`${url} did not answer with a fleet's health; is that port a fleet's control endpoint?`, 1);
+  }
+  if (flags.network) {
+    if (!Array.isArray(h.network)) throw new UserError(`${url} has no network view; that fleet runs an older version`, 1);
+    out(flags.json ? JSON.stringify(h.network, null, 2) + "\n" : formatNetworkTable(h) + "\n");
+    return;
   }
   out(flags.json ? JSON.stringify(h, null, 2) + "\n" : formatHealthTable(h) + "\n");
 }

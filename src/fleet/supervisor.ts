@@ -6,6 +6,7 @@ import { startEmbeddedSqs, type EmbeddedSqs } from "../sqs/embedded.ts";
 import { createSqsClient, ensureQueue, resolveEndpoint, type SqsOptions } from "../sqs/client.ts";
 import { describeSqsError } from "../sqs/errors.ts";
 import type { WorkerInit } from "../runtime/worker.ts";
+import type { WireRecord } from "../runtime/wire-record.ts";
 import { createQueues, timingMs, type FleetFile, type FleetNode, type LogLevel } from "./config.ts";
 import { createControlServer, json, type ControlServer, type Route } from "./control.ts";
 import { toHealth } from "./health.ts";
@@ -19,6 +20,8 @@ import { workerLauncher } from "./worker-launcher.ts";
 import { commandLauncher } from "./command-launcher.ts";
 import { createDashboard } from "./dashboard/index.ts";
 import { createStateKeeper, type StateKeeper } from "./state-keeper.ts";
+import type { TraceWriter } from "./trace.ts";
+import { createWireRing, WIRE_RING_MAX, type WireRing } from "./wire-ring.ts";
 
 export interface FleetOptions {
   file: FleetFile;
@@ -41,6 +44,12 @@ export interface FleetOptions {
   out?: (s: string) => void;
   env?: Record<string, string | undefined>;
   routes?: Route[];
+  /** `fleet up --trace FILE`: every message recorded by a node is written there too. Closed at stop. */
+  trace?: TraceWriter;
+  /** Messages the fleet's timeline keeps for /timeline and the dashboard; default 5,000. */
+  wireRingMax?: number;
+  /** Messages one node records per health report (one a second), the rest counted; default 2,000. */
+  wirePerReportMax?: number;
 }
 
 export interface Fleet {
@@ -49,6 +58,8 @@ export interface Fleet {
   readonly sqsEndpoint: string | null;
   readonly log: Logger;
   readonly sink: LogSink;
+  /** The last messages of the fleet, as its nodes recorded them. */
+  readonly wire: WireRing;
   health(): Health;
   /** Stops every node within about `boundMs`, then the control endpoint and the embedded SQS; the final health. */
   stop(boundMs?: number): Promise<Health>;
@@ -63,6 +74,8 @@ export class FleetStartError extends Error {
 const WORKER_HEALTH_EVERY_MS = 1_000;
 /** How often a worker hands its state over at most; saving more often than this only rewrites the same file. */
 const WORKER_STATE_EVERY_MS = 5_000;
+/** Messages one node hands over per health report at most: 2,000 a second is far above a class's traffic. */
+const WIRE_PER_REPORT_MAX = 2_000;
 /** A node gets this long to stop cleanly; with the SQS and the control endpoint, the fleet is down within 10 s. */
 export const NODE_STOP_BOUND_MS = 5_000;
 
@@ -95,7 +108,13 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       slots: slots.map((s) => s.view()),
     });
 
-  const dashboard = createDashboard({ getHealth: health });
+  const wireRingMax = opts.wireRingMax ?? WIRE_RING_MAX;
+  const wire = createWireRing(wireRingMax);
+  const onWire = (records: WireRecord[], dropped: number) => {
+    wire.add(records, dropped);
+    opts.trace?.write(records);
+  };
+  const dashboard = createDashboard({ getHealth: health, wire: { ring: wire, recordsMax: wireRingMax } });
   const routes: Route[] = [...dashboard.routes, ...(opts.routes ?? [])];
   if (opts.debugRoutes) {
     routes.push({
@@ -170,9 +189,11 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
               url: opts.workerUrl,
               init: {
                 ...workerInit(f, n, n.persona, net, sqsOptions, levelOf(n.id), opts.debugRoutes ?? false),
+                wirePerReportMax: opts.wirePerReportMax ?? WIRE_PER_REPORT_MAX,
                 ...withDefined("state", k.load(n.id)),
               },
               onState: (state) => k.note(n.id, state),
+              onWire,
             })
           : commandLauncher({
               id: n.id,
@@ -187,6 +208,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   } catch (err) {
     dashboard.stop();
     keeper?.stop();
+    opts.trace?.close();
     await control!.stop();
     if (sqs !== opts.sqs) await sqs?.stop();
     throw err;
@@ -220,6 +242,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     sqsEndpoint: endpoint,
     log,
     sink,
+    wire,
     health,
     stop(boundMs = NODE_STOP_BOUND_MS) {
       stopped ??= (async () => {
@@ -228,6 +251,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         await Promise.all(slots.map((s) => s.stop(boundMs)));
         // Every node handed over its final state as it stopped.
         keeper?.stop();
+        // the nodes' last records came with their final reports
+        opts.trace?.close();
         const final = health();
         await ctl.stop();
         if (sqs !== opts.sqs) await sqs?.stop();

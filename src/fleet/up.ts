@@ -5,6 +5,8 @@ import { DEFAULT_FLEET_FILE, flagsThrough, UserError } from "./cli-context.ts";
 import { formatHealthTable } from "./health-table.ts";
 import { killCommandNodes } from "./command-launcher.ts";
 import { FleetStartError, startFleet, NODE_STOP_BOUND_MS } from "./supervisor.ts";
+import { z } from "zod";
+import { openTrace, type TraceWriter } from "./trace.ts";
 
 export interface UpFlags {
   file?: string;
@@ -18,6 +20,9 @@ export interface UpFlags {
   createQueues?: boolean;
   /** Relative to the working directory, as paths on a command line are. */
   stateDir?: string;
+  /** `--trace FILE`: every recorded message as a JSON line; relative to the working directory. */
+  trace?: string;
+  traceMaxMb?: number;
 }
 
 /** Past this, the process exits whatever is still stopping: exit within 10 s of the signal. */
@@ -43,6 +48,35 @@ export function applyFlags(f: FleetFile, flags: UpFlags): FleetFile {
   ]);
 }
 
+/** `--trace` and its bound: their rules in one place, a bad one named in one line. */
+const TraceFlags = z
+  .object({
+    trace: z.string().min(1, "expected a file name").optional(),
+    traceMaxMb: z.number().positive("expected megabytes, more than 0").optional(),
+  })
+  .refine((f) => f.traceMaxMb === undefined || f.trace !== undefined, { message: "only with --trace FILE", path: ["traceMaxMb"] });
+
+/** The trace file of `--trace`, opened before anything starts: a path that cannot be written is the user's to fix. */
+function openTraceFlag(flags: UpFlags): TraceWriter | undefined {
+  const checked = TraceFlags.safeParse({ trace: flags.trace, traceMaxMb: flags.traceMaxMb });
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new UserError(`--${issue.path[0] === "traceMaxMb" ? "trace-max-mb" : "trace"}: ${issue.message}`);
+  }
+  const { trace: file, traceMaxMb: maxMb } = checked.data;
+  if (file === undefined) return undefined;
+  const path = resolve(file);
+  try {
+    return openTrace(path, {
+      ...(maxMb !== undefined ? { bytesMax: Math.round(maxMb * 1024 * 1024) } : {}),
+      onFail: (reason) => process.stderr.write(`--trace ${path}: writing stopped (${reason}); the fleet goes on without a trace\n`),
+    });
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    throw new UserError(`--trace ${path}: cannot write there (${reason}); give a file in a folder that exists and you may write to`);
+  }
+}
+
 /** `fleet up`: runs until SIGINT or SIGTERM, then stops every node and prints the final health. */
 export async function runUp(flags: UpFlags): Promise<never> {
   const path = resolve(flags.file ?? DEFAULT_FLEET_FILE);
@@ -50,6 +84,7 @@ export async function runUp(flags: UpFlags): Promise<never> {
   if (!loaded.ok) throw new UserError(loaded.message);
   const file = applyFlags(loaded.file, flags);
   const json = flags.json === true || !process.stdout.isTTY;
+  const trace = openTraceFlag(flags);
 
   let fleet;
   try {
@@ -59,8 +94,10 @@ export async function runUp(flags: UpFlags): Promise<never> {
       only: flags.only,
       json,
       debugRoutes: process.env.FLEET_DEBUG_ROUTES === "1",
+      ...(trace ? { trace } : {}),
     });
   } catch (err) {
+    trace?.close();
     if (err instanceof FleetStartError || (err instanceof Error && /^(Sqs|Control)\w*Error$/.test(err.name))) {
       throw new UserError(err.message, 1);
     }
@@ -72,6 +109,7 @@ export async function runUp(flags: UpFlags): Promise<never> {
       `\n  control:   ${fleet.control.url}/health   (bun run fleet status${fleet.control.port !== CONTROL_PORT_DEFAULT ? ` --control-port ${fleet.control.port}` : ""})\n` +
         (fleet.control.routes().includes("GET /") ? `  dashboard: ${fleet.control.url}/\n` : "") +
         `  sqs:       ${fleet.sqsEndpoint ?? "Amazon SQS"}\n` +
+        (trace ? `  trace:     ${trace.path}\n` : "") +
         `  Ctrl-C stops every node and prints the final health.\n\n`,
     );
   }

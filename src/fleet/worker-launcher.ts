@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { PersistedState } from "../core/state.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "../runtime/worker.ts";
+import type { WireRecord } from "../runtime/wire-record.ts";
 import type { Launcher, Running } from "./slot.ts";
 import type { LogSink } from "./logs.ts";
 
@@ -17,6 +18,8 @@ export interface WorkerLauncherOptions {
   url?: URL | string;
   /** Each state the node exports (every few seconds and at stop), to be saved across fleet runs. */
   onState?: (state: PersistedState) => void;
+  /** The messages the node recorded since its last report (the fleet's timeline), and how many did not fit. */
+  onWire?: (records: WireRecord[], dropped: number) => void;
 }
 
 /** Built-in nodes: one worker thread each, logs and health posted to the parent. */
@@ -47,6 +50,9 @@ export function workerLauncher(opts: WorkerLauncherOptions): Launcher {
           case "health":
             if (m.state) keep(m.state);
             hooks.onHealth(m.health);
+            break;
+          case "wire":
+            opts.onWire?.(m.records, m.dropped);
             break;
           case "stopped":
             if (m.state) keep(m.state);

@@ -9,6 +9,7 @@ import { describeSqsError } from "../sqs/errors.ts";
 import { createTransport, type Transport, type TransportEvent, type TransportOptions } from "../sqs/transport.ts";
 import { createNodeLog, isStateChange } from "./node-log.ts";
 import { createPongLinger } from "./pong-linger.ts";
+import type { WireRecorder } from "./wire-recorder.ts";
 import type { RunnerHealth, RunnerState } from "./types.ts";
 
 export interface NodeRunnerOptions {
@@ -52,6 +53,8 @@ export interface NodeRunnerOptions {
   pongHoldMs?: number;
   /** Sees each body before the core does (the worker's debug crash in the middle of a batch). */
   onReceive?: (body: string) => void;
+  /** Records each message sent and received, for the fleet's message timeline. */
+  wire?: WireRecorder;
 }
 
 export interface NodeRunner {
@@ -116,7 +119,9 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     for (const s of out.sends) {
       if (debug()) log.debug({ to: s.to, type: s.message.type, msg_id: s.message.msg_id }, "send");
       const hold = s.message.type === "PONG" && pongHoldMs > 0 ? pongHoldMs : undefined;
-      transport.send(s.queueUrl, encode(s.message), s.to, hold);
+      const body = encode(s.message);
+      transport.send(s.queueUrl, body, s.to, hold);
+      opts.wire?.sent(s.to, s.message.type, s.message.msg_id, body, nowMs);
     }
     for (const e of out.events) noteEvent(e, nowMs);
     linger.dispatched(out.sends, nowMs);
@@ -149,7 +154,10 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     opts.onReceive?.(body);
     const now = clock();
     if (debug()) log.debug({ bytes: body.length }, "receive");
-    dispatch(core.receive(body, now), now);
+    const out = core.receive(body, now);
+    // recorded before the sends it causes, so a timeline shows the PING arriving before its PONG leaves
+    if (opts.wire && out.received) opts.wire.received(out.received.sender, out.received.type, out.received.msgId, body, now);
+    dispatch(out, now);
     rearm();
   }
 

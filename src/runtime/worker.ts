@@ -9,6 +9,8 @@ import type { PersistedState } from "../core/state.ts";
 import type { SqsOptions } from "../sqs/client.ts";
 import { createNodeRunner } from "./node-runner.ts";
 import type { NodeConfig, RunnerHealth } from "./types.ts";
+import type { WireRecord } from "./wire-record.ts";
+import { createWireRecorder } from "./wire-recorder.ts";
 
 export interface WorkerInit {
   config: NodeConfig;
@@ -25,6 +27,8 @@ export interface WorkerInit {
   debug: boolean;
   /** How often the node's state goes to the parent, to be saved; default 5000. A crash loses at most this much. */
   stateEveryMs?: number;
+  /** Messages sent and received recorded per health report for the fleet's timeline (the rest counted); default 0, none. */
+  wirePerReportMax?: number;
 }
 
 /**
@@ -37,6 +41,8 @@ export type ToWorker = { type: "stop"; boundMs: number } | { type: "crash"; onBo
 export type FromWorker =
   | { type: "log"; line: string }
   | { type: "health"; health: RunnerHealth; state?: PersistedState }
+  /** The messages recorded since the last report, and how many did not fit its bound. */
+  | { type: "wire"; records: WireRecord[]; dropped: number }
   | { type: "stopped"; health: RunnerHealth | null; state?: PersistedState };
 
 /** Exit code of a crash requested in the middle of a batch. */
@@ -65,7 +71,13 @@ function main(): void {
     // Synchronous: nothing of this batch is deleted and nothing its handling queued is sent; SQS redelivers all of it.
     process.exit(MID_BATCH_CRASH_EXIT_CODE);
   };
-  const runner = createNodeRunner({ config: init.config, sqs: init.sqs, logger, state: init.state, onReceive });
+  const wire = (init.wirePerReportMax ?? 0) > 0 ? createWireRecorder(init.config.id, init.wirePerReportMax!) : undefined;
+  const postWire = () => {
+    if (!wire) return;
+    const { records, dropped } = wire.drain();
+    if (records.length > 0 || dropped > 0) post({ type: "wire", records, dropped });
+  };
+  const runner = createNodeRunner({ config: init.config, sqs: init.sqs, logger, state: init.state, onReceive, ...(wire ? { wire } : {}) });
   const stateEveryMs = init.stateEveryMs ?? 5_000;
   let statePostedMs = Date.now();
   let eventsPosted = 0;
@@ -79,6 +91,7 @@ function main(): void {
       statePostedMs = now;
       eventsPosted = lastEventMs;
     }
+    postWire();
     post({ type: "health", health, ...(withState ? { state: runner.exportState() } : {}) });
   }, init.healthEveryMs);
   post({ type: "health", health: runner.health() });
@@ -103,6 +116,7 @@ function main(): void {
         .stop(m.boundMs)
         .catch((err) => logger.child({ node: init.config.id }).error({ error: String(err) }, "stop failed"))
         .finally(() => {
+          postWire();
           post({ type: "stopped", health: runner.health(), state: runner.exportState() });
           // Open sockets of the SDK would keep the thread alive for seconds; the node is done.
           port.close();

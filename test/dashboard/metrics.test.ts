@@ -53,7 +53,23 @@ describe("formatMetrics", () => {
     const empty: Health = { at: new Date(0).toISOString(), sqs: { mode: "aws", endpoint: null }, nodes: [], fleet: { flagged: {} } };
     const parsed = parsePrometheusText(formatMetrics(empty));
     expect(parsed.samples.size).toBe(0);
-    expect(parsed.types.size).toBe(15);
+    expect(parsed.types.size).toBe(16);
+  });
+
+  test("rejections put down to a sender: one sample per (rejecting node, sender, reason)", () => {
+    const h = healthOf({ ids: ["a", "b"], step: 1 });
+    const seen = (rejected: Record<string, number>) => ({ status: null, last_seen_s_ago: null, rtt_p50_ms: null, reputation: null, flagged: false, choked: false, chokes_observer: false, received: {}, rejected });
+    h.network = [
+      { id: "a", fleet: true, seen_by: {}, heard_s_ago: null, received: {}, rejected: {}, rejected_total: 0, last_rejection: null },
+      { id: "sam", fleet: false, seen_by: { b: seen({ invalid_field: 2 }), a: seen({ invalid_field: 1, unknown_type: 4 }) }, heard_s_ago: 1, received: {}, rejected: { invalid_field: 3, unknown_type: 4 }, rejected_total: 7, last_rejection: null },
+    ];
+    const parsed = parsePrometheusText(formatMetrics(h));
+    const samples = [...parsed.samples].filter(([k]) => k.startsWith("p2p_sender_rejected_total"));
+    expect(samples).toEqual([
+      ['p2p_sender_rejected_total{node="a",reason="invalid_field",sender="sam"}', 1],
+      ['p2p_sender_rejected_total{node="a",reason="unknown_type",sender="sam"}', 4],
+      ['p2p_sender_rejected_total{node="b",reason="invalid_field",sender="sam"}', 2],
+    ]);
   });
 
   test("label values from outside (a command node's id, a rejected reason) are escaped and read back unchanged", () => {

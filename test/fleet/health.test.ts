@@ -14,6 +14,7 @@ function peer(id: string, over: Partial<PeerSnapshot> = {}): PeerSnapshot {
     lastSeenMs: NOW - 2_000,
     knownSinceMs: NOW - 60_000,
     rttMs: 12.4,
+    rttP50Ms: 12.1,
     reputation: { score: 0.8333, agree: 4.5, disagree: 0.2, reports: 5 },
     flagged: false,
     choked: false,
@@ -39,6 +40,7 @@ function runner(id: string, state: RunnerState, peers: PeerSnapshot[]): RunnerHe
     rttP50Ms: 11.6,
     audits: [{ content_id: "show:dawn-patrol", epoch: 7, agreed_count: 420, confidence: 0.67, voters: ["a", "b", "c"], atMs: NOW - 1000 }],
     peerAudits: [],
+    senders: [],
   };
   return {
     id,
@@ -178,5 +180,22 @@ describe("the health table", () => {
     [3600 * 5 + 60 * 7 + 3, "5h07m"],
   ])("uptime %p s reads %p", (s, want) => {
     expect(formatUptime(s)).toBe(want);
+  });
+});
+
+describe("toHealth: the network", () => {
+  test("every fleet node (reporting or not) and every node one of them knows; a command node observes nothing", () => {
+    const alpha = runner("bot-alpha", "running", [peer("sam"), peer("hugo")]);
+    alpha.snapshot.senders = [{ id: "sam", in: { PONG: 3 }, rejected: { invalid_field: 1 }, lastRejection: { reason: "invalid_field", detail: "PING.seq: x", body: "{}", atMs: NOW - 1000 }, lastHeardMs: NOW - 1000 }];
+    const h = health([slot("bot-alpha", { runner: alpha }), slot("hugo", { kind: "command", persona: "command" }), slot("bot-bravo", { runner: null })]);
+    expect(h.network!.map((e) => [e.id, e.fleet, e.state ?? null])).toEqual([
+      ["bot-alpha", true, "running"],
+      ["hugo", true, "running"],
+      ["bot-bravo", true, "starting"],
+      ["sam", false, null],
+    ]);
+    expect(Object.keys(h.network![1]!.seen_by)).toEqual(["bot-alpha"]);
+    expect(h.network![3]).toMatchObject({ received: { PONG: 3 }, rejected: { invalid_field: 1 }, rejected_total: 1, last_rejection: { observer: "bot-alpha", detail: "PING.seq: x" } });
+    expect(h.network![3]!.seen_by["bot-alpha"]).toMatchObject({ status: "alive", rtt_p50_ms: 12, last_seen_s_ago: 2 });
   });
 });

@@ -13,6 +13,8 @@ import type { NodeRunner } from "../../src/runtime/node-runner.ts";
 import { drainBodies, NET, perTest } from "../sqs/helpers.ts";
 import { until } from "../support/until.ts";
 import { config, memoryLogger, runner } from "./helpers.ts";
+import { createWireRecorder } from "../../src/runtime/wire-recorder.ts";
+import type { WireRecord } from "../../src/runtime/wire-record.ts";
 
 const { cleanups, env } = perTest();
 
@@ -46,6 +48,38 @@ describe("node runner over the embedded SQS", () => {
     expect(ha.transport.messagesSent).toBe(
       Object.values(ha.snapshot.counters.out).reduce((x, y) => x + y, 0),
     );
+  }, 15_000);
+
+  test("each node records what it sends and receives: the two halves of a message pair up, a PING is in before its PONG is out", async () => {
+    const l = await env();
+    const port = l.sqs.port;
+    const wb = createWireRecorder("bot-bravo", 10_000);
+    const wa = createWireRecorder("hugo", 10_000);
+    const b = track(runner(config("bot-bravo", port, []), port, { wire: wb }));
+    const a = track(runner(config("hugo", port, ["bot-bravo"]), port, { wire: wa }));
+    await b.start();
+    await a.start();
+    const records: WireRecord[] = [];
+    const pongIn = () => {
+      records.push(...wa.drain().records, ...wb.drain().records);
+      return records.some((r) => r.observer === "hugo" && r.dir === "in" && r.type === "PONG");
+    };
+    await until("hugo to record a PONG received", 8000, pongIn);
+    await a.stop(2000);
+    await b.stop(2000);
+    records.push(...wa.drain().records, ...wb.drain().records);
+    const key = (r: WireRecord) => `${r.from}|${r.msgId}|${r.to}`;
+    const outs = new Map(records.filter((r) => r.dir === "out").map((r) => [key(r), r]));
+    const ins = records.filter((r) => r.dir === "in");
+    expect(ins.length).toBeGreaterThan(1);
+    // every receipt has its send on the other side, with the same type and size (sends still in flight at stop may lack theirs)
+    for (const i of ins) expect([key(i), outs.get(key(i))?.type, outs.get(key(i))?.size]).toEqual([key(i), i.type, i.size]);
+    const atBravo = records.filter((r) => r.observer === "bot-bravo");
+    const pingIn = atBravo.findIndex((r) => r.dir === "in" && r.type === "PING");
+    const pongOut = atBravo.findIndex((r) => r.dir === "out" && r.type === "PONG");
+    expect(pingIn).toBeGreaterThanOrEqual(0);
+    expect(pingIn).toBeLessThan(pongOut);
+    expect(atBravo[pingIn]!.body).toContain('"type":"PING"');
   }, 15_000);
 
   test.each([

@@ -137,7 +137,7 @@ describe("checkers", () => {
     c.event(2, { type: "peer_added", peer: "bot-alpha", via: "bootstrap" }, 1);
     const snap = simulate({ nodes: 3, minutes: 0.1, liars: 0, wire: "object" });
     expect(snap.figures.anomalies.snapshotMismatches).toBe(0);
-    const fig = c.finish(10_000, [null, null, { id: "node-1", persona: "node", atMs: 0, peers: [], counters: null as never, rttP50Ms: null, audits: [], peerAudits: [] }, null]);
+    const fig = c.finish(10_000, [null, null, { id: "node-1", persona: "node", atMs: 0, peers: [], counters: null as never, rttP50Ms: null, audits: [], peerAudits: [], senders: [] }, null]);
     expect(fig.anomalies.snapshotMismatches).toBe(1);
   });
 

@@ -8,6 +8,8 @@ import { clientBundle, STATIC_FILES } from "./bundle.ts";
 import { createEventHub } from "./events.ts";
 import { ReputationHistory } from "./history.ts";
 import { formatMetrics, METRICS_CONTENT_TYPE } from "./metrics.ts";
+import { createTimelineFeed } from "./timeline.ts";
+import { createWireRing, type WireRing } from "../wire-ring.ts";
 import { buildView, type Reading } from "./view.ts";
 import { MEAN_OBSERVER, type View } from "./view-types.ts";
 
@@ -38,6 +40,8 @@ export interface DashboardOptions {
   historyPairsMax?: number;
   /** Open pages at once; default 32. */
   viewersMax?: number;
+  /** The fleet's message timeline, drawn by the page's space-time diagram; default an empty ring. */
+  wire?: { ring: WireRing; recordsMax: number };
 }
 
 export interface Dashboard {
@@ -58,6 +62,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   let prev: Reading | null = null;
   let latest: View | null = null;
   const hub = createEventHub({ subscribersMax: opts.viewersMax ?? 32, latest: () => latest });
+  const wire = opts.wire ?? { ring: createWireRing(1), recordsMax: 1 };
+  const timeline = createTimelineFeed({ ring: wire.ring, recordsMax: wire.recordsMax, subscribersMax: opts.viewersMax ?? 32 });
 
   const sample = (): View | null => {
     let health: Health;
@@ -74,6 +80,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     latest = buildView(cur, prev);
     prev = cur;
     hub.publish(latest);
+    timeline.publish();
     return latest;
   };
   sample();
@@ -92,6 +99,11 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       ctx?.server?.timeout(req, 0);
       return hub.response(req);
     },
+    "/timeline": (req, ctx) => {
+      ctx?.server?.timeout(req, 0);
+      return timeline.response(req);
+    },
+    "/timeline.json": () => Response.json(wire.ring.since(-1).records, { headers: { "cache-control": "no-store" } }),
     "/history": (req) => {
       const observer = new URL(req.url).searchParams.get("observer") ?? MEAN_OBSERVER;
       return Response.json(history.reply(observer), { headers: { "cache-control": "no-store" } });
@@ -122,6 +134,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     stop() {
       clearInterval(timer);
       hub.close();
+      timeline.close();
     },
   };
 }

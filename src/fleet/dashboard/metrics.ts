@@ -52,6 +52,21 @@ const FAMILIES: Family[] = [
   { name: "p2p_messages_in_total", type: "counter", help: "Protocol messages received, by type.", samples: perKey((n) => n.counters.in, "type") },
   { name: "p2p_messages_out_total", type: "counter", help: "Protocol messages sent, by type.", samples: perKey((n) => n.counters.out, "type") },
   { name: "p2p_messages_rejected_total", type: "counter", help: "Received bodies rejected, by reason.", samples: perKey((n) => n.counters.rejected, "reason") },
+  {
+    name: "p2p_sender_rejected_total",
+    type: "counter",
+    help: "Rejected bodies that named a valid sender, by the node that rejected them, that sender and the reason (senders: at most the peer table's size).",
+    samples: (health) =>
+      (health.network ?? []).flatMap((e) =>
+        Object.entries(e.seen_by)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .flatMap(([node, seen]) =>
+            Object.entries(seen.rejected)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([reason, value]) => ({ labels: { node, sender: e.id, reason }, value })),
+          ),
+      ),
+  },
   { name: "p2p_sqs_requests_total", type: "counter", help: "SQS API requests, by action.", samples: perKey((n) => n.counters.sqs_requests, "action") },
   { name: "p2p_sqs_errors_total", type: "counter", help: "SQS request errors, by kind.", samples: perKey((n) => n.counters.sqs_errors, "kind") },
   {

@@ -4,7 +4,7 @@
  * when it opens or changes observer. Shared by the server and the page.
  */
 import { REPUTATION } from "../../core/reputation.ts";
-import type { HealthNode } from "../health-types.ts";
+import type { HealthNetworkNode, HealthNode } from "../health-types.ts";
 
 export type PeerStatusCode = 0 | 1 | 2; // alive, suspect, dead: short on the wire because 50 nodes see 49 peers each
 
@@ -44,6 +44,25 @@ export interface ViewEvent {
   text: string;
 }
 
+/** One row of the Network panel: a node of the class's network, summed over the fleet nodes that see it. */
+export interface ViewNetworkNode {
+  id: string;
+  fleet: boolean;
+  state: string | null;
+  /** Fleet nodes that see it [alive, suspect, dead]. */
+  seen: [number, number, number];
+  heard_s_ago: number | null;
+  rtt_p50_ms: number | null;
+  /** Lowest and highest reputation the fleet nodes give it; null when none rates it. */
+  reputation: [number, number] | null;
+  flagged_by: string[];
+  choked_by: string[];
+  chokes: string[];
+  received: number;
+  rejected: Record<string, number>;
+  last_rejection: HealthNetworkNode["last_rejection"];
+}
+
 export interface View {
   at: string;
   /** Milliseconds since the epoch of `at`, the x of the reputation sample in this view. */
@@ -57,6 +76,8 @@ export interface View {
   /** Newest first, bounded. */
   events: ViewEvent[];
   flag_threshold: number;
+  /** The class's network, fleet nodes first (at most the peer table's size). */
+  network: ViewNetworkNode[];
 }
 
 /** `GET /history?observer=ID`: aligned series for one observer, or the mean over observers. */

@@ -2,8 +2,19 @@
  * From one health reading (and the one before, for rates) to the compact view
  * the page draws. Pure: the caller passes both readings and their times.
  */
-import type { Health, HealthNode } from "../health-types.ts";
-import { FLAG_THRESHOLD, PEER_CHOKED, PEER_CHOKING_US, PEER_FLAGGED, type PeerStatusCode, type View, type ViewAudit, type ViewEvent, type ViewNode } from "./view-types.ts";
+import type { Health, HealthNetworkNode, HealthNetworkObservation, HealthNode } from "../health-types.ts";
+import {
+  FLAG_THRESHOLD,
+  PEER_CHOKED,
+  PEER_CHOKING_US,
+  PEER_FLAGGED,
+  type PeerStatusCode,
+  type View,
+  type ViewAudit,
+  type ViewEvent,
+  type ViewNetworkNode,
+  type ViewNode,
+} from "./view-types.ts";
 
 
 export interface ViewBounds {
@@ -55,6 +66,36 @@ export function buildView(cur: Reading, prev: Reading | null, bounds: ViewBounds
     audits: newest(cur.health.nodes.flatMap(auditsOf), bounds.auditsMax),
     events: newest(cur.health.nodes.flatMap(eventsOf), bounds.eventsMax),
     flag_threshold: FLAG_THRESHOLD,
+    network: (cur.health.network ?? []).map(networkRow),
+  };
+}
+
+function networkRow(e: HealthNetworkNode): ViewNetworkNode {
+  const seen = Object.entries(e.seen_by);
+  const count: [number, number, number] = [0, 0, 0];
+  const scores: number[] = [];
+  const rtts: number[] = [];
+  for (const [, o] of seen) {
+    if (o.status !== null) count[STATUS_CODE[o.status]] += 1;
+    if (o.reputation) scores.push(o.reputation.score);
+    if (o.rtt_p50_ms !== null) rtts.push(o.rtt_p50_ms);
+  }
+  const by = (pick: (o: HealthNetworkObservation) => boolean) => seen.filter(([, o]) => pick(o)).map(([id]) => id).sort();
+  rtts.sort((a, b) => a - b);
+  return {
+    id: e.id,
+    fleet: e.fleet,
+    state: e.state ?? null,
+    seen: count,
+    heard_s_ago: e.heard_s_ago ?? (seen.length ? Math.min(...seen.map(([, o]) => o.last_seen_s_ago ?? Infinity)) : null),
+    rtt_p50_ms: rtts.length ? rtts[rtts.length >> 1]! : null,
+    reputation: scores.length ? [Math.min(...scores), Math.max(...scores)] : null,
+    flagged_by: by((o) => o.flagged),
+    choked_by: by((o) => o.choked),
+    chokes: by((o) => o.chokes_observer),
+    received: sum(e.received),
+    rejected: e.rejected,
+    last_rejection: e.last_rejection,
   };
 }
 

@@ -70,6 +70,13 @@ interface Arrow {
   sendRow: number;
   recvRow: number;
   highlighted: boolean;
+  /**
+   * A stub whose missing half belongs to a node that records nothing (a
+   * student's node outside the fleet): drawn all the way to its lane. A stub
+   * between two recording nodes (a message lost, or still on its way) stops
+   * short, with an open end.
+   */
+  outside: boolean;
 }
 
 interface Layout {
@@ -136,7 +143,7 @@ export function renderSpaceTime(host: HTMLElement, records: readonly WireRecord[
     const parts = [`${r.type}  ${a.from} → ${a.to}`, r.msgId ? `msg_id ${r.msgId}` : "no msg_id", `${r.size} B`];
     if (a.out) parts.push(`sent ${clockOf(a.out.atMs)}`);
     if (a.in) parts.push(`received ${clockOf(a.in.atMs)}`);
-    if (!a.out || !a.in) parts.push(a.out ? "no receipt recorded" : "no send recorded");
+    if (!a.out || !a.in) parts.push(a.outside ? `${a.out ? a.to : a.from} records nothing` : a.out ? "no receipt recorded" : "no send recorded");
     detailHead.textContent = parts.join(" · ");
     detailBody.textContent = pretty(r.body);
   };
@@ -339,9 +346,10 @@ function buildLayout(records: readonly WireRecord[], input: LayoutInput): Layout
   const shown = records.filter(
     (r) => !input.hiddenTypes.has(r.type) && (input.focus === "" || r.from === input.focus || r.to === input.focus),
   );
-  // Time order; a send sorts before a receipt at the same millisecond, so a pair never points up.
-  const order = shown.map((r, i) => i);
-  order.sort((a, b) => shown[a]!.atMs - shown[b]!.atMs || dirRank(shown[a]!) - dirRank(shown[b]!) || a - b);
+  // Time order; records of the same millisecond keep the order they were given in, which is the order
+  // one observer saw them (a PING received, then the PONG it caused), so give a timeline oldest first.
+  const order = shown.map((_r, i) => i);
+  order.sort((a, b) => shown[a]!.atMs - shown[b]!.atMs || a - b);
   const rowOf = new Map<WireRecord, number>();
   const rowAtMs: number[] = [];
   for (const i of order) {
@@ -349,6 +357,7 @@ function buildLayout(records: readonly WireRecord[], input: LayoutInput): Layout
     rowAtMs.push(shown[i]!.atMs);
   }
 
+  const recording = new Set(records.map((r) => r.observer));
   const outs = new Map<string, WireRecord>();
   for (const r of shown) if (r.dir === "out" && r.msgId !== "") outs.set(keyOf(r), r);
   const paired = new Set<WireRecord>();
@@ -368,11 +377,23 @@ function buildLayout(records: readonly WireRecord[], input: LayoutInput): Layout
       sendRow: out ? rowOf.get(out)! : -1,
       recvRow: rowOf.get(r)!,
       highlighted: hl?.has(r.msgId) ?? false,
+      outside: !out && !recording.has(r.from),
     });
   }
   for (const r of shown) {
     if (r.dir !== "out" || paired.has(r)) continue;
-    arrows.push({ from: r.from, to: r.to, type: r.type, record: r, out: r, in: null, sendRow: rowOf.get(r)!, recvRow: -1, highlighted: hl?.has(r.msgId) ?? false });
+    arrows.push({
+      from: r.from,
+      to: r.to,
+      type: r.type,
+      record: r,
+      out: r,
+      in: null,
+      sendRow: rowOf.get(r)!,
+      recvRow: -1,
+      highlighted: hl?.has(r.msgId) ?? false,
+      outside: !recording.has(r.to),
+    });
   }
   // drawn top-down, highlighted last so that they sit above the rest
   arrows.sort((a, b) => Number(a.highlighted) - Number(b.highlighted) || firstRow(a) - firstRow(b));
@@ -387,10 +408,6 @@ function buildLayout(records: readonly WireRecord[], input: LayoutInput): Layout
 
 function keyOf(r: WireRecord): string {
   return `${r.from}\u0000${r.msgId}\u0000${r.to}`;
-}
-
-function dirRank(r: WireRecord): number {
-  return r.dir === "out" ? 0 : 1;
 }
 
 function firstRow(a: Arrow): number {
@@ -411,7 +428,7 @@ function segmentOf(a: Arrow, layout: Layout): [number, number, number, number] |
   const selfLoop = a.from === a.to;
   if (a.sendRow >= 0 && a.recvRow >= 0) return [xf, rowY(a.sendRow), selfLoop ? xf + 24 : xt, rowY(a.recvRow)];
   // stubs: a share of the way toward the missing end, sloping one row
-  const toward = selfLoop ? 40 : (xt - xf) * STUB_SHARE;
+  const toward = selfLoop ? 40 : (xt - xf) * (a.outside ? 1 : STUB_SHARE);
   if (a.sendRow >= 0) return [xf, rowY(a.sendRow), xf + toward, rowY(a.sendRow) + ROW_PX];
   return [xt - toward, rowY(a.recvRow) - ROW_PX, xt, rowY(a.recvRow)];
 }
@@ -487,8 +504,8 @@ function paint(ctx: CanvasRenderingContext2D, layout: Layout, v: PaintView): voi
     ctx.setLineDash(stub ? [4, 3] : []);
     line(ctx, x1, y1, x2, y2);
     ctx.setLineDash([]);
-    if (stub && a.out) {
-      // a send with no receipt: an open end
+    if (stub && a.out && !a.outside) {
+      // a send with no receipt where one would have been recorded: an open end
       ctx.beginPath();
       ctx.arc(x2, y2, 2.5, 0, Math.PI * 2);
       ctx.stroke();
@@ -499,6 +516,13 @@ function paint(ctx: CanvasRenderingContext2D, layout: Layout, v: PaintView): voi
   }
   ctx.globalAlpha = 1;
   ctx.restore();
+  if (layout.rowAtMs.length === 0) {
+    ctx.fillStyle = "#6b7280";
+    ctx.font = "13px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.fillText("no messages recorded yet", v.viewW / 2, HEAD_PX + 40);
+    ctx.textAlign = "start";
+  }
 
   // lane names on top, over a band that hides what scrolls under it
   ctx.fillStyle = "#f8fafc";

@@ -1,0 +1,105 @@
+import { isNodeId, type MessageType, type RejectReason, type Rejection } from "../protocol/index.ts";
+import type { Ctx } from "./context.ts";
+import type { SenderSnapshot } from "./types.ts";
+
+/** The last offending body is kept cut to this many characters, after its control characters are escaped. */
+export const OFFENDING_BODY_MAX_CHARS = 300;
+
+/**
+ * What each sender sent this node: messages by type, and rejected bodies by
+ * reason with the last one. A rejection is put down to a sender only when the
+ * body is a JSON object whose `sender` is a valid node id (parse gives it from
+ * missing_type on); anything less names no one, and only the node's own
+ * counters see it. The table holds at most `sendersMax` entries (the peer
+ * table's size); the sender heard from least recently makes room, so a flood
+ * of forged names can push out the counts of quiet senders but never grow
+ * the table, and a sender that keeps talking keeps its entry.
+ */
+export interface SenderTable {
+  readonly size: number;
+  received(sender: string, type: MessageType, nowMs: number): void;
+  rejected(r: Rejection, body: string, nowMs: number): void;
+  snapshot(): SenderSnapshot[];
+}
+
+interface Entry {
+  in: Partial<Record<MessageType, number>>;
+  rejected: Partial<Record<RejectReason, number>>;
+  last: SenderSnapshot["lastRejection"];
+  lastHeardMs: number;
+}
+
+export function createSenderTable(sendersMax: number): SenderTable {
+  // Map order is recency: an entry is moved to the end each time its sender is heard.
+  const entries = new Map<string, Entry>();
+  const touch = (id: string, nowMs: number): Entry => {
+    let e = entries.get(id);
+    if (e) entries.delete(id);
+    else {
+      e = { in: {}, rejected: {}, last: null, lastHeardMs: nowMs };
+      if (entries.size >= sendersMax) {
+        const oldest = entries.keys().next();
+        if (!oldest.done) entries.delete(oldest.value);
+      }
+    }
+    e.lastHeardMs = nowMs;
+    entries.set(id, e);
+    return e;
+  };
+  return {
+    get size() {
+      return entries.size;
+    },
+    received(sender, type, nowMs) {
+      const e = touch(sender, nowMs);
+      e.in[type] = (e.in[type] ?? 0) + 1;
+    },
+    rejected(r, body, nowMs) {
+      if (!isNodeId(r.sender)) return;
+      const e = touch(r.sender, nowMs);
+      e.rejected[r.reason] = (e.rejected[r.reason] ?? 0) + 1;
+      e.last = { reason: r.reason, detail: r.detail, body: offendingBody(body), atMs: nowMs };
+    },
+    snapshot() {
+      return [...entries].map(([id, e]) => ({
+        id,
+        in: { ...e.in },
+        rejected: { ...e.rejected },
+        lastRejection: e.last ? { ...e.last } : null,
+        lastHeardMs: e.lastHeardMs,
+      }));
+    },
+  };
+}
+
+/** Records what a received body was, for the sender table: a message by its sender, a rejection by its claimed one. */
+export function recordReceived(ctx: Ctx, sender: string, type: MessageType, nowMs: number): void {
+  if (sender !== ctx.config.id) ctx.senders.received(sender, type, nowMs);
+}
+
+/**
+ * A body as a log line can show it: control characters (and the line
+ * separators U+2028/2029) written as escapes, then cut to
+ * OFFENDING_BODY_MAX_CHARS with an ellipsis.
+ */
+export function offendingBody(body: string): string {
+  let out = "";
+  // an escape is never split by the cut: whole pieces only, and room kept for the ellipsis
+  for (let i = 0; i < body.length; i += 1) {
+    const ch = body[i]!;
+    const piece = CONTROL.test(ch) ? escapeChar(ch) : ch;
+    if (out.length + piece.length > OFFENDING_BODY_MAX_CHARS || (out.length + piece.length === OFFENDING_BODY_MAX_CHARS && i < body.length - 1)) {
+      return `${out}…`;
+    }
+    out += piece;
+  }
+  return out;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+function escapeChar(c: string): string {
+  return NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
