@@ -80,3 +80,54 @@ test("/history answers one observer's series or the mean over observers", async 
     expect(c.at(-1)!).toBeLessThan(c[0]!);
   });
 });
+
+test("a viewer that stops reading gets frames skipped, then is closed; one that reads gets every frame", async () => {
+  const { createEventHub } = await import("../../src/fleet/dashboard/events.ts");
+  const { connect } = await import("node:net");
+  // A view of ~64 KiB: a stalled socket's kernel buffers fill within a few hundred frames.
+  const base = healthOf({ ids: ["a", "b", "c"], step: 1 });
+  const big = (n: number) => ({ ...base, n, pad: "x".repeat(64 * 1024) }) as unknown as View;
+  let latest: View | null = null;
+  const hub = createEventHub({ subscribersMax: 4, latest: () => latest, bufferedBytesMax: 256 * 1024, stalledFramesMax: 5 });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", idleTimeout: 0, fetch: (req) => hub.response(req) });
+  const stalled = connect(server.port!, "127.0.0.1");
+  try {
+    await new Promise<void>((resolve) => stalled.once("connect", () => resolve()));
+    stalled.write(`GET /events HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`);
+    stalled.pause(); // open, never read again
+    const res = await fetch(server.url);
+    const reader = res.body!.getReader();
+    for (let i = 0; i < 40 && hub.subscribers < 2; i += 1) await Bun.sleep(25);
+    expect(hub.subscribers).toBe(2);
+
+    const decoder = new TextDecoder();
+    let text = "";
+    let lastSeen = -1;
+    const framesMax = 2000;
+    let n = 0;
+    for (; n < framesMax && hub.stats().stalledClosed === 0; n += 1) {
+      latest = big(n);
+      hub.publish(latest);
+      // The reading viewer keeps up: it takes what was published before the next frame.
+      while (lastSeen < n) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the reading viewer was closed");
+        text += decoder.decode(value, { stream: true });
+        for (let end = text.indexOf("\n\n"); end >= 0; end = text.indexOf("\n\n")) {
+          const data = text.slice(0, end).split("\n").find((l) => l.startsWith("data: "));
+          text = text.slice(end + 2);
+          if (data) lastSeen = (JSON.parse(data.slice(6)) as { n: number }).n;
+        }
+      }
+    }
+    expect(hub.stats().stalledClosed).toBe(1);
+    expect(hub.stats().framesSkipped).toBe(5);
+    expect(hub.subscribers).toBe(1);
+    expect(lastSeen).toBe(n - 1);
+    reader.cancel().catch(() => {});
+  } finally {
+    stalled.destroy();
+    hub.close();
+    await server.stop(true);
+  }
+});
