@@ -31,6 +31,7 @@ export type UrlVerdict =
   | { ok: false; reason: UrlRejectReason; detail: string };
 export type UrlRejectReason =
   | "not_a_url"
+  | "not_canonical"
   | "credentials_in_url"
   | "wrong_scheme"
   | "wrong_host"
@@ -54,6 +55,12 @@ export function checkQueueUrl(net: NetworkId, url: string, nodeId?: string): Url
     u = new URL(url);
   } catch {
     return { ok: false, reason: "not_a_url", detail: "not a URL" };
+  }
+  // The parser strips tabs and newlines, resolves `..` and `%2e`, lowercases
+  // the host and drops a default port: what it checked is then not the text
+  // we would hand on. Only a URL already in its parsed form is sent to.
+  if (u.href !== url) {
+    return { ok: false, reason: "not_canonical", detail: "differs from its parsed form (whitespace, dot segments, case or a default port)" };
   }
   if (u.username || u.password) return { ok: false, reason: "credentials_in_url", detail: "URL carries credentials" };
   if (u.search || u.hash) return { ok: false, reason: "wrong_queue", detail: "URL has a query or fragment" };

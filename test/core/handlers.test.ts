@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { LIMITS } from "../../src/core/config.ts";
-import { deliver, eventsOf, introduce, makeNode, msg, peer, sendsOf, T0, urlOf } from "./helpers.ts";
+import { deliver, eventsOf, introduce, makeNode, msg, peer, sendsOf, T0, tickUntil, urlOf } from "./helpers.ts";
 
 const EVIL = "https://evil.example.com/194722398367/ds2032-node-mallory-p2p";
 
@@ -121,15 +121,26 @@ describe("PING and PONG", () => {
     expect(eventsOf(out, "peer_added")).toEqual([{ type: "peer_added", peer: "sam", via: "message" }]);
   });
 
-  test("a PONG for a seq never sent is dropped as unknown_pong and is no sign of life", () => {
+  test("a PONG for a seq never sent gives no RTT (unknown_pong) but is a sign of life from a known peer, none from a stranger", () => {
     const { node } = makeNode();
     introduce(node, ["sam"]);
     const out = deliver(node, msg("PONG", "sam", { seq: 999 }), T0 + 1_000);
     expect(eventsOf(out, "dropped")).toEqual([{ type: "dropped", what: "unknown_pong", count: 1, peer: "sam" }]);
-    expect(peer(node, "sam")?.lastSeenMs).toBe(T0);
+    expect(peer(node, "sam")?.lastSeenMs).toBe(T0 + 1_000);
+    expect(peer(node, "sam")?.rttMs).toBeNull();
     deliver(node, msg("PONG", "stranger", { seq: 1 }));
     expect(peer(node, "stranger")).toBeUndefined();
     expect(node.snapshot(T0).counters.dropped.unknown_pong).toBe(2);
+  });
+
+  test("a suspect peer answering a PING we no longer hold is alive again", () => {
+    const { node } = makeNode();
+    introduce(node, ["sam"]);
+    tickUntil(node, T0 + 35_000);
+    expect(peer(node, "sam", T0 + 35_000)?.status).toBe("suspect");
+    const out = deliver(node, msg("PONG", "sam", { seq: 123_456 }, T0 + 35_000), T0 + 35_000);
+    expect(eventsOf(out, "peer_status").map((e) => `${e.from}>${e.to}`)).toEqual(["suspect>alive"]);
+    expect(peer(node, "sam", T0 + 35_000)?.status).toBe("alive");
   });
 
   test("the matching PONG gives the round-trip time, once", () => {

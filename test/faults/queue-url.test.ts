@@ -30,6 +30,9 @@ const BAD_URLS: Array<[string, (d: string) => string, string, ((d: string) => st
   ["a path with more segments", (d) => `${AWS}/194722398367/x/${queueName(d)}`, "wrong_queue", queueName],
   ["a file URL", (d) => `file:///194722398367/${queueName(d)}`, "wrong_host", queueName],
   ["not a URL", () => "not a url at all", "not_a_url", null],
+  // The parser would resolve these to the decoy's own URL: what was checked must be what is sent to.
+  ["a dot-dot segment", (d) => `${AWS}/194722398367/x/../${queueName(d)}`, "not_canonical", queueName],
+  ["a tab inside the name", (d) => `${AWS}/194722398367/${queueName(d).replace("-p2p", "\t-p2p")}`, "not_canonical", null],
 ];
 
 /** A HELLO whose queue_url names the decoy of another node: `other_node`. */
