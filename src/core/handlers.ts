@@ -22,7 +22,6 @@ import { epochOf, isViewTimely } from "./views.ts";
  * something we sent, so it is dropped and adds no one.
  */
 export function handleMessage(ctx: Ctx, m: Message, nowMs: number): void {
-  ctx.counters.in[m.type]++;
   if (m.sender === ctx.config.id) {
     drop(ctx, "from_self", 1, m.sender);
     return;
@@ -32,6 +31,8 @@ export function handleMessage(ctx: Ctx, m: Message, nowMs: number): void {
     emit(ctx, { type: "duplicate", sender: m.sender, msgId: m.msg_id });
     return;
   }
+  // Handled: an echo of our own and a repeat are counted apart (dropped, duplicates).
+  ctx.counters.in[m.type]++;
   switch (m.type) {
     case "HELLO":
       return onHello(ctx, m, nowMs);

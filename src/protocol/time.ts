@@ -13,9 +13,13 @@ export function parseTimestampMs(text: string): number | null {
   if (!m) return null;
   const [, y, mo, d, h, mi, s, frac = "", off] = m;
   const ms = Number((frac + "000").slice(0, 3));
-  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31) return null;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return null;
+  const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const;
+  const base = Date.UTC(...fields, ms);
+  // Date.UTC rolls over (February 31st is March 3rd, 24:00 is the next day,
+  // years below 100 are 19xx): a time is real only if its fields come back.
+  const back = new Date(base);
+  const again = [back.getUTCFullYear(), back.getUTCMonth(), back.getUTCDate(), back.getUTCHours(), back.getUTCMinutes(), back.getUTCSeconds()];
+  if (!fields.every((f, i) => f === again[i])) return null;
   let offsetMin = 0;
   if (off !== "Z") {
     const sign = off!.startsWith("-") ? -1 : 1;

@@ -167,12 +167,16 @@ describe("VIEW_EVENT and AUDIT_RESULT", () => {
     expect(node.snapshot(T0).counters.dropped.stale_view_event).toBe(1);
   });
 
-  test("in and out are counted by type", () => {
+  test("in counts handled messages by type (not repeats, not our own echoes), out what was sent", () => {
     const { node } = makeNode();
-    deliver(node, msg("PING", "sam", { seq: 1 }));
+    const first = msg("PING", "sam", { seq: 1 });
+    deliver(node, first);
+    deliver(node, first);
+    deliver(node, msg("PING", "hugo", { seq: 9 }));
     deliver(node, msg("PING", "sam", { seq: 2 }));
     deliver(node, msg("AUDIT_RESULT", "sam", { content_id: "c", agreed_count: 1, confidence: 1, voters: ["sam"] }));
     const c = node.snapshot(T0).counters;
     expect([c.in.PING, c.in.AUDIT_RESULT, c.out.PONG, c.in.HELLO]).toEqual([2, 1, 2, 0]);
+    expect([c.duplicates, c.dropped.from_self]).toEqual([1, 1]);
   });
 });

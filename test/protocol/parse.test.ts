@@ -54,6 +54,8 @@ describe("each type parses", () => {
     ["2026-11-24T14:03:08.1+00:00", Date.UTC(2026, 10, 24, 14, 3, 8, 100)],
     ["2026-11-24T16:03:08.5+02:00", Date.UTC(2026, 10, 24, 14, 3, 8, 500)],
     ["2026-11-24T09:33:08-04:30", Date.UTC(2026, 10, 24, 14, 3, 8)],
+    ["2028-02-29T23:59:59Z", Date.UTC(2028, 1, 29, 23, 59, 59)],
+    ["2026-03-01T00:30:00+01:00", Date.UTC(2026, 1, 28, 23, 30, 0)],
   ])("timestamp %s is %d ms", (ts, ms) => {
     const r = parse(body("PING", { timestamp: ts }));
     expect(r.ok).toBe(true);
@@ -123,6 +125,13 @@ describe("invalid fields name their path", () => {
     ["timestamp without offset", body("PING", { timestamp: "2026-11-24T14:03:08" }), "timestamp"],
     ["timestamp a date only", body("PING", { timestamp: "2026-11-24" }), "timestamp"],
     ["timestamp month 13", body("PING", { timestamp: "2026-13-24T14:03:08Z" }), "timestamp"],
+    ["timestamp February 31st", body("PING", { timestamp: "2026-02-31T00:00:00Z" }), "timestamp"],
+    ["timestamp February 29th of a common year", body("PING", { timestamp: "2026-02-29T12:00:00Z" }), "timestamp"],
+    ["timestamp April 31st", body("PING", { timestamp: "2026-04-31T12:00:00+02:00" }), "timestamp"],
+    ["timestamp day 0", body("PING", { timestamp: "2026-11-00T14:03:08Z" }), "timestamp"],
+    ["timestamp hour 24", body("PING", { timestamp: "2026-11-24T24:00:00Z" }), "timestamp"],
+    ["timestamp minute 60", body("PING", { timestamp: "2026-11-24T14:60:00Z" }), "timestamp"],
+    ["timestamp year 0026 (Date.UTC reads 1926)", body("PING", { timestamp: "0026-11-24T14:03:08Z" }), "timestamp"],
     ["timestamp a number", body("PING", { timestamp: 1764000000 }), "timestamp"],
     // msg_id
     ["msg_id empty", body("PING", { msg_id: "" }), "msg_id"],
