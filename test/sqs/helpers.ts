@@ -4,11 +4,14 @@ import { createSqsClient, ensureQueue, type SqsOptions } from "../../src/sqs/cli
 import { startEmbeddedSqs, type EmbeddedSqs } from "../../src/sqs/embedded.ts";
 import { queueUrlOf } from "../../src/protocol/index.ts";
 import { NET } from "../support/network.ts";
+import { MOTO_CREDENTIALS, type Moto } from "../support/moto.ts";
 
 export { NET } from "../support/network.ts";
 
-export interface Local {
-  sqs: EmbeddedSqs;
+/** An SQS to test the edge against: the embedded one, or another implementation (moto). */
+export interface SqsEnv {
+  /** Which implementation, for test names. */
+  name: string;
   opts: SqsOptions;
   client: SQSClient;
   /** Creates the node's queue and returns its AWS-form URL. */
@@ -16,11 +19,16 @@ export interface Local {
   close(): Promise<void>;
 }
 
+export interface Local extends SqsEnv {
+  sqs: EmbeddedSqs;
+}
+
 export async function local(port = 0): Promise<Local> {
   const sqs = await startEmbeddedSqs({ port });
   const opts: SqsOptions = { mode: "local", port: sqs.port, region: NET.region };
   const client = createSqsClient(opts, { requestTimeoutMs: 10_000 });
   return {
+    name: "embedded SQS",
     sqs,
     opts,
     client,
@@ -36,11 +44,43 @@ export async function local(port = 0): Promise<Local> {
 }
 
 /**
+ * AWS mode against a running moto server, with the notebook's AWS-form queue
+ * URLs; `close()` forgets every queue, so each test starts on an empty SQS.
+ */
+export function onMoto(moto: Moto): SqsEnv {
+  const opts: SqsOptions = {
+    mode: "aws",
+    env: { AWS_ENDPOINT_URL_SQS: moto.endpoint },
+    region: NET.region,
+    credentials: MOTO_CREDENTIALS,
+    createQueues: true,
+  };
+  const client = createSqsClient(opts, { requestTimeoutMs: 30_000 });
+  return {
+    name: "moto",
+    opts,
+    client,
+    async queue(nodeId) {
+      await ensureQueue(client, opts, NET, nodeId);
+      return queueUrlOf(NET, nodeId);
+    },
+    async close() {
+      client.destroy();
+      await moto.reset();
+    },
+  };
+}
+
+/**
  * Teardown after each test of the calling file: what is pushed on `cleanups`
  * runs last first, its failures ignored; `env()` is a fresh embedded SQS
- * that goes the same way.
+ * that goes the same way, and `envOn(make)` one of another kind.
  */
-export function perTest(): { cleanups: Array<() => Promise<unknown>>; env: () => Promise<Local> } {
+export function perTest(): {
+  cleanups: Array<() => Promise<unknown>>;
+  env: () => Promise<Local>;
+  envOn: (make: () => Promise<SqsEnv> | SqsEnv) => Promise<SqsEnv>;
+} {
   const cleanups: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
     for (const f of cleanups.splice(0).reverse()) await f().catch(() => {});
@@ -51,6 +91,11 @@ export function perTest(): { cleanups: Array<() => Promise<unknown>>; env: () =>
       const l = await local();
       cleanups.push(() => l.close());
       return l;
+    },
+    async envOn(make) {
+      const e = await make();
+      cleanups.push(() => e.close());
+      return e;
     },
   };
 }
