@@ -107,3 +107,14 @@ export async function startMoto(boundMs = 20_000): Promise<Moto> {
     stop,
   };
 }
+
+let boto3: string | null | undefined;
+
+/** python3 with boto3 (moto's own dependency), for tests that act as a notebook node. */
+export function boto3Part(): OutsidePart {
+  if (boto3 === undefined) {
+    const py = onPath("python3");
+    boto3 = py !== null && spawnSync([py, "-c", "import boto3"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0 ? py : null;
+  }
+  return { name: "python3 with boto3", install: "pip install boto3", found: boto3 };
+}
