@@ -5,6 +5,10 @@
 export interface Dedupe {
   /** True the first time a key is seen inside the window; false for a repeat. */
   firstSeen(key: string, nowMs: number): boolean;
+  /** Whether `key` was remembered inside the window (it is not remembered by asking). */
+  has(key: string, nowMs: number): boolean;
+  /** Remembers `key` as seen at `atMs` (keys come in time order, as firstSeen would see them). */
+  add(key: string, atMs: number): void;
   readonly size: number;
 }
 
@@ -40,18 +44,26 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
       head = 0;
     }
   };
+  const has = (key: string, nowMs: number) => {
+    prune(nowMs);
+    const seen = seenAt.get(key);
+    return seen !== undefined && seen.atMs > nowMs - windowMs;
+  };
+  const add = (key: string, atMs: number) => {
+    const record: Seen = { key, atMs };
+    seenAt.delete(key);
+    seenAt.set(key, record);
+    fifo.push(record);
+    if (seenAt.size > max) prune(atMs);
+  };
   return {
     firstSeen(key, nowMs) {
-      prune(nowMs);
-      const seen = seenAt.get(key);
-      if (seen !== undefined && seen.atMs > nowMs - windowMs) return false;
-      const record: Seen = { key, atMs: nowMs };
-      seenAt.delete(key);
-      seenAt.set(key, record);
-      fifo.push(record);
-      if (seenAt.size > max) prune(nowMs);
+      if (has(key, nowMs)) return false;
+      add(key, nowMs);
       return true;
     },
+    has,
+    add,
     get size() {
       return seenAt.size;
     },

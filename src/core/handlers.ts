@@ -2,7 +2,8 @@ import { checkQueueUrl, parseTimestampMs, queueUrlOf, type Message, type Message
 import { LIMITS } from "./config.ts";
 import { drop, emit, sendTo, type Ctx } from "./context.ts";
 import { onChokeMessage } from "./choke.ts";
-import { dedupeKey } from "./dedupe.ts";
+import { dedupeKey, type Dedupe } from "./dedupe.ts";
+import type { Remembered } from "./types.ts";
 import { sendPeerList } from "./gossip.ts";
 import { onPong } from "./heartbeat.ts";
 import { joined } from "./join.ts";
@@ -26,13 +27,27 @@ export function handleMessage(ctx: Ctx, m: Message, nowMs: number): void {
     drop(ctx, "from_self", 1, m.sender);
     return;
   }
-  if (!ctx.seen.firstSeen(dedupeKey(m.sender, m.msg_id), nowMs)) {
+  const key = dedupeKey(m.sender, m.msg_id);
+  if (ctx.seen.has(key, nowMs)) {
     ctx.counters.duplicates++;
     emit(ctx, { type: "duplicate", sender: m.sender, msgId: m.msg_id });
     return;
   }
   // Handled: an echo of our own and a repeat are counted apart (dropped, duplicates).
   ctx.counters.in[m.type]++;
+  dispatch(ctx, m, nowMs);
+  // Remembered only once handled: a handler that throws (a bug) leaves the
+  // message unknown, so its redelivery is tried again instead of passing as a repeat.
+  remember(ctx, ctx.seen, "message", key, nowMs);
+}
+
+/** Notes a dedupe key in its table and in the output, for the runtime to keep across restarts. */
+function remember(ctx: Ctx, table: Dedupe, name: Remembered["table"], key: string, nowMs: number): void {
+  table.add(key, nowMs);
+  (ctx.out.remembered ??= []).push({ table: name, key, atMs: nowMs });
+}
+
+function dispatch(ctx: Ctx, m: Message, nowMs: number): void {
   switch (m.type) {
     case "HELLO":
       return onHello(ctx, m, nowMs);
@@ -113,11 +128,13 @@ function onViewEvent(ctx: Ctx, m: MessageOf<"VIEW_EVENT">, nowMs: number): void 
     return;
   }
   // Keyed with the sender so that nobody can suppress another node's event by sending its id first.
-  if (!ctx.seenEvents.firstSeen(dedupeKey(m.sender, m.event_id), nowMs)) {
+  const eventKey = dedupeKey(m.sender, m.event_id);
+  if (ctx.seenEvents.has(eventKey, nowMs)) {
     ctx.counters.duplicates++;
     emit(ctx, { type: "duplicate", sender: m.sender, msgId: m.msg_id });
     return;
   }
+  remember(ctx, ctx.seenEvents, "event", eventKey, nowMs);
   const result = recordReport(ctx.reports, m.sender, m.content_id, epochOf(tsMs, epochMs), { count: m.count, tsMs });
   if (result === "audited") drop(ctx, "stale_view_event", 1, m.sender);
   else if (result === "full") drop(ctx, "reports_table_full", 1, m.sender);

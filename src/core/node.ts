@@ -14,7 +14,7 @@ import { createSenderTable, recordReceived } from "./senders.ts";
 import { snapshotOf } from "./snapshot.ts";
 import { exportState, restoreState, type PersistedState } from "./state.ts";
 import { alignedAfter, arm, createTimers, dueTasks, nextDeadline, rearm, type Task } from "./timers.ts";
-import type { NodeConfig, NodeCore, Output } from "./types.ts";
+import type { NodeConfig, NodeCore, Output, Remembered } from "./types.ts";
 import { publishViews } from "./views.ts";
 
 /** The tasks of PROTOCOL.md §4 with their period from the config. */
@@ -62,7 +62,13 @@ function runTask(ctx: Ctx, task: Task, nowMs: number): void {
  * `nowMs` is the creation time; `state`, when given, is what a previous run
  * exported (checked, and ignored if it does not parse).
  */
-export function createNode(config: NodeConfig, rng: Rng, nowMs: number, state?: PersistedState): NodeCore {
+export function createNode(
+  config: NodeConfig,
+  rng: Rng,
+  nowMs: number,
+  state?: PersistedState,
+  seen?: Iterable<Remembered>,
+): NodeCore {
   const ctx: Ctx = {
     config,
     accuracy: config.accuracy ?? personaAccuracy(config.persona),
@@ -87,6 +93,8 @@ export function createNode(config: NodeConfig, rng: Rng, nowMs: number, state?: 
     out: { sends: [], events: [] },
   };
   if (state !== undefined) restoreState(ctx, state, nowMs);
+  // What a previous run handled, in time order: a redelivered message or a vote sent again is a repeat.
+  for (const r of seen ?? []) (r.table === "message" ? ctx.seen : ctx.seenEvents).add(r.key, r.atMs);
 
   /** Runs one entry point with a fresh output. */
   const run = (fn: () => void): Output => {

@@ -84,6 +84,17 @@ export type DropKind =
   /** A send found the peer's queue missing: silence, never retried. */
   | "queue_missing";
 
+/**
+ * A dedupe key the node now remembers (a handled message, a counted vote),
+ * for the runtime to keep across a restart: a message handled again after a
+ * crash would send its replies twice, a vote would count twice.
+ */
+export interface Remembered {
+  table: "message" | "event";
+  key: string;
+  atMs: number;
+}
+
 export interface Output {
   sends: Send[];
   events: NodeEvent[];
@@ -93,6 +104,8 @@ export interface Output {
    * has none) and msg_id ("" unless it parsed).
    */
   received?: { sender: string; type: string; msgId: string };
+  /** Keys remembered while producing this output; absent when none. */
+  remembered?: Remembered[];
 }
 
 export interface ReputationSnapshot {
