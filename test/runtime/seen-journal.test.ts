@@ -1,0 +1,81 @@
+import { describe, expect, test } from "bun:test";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Remembered } from "../../src/core/types.ts";
+import { writeFileAtomic } from "../../src/runtime/atomic-file.ts";
+import { createSeenJournal } from "../../src/runtime/seen-journal.ts";
+
+const T0 = Date.UTC(2026, 0, 1);
+const WINDOW = 60_000;
+const fresh = (perTableMax = 100, linesMax?: number) => {
+  const dir = mkdtempSync(join(tmpdir(), "seen-"));
+  const path = join(dir, "hugo.seen");
+  return { dir, path, journal: createSeenJournal({ path, windowMs: WINDOW, perTableMax, ...(linesMax ? { linesMax } : {}) }) };
+};
+const m = (key: string, atMs: number): Remembered => ({ table: "message", key, atMs });
+const e = (key: string, atMs: number): Remembered => ({ table: "event", key, atMs });
+const lineCount = (path: string) => readFileSync(path, "utf8").split("\n").filter(Boolean).length;
+
+describe("seen journal", () => {
+  test("keys appended come back at the next load, oldest first, both tables, with NUL-joined keys intact", () => {
+    const { path, journal } = fresh();
+    expect(journal.load(T0)).toEqual({ entries: [], damaged: 0 });
+    journal.append([m("sam\u0000a1", T0 + 1), e("sam\u0000ev1", T0 + 2)], T0 + 2);
+    journal.append([m("bob\u0000b1", T0 + 3)], T0 + 3);
+    const again = createSeenJournal({ path, windowMs: WINDOW, perTableMax: 100 });
+    expect(again.load(T0 + 10)).toEqual({ entries: [m("sam\u0000a1", T0 + 1), e("sam\u0000ev1", T0 + 2), m("bob\u0000b1", T0 + 3)], damaged: 0 });
+  });
+
+  test.each([
+    ["older than the window", [m("old", T0 - WINDOW), m("young", T0 - WINDOW + 1)], ["young"]],
+    ["from a clock far ahead", [m("ahead", T0 + 2 * WINDOW), m("now", T0)], ["now"]],
+    ["past the bound per table: the newest kept", [m("a", T0 - 3), m("b", T0 - 2), m("c", T0 - 1), e("x", T0 - 3)], ["b", "c", "x"]],
+  ])("keys %s are forgotten at load", (_what, entries, keys) => {
+    const { path, journal } = fresh(2);
+    journal.load(T0 - WINDOW);
+    journal.append(entries, T0 - WINDOW);
+    const r = createSeenJournal({ path, windowMs: WINDOW, perTableMax: 2 }).load(T0);
+    expect(r.entries.map((x) => x.key).sort()).toEqual(keys);
+    // The load rewrote the file with what it kept.
+    expect(lineCount(path)).toBe(keys.length);
+  });
+
+  test.each([
+    ["a torn last line (a crash mid-append)", '["m",1767225600001,"sam\\u0000a'],
+    ["not JSON", "garbage"],
+    ["the wrong shape", '{"m":1}'],
+    ["an unknown table", '["x",1767225600001,"k"]'],
+  ])("%s is skipped and counted; the other keys still count", (_what, bad) => {
+    const { path, journal } = fresh();
+    journal.load(T0);
+    journal.append([m("good", T0 + 1)], T0 + 1);
+    appendFileSync(path, bad + "\n");
+    const r = createSeenJournal({ path, windowMs: WINDOW, perTableMax: 100 }).load(T0 + 2);
+    expect(r).toEqual({ entries: [m("good", T0 + 1)], damaged: 1 });
+  });
+
+  test("the file stays bounded: past linesMax it is rewritten with the live keys", () => {
+    const { path, journal } = fresh(50, 200);
+    journal.load(T0);
+    for (let i = 0; i < 2_000; i++) {
+      journal.append([m(`k${i}`, T0 + i)], T0 + i);
+      expect(lineCount(path)).toBeLessThanOrEqual(201);
+    }
+    const r = createSeenJournal({ path, windowMs: WINDOW, perTableMax: 50 }).load(T0 + 2_000);
+    expect(r.entries.map((x) => x.key)).toEqual(Array.from({ length: 50 }, (_, i) => `k${1_950 + i}`));
+  });
+});
+
+describe("atomic file write", () => {
+  test("a write that fails leaves the old file whole and no temp file behind", () => {
+    const dir = mkdtempSync(join(tmpdir(), "atomic-"));
+    writeFileAtomic(join(dir, "a.json"), "old");
+    // A directory where the file should go: the rename fails after the temp file was written.
+    mkdirSync(join(dir, "b.json"));
+    writeFileSync(join(dir, "b.json", "x"), "");
+    expect(() => writeFileAtomic(join(dir, "b.json"), "new")).toThrow();
+    expect(readdirSync(dir).sort()).toEqual(["a.json", "b.json"]);
+    expect(readFileSync(join(dir, "a.json"), "utf8")).toBe("old");
+  });
+});
