@@ -2,6 +2,7 @@ import { PersistedState } from "../core/state.ts";
 import { createLogLimiter } from "../runtime/log-limit.ts";
 import { loadState, saveState, statePath } from "./state-store.ts";
 import type { SlotLog } from "./slot.ts";
+import { join } from "node:path";
 
 /**
  * The fleet's memory across runs: one file per built-in node under the state
@@ -19,6 +20,8 @@ export interface StateKeeper {
   save(): void;
   /** Ends the periodic saves and writes what is left. */
   stop(): void;
+  /** Where the node's worker keeps its dedupe memory (runtime/seen-journal.ts), beside its state. */
+  seenPath(id: string): string;
 }
 
 export interface StateKeeperOptions {
@@ -87,6 +90,7 @@ export function createStateKeeper(opts: StateKeeperOptions): StateKeeper {
           return r.state;
       }
     },
+    seenPath: (id) => join(opts.dir, `${id}.seen`),
     note(id, state) {
       dirty.set(id, state);
     },

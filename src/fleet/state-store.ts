@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, fsyncSync, openSync, closeSync } from "node:fs";
+import { existsSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
+import { writeFileAtomic } from "../runtime/atomic-file.ts";
 
 /**
  * A node's state file under the fleet's state directory: written atomically
@@ -18,17 +19,7 @@ export function statePath(dir: string, nodeId: string): string {
 }
 
 export function saveState(dir: string, nodeId: string, state: unknown): void {
-  mkdirSync(dir, { recursive: true });
-  const path = statePath(dir, nodeId);
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
-    writeFileSync(fd, JSON.stringify(state));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(statePath(dir, nodeId), JSON.stringify(state));
 }
 
 export function loadState<S extends z.ZodType>(

@@ -191,6 +191,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
                 ...workerInit(f, n, n.persona, net, sqsOptions, levelOf(n.id), opts.debugRoutes ?? false),
                 wirePerReportMax: opts.wirePerReportMax ?? WIRE_PER_REPORT_MAX,
                 ...withDefined("state", k.load(n.id)),
+                seenJournalPath: k.seenPath(n.id),
               },
               onState: (state) => k.note(n.id, state),
               onWire,

@@ -36,6 +36,8 @@ export interface NodeLog {
   event(e: NodeEvent, nowMs: number): void;
   /** `ownQueueCreatable`: whether the node may recreate its own queue (local mode, --create-queues). */
   transport(e: TransportEvent, nowMs: number, ownQueueCreatable: boolean): void;
+  /** The seen journal could not be read or written: the node goes on, its dedupe memory then only in memory. */
+  journalFailed(file: string, err: unknown, nowMs: number, reading: boolean): void;
 }
 
 export function createNodeLog(logger: Logger, nodeId: string, queueUrl: string): NodeLog {
@@ -109,8 +111,24 @@ export function createNodeLog(logger: Logger, nodeId: string, queueUrl: string):
             log.warn({ kind: e.kind, detail: e.detail, count: e.count, heldBack: held }, "delete failed; SQS will redeliver"),
           );
         case "handler_failed":
-          return limited("handler_failed", nowMs, (held) => log.error({ detail: e.detail, heldBack: held }, "handling a message failed"));
+          return limited("handler_failed", nowMs, (held) =>
+            log.error({ detail: e.detail, receiveCount: e.receiveCount, heldBack: held }, "handling a message failed; SQS will hand it over again"),
+          );
+        case "poison_dropped":
+          return limited("poison_dropped", nowMs, (held) =>
+            log.error({ detail: e.detail, receiveCount: e.receiveCount, heldBack: held }, "a message failed on every receive; dropped"),
+          );
       }
+    },
+    journalFailed(file, err, nowMs, reading) {
+      const error = err instanceof Error ? err.message : String(err);
+      if (reading) {
+        log.error({ file, error }, "seen journal could not be read; the node starts with no dedupe memory");
+        return;
+      }
+      limited("seen_journal", nowMs, (held) =>
+        log.error({ file, error, heldBack: held }, "seen journal could not be written; a restart may handle these messages again"),
+      );
     },
   };
 }

@@ -2,14 +2,15 @@ import type { Logger } from "pino";
 import { createNode } from "../core/node.ts";
 import { createRng } from "../core/rng.ts";
 import type { PersistedState } from "../core/state.ts";
-import type { NodeConfig, NodeCore, NodeEvent, Output } from "../core/types.ts";
+import type { NodeConfig, NodeCore, NodeEvent, Output, Remembered } from "../core/types.ts";
 import { encode, queueUrlOf } from "../protocol/index.ts";
 import { closeSqsClient, createSqsClient, ensureQueue, type SqsClient, type SqsOptions } from "../sqs/client.ts";
 import { describeSqsError } from "../sqs/errors.ts";
-import { createTransport, type Transport, type TransportEvent, type TransportOptions } from "../sqs/transport.ts";
+import { createTransport, type Received, type Transport, type TransportEvent, type TransportOptions } from "../sqs/transport.ts";
 import { createNodeLog, isStateChange } from "./node-log.ts";
 import { createPongLinger } from "./pong-linger.ts";
 import type { WireRecorder } from "./wire-recorder.ts";
+import type { SeenJournal } from "./seen-journal.ts";
 import type { RunnerHealth, RunnerState } from "./types.ts";
 
 export interface NodeRunnerOptions {
@@ -55,6 +56,12 @@ export interface NodeRunnerOptions {
   onReceive?: (body: string) => void;
   /** Records each message sent and received, for the fleet's message timeline. */
   wire?: WireRecorder;
+  /**
+   * Where the node keeps its dedupe memory and outbox across restarts:
+   * loaded at creation; a handled message's replies noted before they leave,
+   * its keys once SQS took them, before its delete.
+   */
+  seenJournal?: SeenJournal;
 }
 
 export interface NodeRunner {
@@ -89,9 +96,9 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
   const mayCreate = opts.sqs.mode === "local" || opts.sqs.createQueues === true;
   const ownsClient = opts.client === undefined;
   const client = opts.client ?? createSqsClient(opts.sqs, { requestTimeoutMs: (waitTimeSeconds + 10) * 1000 });
-  const core: NodeCore = createNode(config, createRng(seed), clock(), opts.state);
   const nodeLog = createNodeLog(logger, config.id, queueUrl);
   const { log, debug } = nodeLog;
+  const core: NodeCore = createNode(config, createRng(seed), clock(), opts.state, loadSeen());
   const recentEvents: RunnerHealth["recentEvents"] = [];
   const urlRejected: Record<string, number> = {};
 
@@ -101,6 +108,31 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
   let armedMs = NaN;
   let stopped = false;
   let recreating: Promise<unknown> | null = null;
+
+  function loadSeen(): Remembered[] {
+    const journal = opts.seenJournal;
+    if (!journal) return [];
+    try {
+      const { entries, damaged } = journal.load(clock());
+      if (damaged > 0) log.warn({ file: journal.path, damaged }, "seen journal: damaged lines skipped");
+      if (entries.length > 0) log.info({ file: journal.path, keys: entries.length }, "dedupe memory restored");
+      return entries;
+    } catch (err) {
+      nodeLog.journalFailed(journal.path, err, clock(), true);
+      return [];
+    }
+  }
+
+  /** Keeps what a handled message made the core remember, once its work is done. */
+  function keepSeen(entries: Remembered[], nowMs: number): void {
+    const journal = opts.seenJournal;
+    if (!journal) return;
+    try {
+      journal.append(entries, nowMs);
+    } catch (err) {
+      nodeLog.journalFailed(journal.path, err, nowMs, false);
+    }
+  }
 
   /** Kept for health beside what the log says of them. */
   function noteEvent(e: NodeEvent, nowMs: number): void {
@@ -150,14 +182,17 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     rearm(true);
   }
 
-  function handle(body: string): void {
+  function handle(body: string, received: Received): void {
     opts.onReceive?.(body);
     const now = clock();
-    if (debug()) log.debug({ bytes: body.length }, "receive");
+    if (debug()) log.debug({ bytes: body.length, receiveCount: received.receiveCount }, "receive");
     const out = core.receive(body, now);
     // recorded before the sends it causes, so a timeline shows the PING arriving before its PONG leaves
     if (opts.wire && out.received) opts.wire.received(out.received.sender, out.received.type, out.received.msgId, body, now);
     dispatch(out, now);
+    const seen = out.remembered;
+    // Kept once its sends were accepted: after a crash before that, the message is handled again and its replies go out.
+    if (seen && seen.length > 0) received.onDone(() => keepSeen(seen, clock()));
     rearm();
   }
 
@@ -214,7 +249,7 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       const report = await transport.stop(boundMs);
-      if (!report.clean) log.warn({ sendsDropped: report.sendsDropped }, "stop hit its bound");
+      if (!report.clean) log.warn({ sendsDropped: report.sendsDropped, inputsLeft: report.inputsLeft }, "stop left work for the next run");
       if (ownsClient) closeSqsClient(client);
       state = "stopped";
       log.info("stopped");

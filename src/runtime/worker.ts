@@ -7,7 +7,9 @@ import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import pino from "pino";
 import type { PersistedState } from "../core/state.ts";
 import type { SqsOptions } from "../sqs/client.ts";
+import { LIMITS } from "../core/config.ts";
 import { createNodeRunner } from "./node-runner.ts";
+import { createSeenJournal } from "./seen-journal.ts";
 import type { NodeConfig, RunnerHealth } from "./types.ts";
 import type { WireRecord } from "./wire-record.ts";
 import { createWireRecorder } from "./wire-recorder.ts";
@@ -29,6 +31,8 @@ export interface WorkerInit {
   stateEveryMs?: number;
   /** Messages sent and received recorded per health report for the fleet's timeline (the rest counted); default 0, none. */
   wirePerReportMax?: number;
+  /** The node's seen journal (its dedupe memory across restarts and crashes); none when unset. */
+  seenJournalPath?: string;
 }
 
 /**
@@ -77,7 +81,11 @@ function main(): void {
     const { records, dropped } = wire.drain();
     if (records.length > 0 || dropped > 0) post({ type: "wire", records, dropped });
   };
-  const runner = createNodeRunner({ config: init.config, sqs: init.sqs, logger, state: init.state, onReceive, ...(wire ? { wire } : {}) });
+  const seenJournal =
+    init.seenJournalPath === undefined
+      ? undefined
+      : createSeenJournal({ path: init.seenJournalPath, windowMs: LIMITS.dedupeWindowMs, perTableMax: LIMITS.dedupeMax });
+  const runner = createNodeRunner({ config: init.config, sqs: init.sqs, logger, state: init.state, onReceive, ...(seenJournal ? { seenJournal } : {}), ...(wire ? { wire } : {}) });
   const stateEveryMs = init.stateEveryMs ?? 5_000;
   let statePostedMs = Date.now();
   let eventsPosted = 0;

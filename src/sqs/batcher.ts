@@ -2,7 +2,7 @@ import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { backoffDelayMs, type BackoffOptions } from "./backoff.ts";
 import { countIn, type TransportCounters } from "./counters.ts";
 import { classifySqsError, describeSqsError, isTransient } from "./errors.ts";
-import type { TransportEvent } from "./events.ts";
+import type { SendDropReason, TransportEvent } from "./events.ts";
 
 /**
  * SQS limits on one SendMessageBatch: 10 entries, and a total of all bodies
@@ -39,8 +39,17 @@ export interface SendBatcherOptions {
   onLink: (ok: boolean, detail: string) => void;
 }
 
+/**
+ * How one message ended: `sent` (SQS took it), `refused` (it never can be
+ * sent: too large, refused by SQS, its queue gone), `lost` (it could have
+ * been, but was not: attempts used up, a bound full, the transport stopped).
+ */
+export type SendOutcome = "sent" | "refused" | "lost";
+
 interface Entry {
   body: string;
+  /** Told once how the message ended. */
+  done?: (outcome: SendOutcome) => void;
   bytes: number;
   to?: string;
   attempts: number;
@@ -90,18 +99,22 @@ export class SendBatcher {
    * event). With `holdMs` it waits for the next batch to the same queue and
    * leaves with it, or alone once `holdMs` has passed.
    */
-  enqueue(queueUrl: string, body: string, to?: string, holdMs?: number): boolean {
-    if (this.closed) return this.drop(queueUrl, to, "stopped", 1);
+  enqueue(queueUrl: string, body: string, to?: string, holdMs?: number, done?: (outcome: SendOutcome) => void): boolean {
+    const refuse = (reason: SendDropReason, outcome: SendOutcome) => {
+      done?.(outcome);
+      return this.drop(queueUrl, to, reason, 1);
+    };
+    if (this.closed) return refuse("stopped", "lost");
     const bytes = Buffer.byteLength(body, "utf8");
-    if (bytes > BATCH_BYTES_MAX) return this.drop(queueUrl, to, "too_large", 1);
+    if (bytes > BATCH_BYTES_MAX) return refuse("too_large", "refused");
     let dest = this.dests.get(queueUrl);
     if (!dest) {
-      if (this.dests.size >= this.o.destinationsMax) return this.drop(queueUrl, to, "destinations_full", 1);
+      if (this.dests.size >= this.o.destinationsMax) return refuse("destinations_full", "lost");
       dest = { queueUrl, pending: [], inFlight: 0, timerAtMs: 0, failures: 0, retryAtMs: 0 };
       this.dests.set(queueUrl, dest);
     }
-    if (dest.pending.length >= this.o.pendingPerQueueMax) return this.drop(queueUrl, to, "queue_full", 1);
-    const entry: Entry = { body, bytes, to, attempts: 0 };
+    if (dest.pending.length >= this.o.pendingPerQueueMax) return refuse("queue_full", "lost");
+    const entry: Entry = { body, bytes, to, attempts: 0, ...(done ? { done } : {}) };
     if (holdMs !== undefined && holdMs > 0) entry.holdUntilMs = this.o.nowMs() + holdMs;
     dest.pending.push(entry);
     if (dest.pending.length >= BATCH_ENTRIES_MAX && this.o.nowMs() >= dest.retryAtMs) {
@@ -151,6 +164,7 @@ export class SendBatcher {
       if (d.pending.length) {
         dropped += d.pending.length;
         this.drop(d.queueUrl, d.pending[0]!.to, "stopped", d.pending.length);
+        end(d.pending, "lost");
         d.pending = [];
       }
     }
@@ -162,7 +176,7 @@ export class SendBatcher {
     return true;
   }
 
-  private drop(queueUrl: string, to: string | undefined, reason: "too_large" | "queue_full" | "destinations_full" | "stopped", count: number): false {
+  private drop(queueUrl: string, to: string | undefined, reason: SendDropReason, count: number): false {
     countIn(this.o.counters.errors, `send_dropped_${reason}`, count);
     this.o.onEvent({ type: "send_dropped", queueUrl, to, reason, count });
     return false;
@@ -247,6 +261,7 @@ export class SendBatcher {
       this.o.onLink(true, "send ok");
       d.failures = 0;
       c.messagesSent += resp.Successful?.length ?? 0;
+      for (const ok of resp.Successful ?? []) batch[Number(ok.Id)]?.done?.("sent");
       const retry: Entry[] = [];
       for (const f of resp.Failed ?? []) {
         const entry = batch[Number(f.Id)];
@@ -254,6 +269,7 @@ export class SendBatcher {
         countIn(c.errors, f.SenderFault ? "send_refused" : "server");
         entry.attempts++;
         if (f.SenderFault || entry.attempts >= this.o.entryAttemptsMax) {
+          entry.done?.(f.SenderFault ? "refused" : "lost");
           this.o.onEvent({
             type: "send_failed",
             queueUrl: d.queueUrl,
@@ -272,6 +288,9 @@ export class SendBatcher {
       countIn(c.errors, kind);
       if (kind === "queue_missing") {
         const dropped = batch.length + d.pending.length;
+        // Nothing to gain by waiting: the peer's queue is gone (a fact the core is told).
+        end(batch, "refused");
+        end(d.pending, "refused");
         d.pending = [];
         this.clearTimer(d);
         this.o.onEvent({ type: "queue_missing", queueUrl: d.queueUrl, to: batch[0]?.to, dropped });
@@ -284,11 +303,15 @@ export class SendBatcher {
       if (isTransient(kind) || kind === "credentials") {
         for (const e of batch) e.attempts++;
         const keep = batch.filter((e) => e.attempts < this.o.entryAttemptsMax);
-        if (keep.length < batch.length) givenUp(batch.length - keep.length);
+        if (keep.length < batch.length) {
+          givenUp(batch.length - keep.length);
+          end(batch.filter((e) => e.attempts >= this.o.entryAttemptsMax), "lost");
+        }
         if (keep.length) this.putBack(d, keep, kind);
         return;
       }
       givenUp(batch.length);
+      end(batch, "refused");
     }
   }
 
@@ -300,9 +323,17 @@ export class SendBatcher {
     d.pending.unshift(...entries);
     // The head may now exceed the bound by what was in flight; trim the newest.
     const over = d.pending.length - this.o.pendingPerQueueMax;
-    if (over > 0) this.drop(d.queueUrl, d.pending.at(-1)?.to, "queue_full", d.pending.splice(-over).length);
+    if (over > 0) {
+      const trimmed = d.pending.splice(-over);
+      this.drop(d.queueUrl, trimmed.at(-1)?.to, "queue_full", trimmed.length);
+      end(trimmed, "lost");
+    }
     this.o.onEvent({ type: "send_retry", queueUrl: d.queueUrl, kind, count: entries.length, backoffMs: delay });
     this.clearTimer(d);
     this.schedule(d);
   }
+}
+
+function end(entries: readonly Entry[], outcome: SendOutcome): void {
+  for (const e of entries) e.done?.(outcome);
 }

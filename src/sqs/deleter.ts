@@ -33,9 +33,15 @@ export class DeleteBatcher {
   private pending: string[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  private inFlightCount = 0;
   private draining = false;
 
   constructor(private readonly o: DeleteBatcherOptions) {}
+
+  /** Receipts waiting or in flight. */
+  size(): number {
+    return this.pending.length + this.inFlightCount;
+  }
 
   /** One handled message's receipt handle. */
   add(receiptHandle: string): void {
@@ -73,7 +79,9 @@ export class DeleteBatcher {
   private pump(partialToo = this.draining): void {
     while (this.inFlight.size < this.o.inFlightMax && (this.pending.length >= DELETE_BATCH_MAX || (partialToo && this.pending.length > 0))) {
       const batch = this.pending.splice(0, DELETE_BATCH_MAX);
+      this.inFlightCount += batch.length;
       const p: Promise<void> = this.send(batch).finally(() => {
+        this.inFlightCount -= batch.length;
         this.inFlight.delete(p);
         this.pump();
       });

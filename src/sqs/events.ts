@@ -15,7 +15,10 @@ export type TransportEvent =
   /** Messages never sent: too large, the destination's pending queue full, or the transport stopped. */
   | { type: "send_dropped"; queueUrl: string; to?: string; reason: SendDropReason; count: number }
   | { type: "delete_failed"; kind: SqsErrorKind; detail: string; count: number }
-  | { type: "handler_failed"; detail: string }
+  /** Handling a message threw; it is left for redelivery (`receiveCount` so far). */
+  | { type: "handler_failed"; detail: string; receiveCount?: number }
+  /** A message whose handler threw on each of its `receiveCount` receives: deleted unhandled. */
+  | { type: "poison_dropped"; detail: string; receiveCount: number }
   | { type: "credentials"; detail: string };
 
 export type SendDropReason = "too_large" | "queue_full" | "destinations_full" | "stopped";

@@ -13,10 +13,14 @@ export interface TransportOptions {
   /** This node's own queue, in the AWS form. */
   queueUrl: string;
   /**
-   * Handles one message body. The message is deleted once this returns (or
-   * throws: a body our own code cannot handle will not get better by waiting).
+   * Handles one message body. Sends made while it runs (synchronously) are
+   * the message's unit of work: it is deleted only once SQS accepted every one
+   * of them (an outbox). If one is lost instead (attempts used up, a stop
+   * before it left), the message stays, and SQS hands it over again after the
+   * visibility timeout. A handler that throws leaves its message for
+   * redelivery too, up to `receivesMax` receives; then it is dropped.
    */
-  handle: (body: string) => void | Promise<void>;
+  handle: (body: string, received: Received) => void | Promise<void>;
   onEvent?: (e: TransportEvent) => void;
   /** Long-poll wait, s. Default 20, the SQS maximum: an idle node costs 3 requests a minute. */
   waitTimeSeconds?: number;
@@ -43,6 +47,16 @@ export interface TransportOptions {
   deleteFlushMs?: number;
   /** Attempts per delete batch on transient errors. Default 3; after that SQS redelivers and the core dedupes. */
   deleteAttemptsMax?: number;
+  /**
+   * Receives of a message whose handler keeps throwing before it is dropped
+   * (deleted, counted as `poison_dropped`, reported once), as SQS's
+   * maxReceiveCount would; read from the message's ApproximateReceiveCount.
+   * Default 5. A poison message thus never loops and never blocks the
+   * queue: the others go on meanwhile.
+   */
+  receivesMax?: number;
+  /** Received messages whose unit of work is still open; the poll loop waits at the bound. Default 100. */
+  unitsOpenMax?: number;
   /** Backoff after failed requests. Default 200 ms doubling to 20 s. */
   backoff?: BackoffOptions;
   /** Least wait after rejected credentials, ms: a fix takes a human. Default 30 000. */
@@ -54,9 +68,29 @@ export interface TransportOptions {
 
 export type TransportState = "idle" | "running" | "degraded" | "stopping" | "stopped";
 
+/** What the handler is told about the message it handles. */
+export interface Received {
+  /** How many times SQS has handed this message over, this time included (ApproximateReceiveCount). */
+  receiveCount: number;
+  /**
+   * `fn` runs once SQS accepted everything sent while handling the message,
+   * just before its delete is queued (the runner keeps its dedupe keys then);
+   * never if a send was lost, for the message is then left to be redelivered.
+   */
+  onDone(fn: () => void): void;
+}
+
 export interface TransportStopReport {
   /** Sends still pending at the bound, dropped. */
   sendsDropped: number;
+  /**
+   * Received messages left in the queue at stop, by why: `send_lost` (a send
+   * it caused could not be delivered), `sends_in_flight` (still unanswered at
+   * the bound), `delete_unconfirmed` (its delete did not finish). SQS hands
+   * them over again; the next run's dedupe memory knows those whose effects
+   * were complete.
+   */
+  inputsLeft: Record<string, number>;
   /** Whether everything finished before the bound. */
   clean: boolean;
 }
@@ -85,6 +119,18 @@ export interface Transport {
 /** SQS's largest receive batch. */
 const RECEIVE_MESSAGES_MAX = 10;
 
+/** One received message and what its handling sent: deleted when all of it was accepted. */
+interface Unit {
+  receipt: string | undefined;
+  /** Sends not yet answered. */
+  open: number;
+  /** Handling finished; no more sends join. */
+  sealed: boolean;
+  lost: boolean;
+  settled: boolean;
+  onDone: Array<() => void>;
+}
+
 /**
  * One node's SQS edge: a long-poll receive loop on its own queue and a
  * batching sender. Failures become events and backoff, never exceptions out
@@ -99,6 +145,12 @@ export function createTransport(opts: TransportOptions): Transport {
   const waitTimeSeconds = opts.waitTimeSeconds ?? 20;
   const credentialsBackoffMinMs = opts.credentialsBackoffMinMs ?? 30_000;
   const c = emptyTransportCounters();
+  const receivesMax = Math.max(1, opts.receivesMax ?? 5);
+  const unitsOpenMax = Math.max(1, opts.unitsOpenMax ?? 100);
+  /** Units waiting for their sends; `current` is the one whose handler is running. */
+  const units = new Set<Unit>();
+  let current: Unit | null = null;
+  let unitWaiters: Array<() => void> = [];
 
   let state: TransportState = "idle";
   let receiveFailures = 0;
@@ -147,19 +199,62 @@ export function createTransport(opts: TransportOptions): Transport {
     random,
   });
 
+  /** A unit whose sends are all answered: deleted if none was lost, else left for SQS to hand over again. */
+  function settle(u: Unit): void {
+    if (u.settled || !u.sealed || u.open > 0) return;
+    u.settled = true;
+    units.delete(u);
+    for (const w of unitWaiters.splice(0)) w();
+    if (u.lost) {
+      count(c.errors, "input_kept_send_lost");
+      return;
+    }
+    for (const fn of u.onDone) {
+      try {
+        fn();
+      } catch (err) {
+        // The dedupe memory could not be kept: the delete still goes, as it did before there was one.
+        onEvent({ type: "handler_failed", detail: `after handling: ${describeSqsError(err)}` });
+      }
+    }
+    // Never before handling and never before its sends: a node that dies meanwhile loses nothing.
+    if (u.receipt) deleter.add(u.receipt);
+  }
+
   async function handleBatch(messages: SqsMessage[]): Promise<void> {
     for (const m of messages) {
       c.messagesReceived++;
+      const receiveCount = Number(m.Attributes?.ApproximateReceiveCount ?? 1) || 1;
+      const u: Unit = { receipt: m.ReceiptHandle, open: 0, sealed: false, lost: false, settled: false, onDone: [] };
+      units.add(u);
       try {
-        await opts.handle(m.Body ?? "");
+        current = u;
+        const r = opts.handle(m.Body ?? "", { receiveCount, onDone: (fn) => void u.onDone.push(fn) });
+        current = null;
+        await r;
       } catch (err) {
+        current = null;
+        units.delete(u);
         count(c.errors, "handler");
-        onEvent({ type: "handler_failed", detail: describeSqsError(err) });
+        const detail = describeSqsError(err);
+        if (receiveCount >= receivesMax) {
+          // Poison: it failed on every receive; it goes, so that it neither loops nor holds the queue.
+          count(c.errors, "poison_dropped");
+          onEvent({ type: "poison_dropped", detail, receiveCount });
+          if (m.ReceiptHandle) deleter.add(m.ReceiptHandle);
+        } else {
+          // A bug's failure may be a passing one (a bound, a race): SQS hands it over again after the visibility timeout.
+          onEvent({ type: "handler_failed", detail, receiveCount });
+        }
+        continue;
       }
-      // Never before handling: a node that dies mid-batch loses nothing.
-      if (m.ReceiptHandle) deleter.add(m.ReceiptHandle);
+      u.sealed = true;
+      settle(u);
     }
     await deleter.room();
+    while (units.size >= unitsOpenMax && !stopSignal.signal.aborted) {
+      await new Promise<void>((resolve) => unitWaiters.push(resolve));
+    }
   }
 
   function receiveFailed(err: unknown): number {
@@ -194,6 +289,8 @@ export function createTransport(opts: TransportOptions): Transport {
             MaxNumberOfMessages: RECEIVE_MESSAGES_MAX,
             WaitTimeSeconds: waitTimeSeconds,
             VisibilityTimeout: opts.visibilityTimeoutSeconds,
+            // How often a message came back: the bound on a handler that keeps failing.
+            MessageSystemAttributeNames: ["ApproximateReceiveCount"],
           }),
           { abortSignal: poll.signal },
         );
@@ -228,25 +325,43 @@ export function createTransport(opts: TransportOptions): Transport {
       });
     },
     send(queueUrl, body, to, holdMs) {
-      return batcher.enqueue(queueUrl, body, to, holdMs);
+      const u = current;
+      if (u === null) return batcher.enqueue(queueUrl, body, to, holdMs);
+      u.open++;
+      return batcher.enqueue(queueUrl, body, to, holdMs, (outcome) => {
+        u.open--;
+        if (outcome === "lost") u.lost = true;
+        settle(u);
+      });
     },
     expectBurst(atMs) {
       burstUntilMs = Math.max(burstUntilMs, atMs);
     },
     async stop(boundMs = 5000) {
-      if (state === "stopped" || state === "stopping") return { sendsDropped: 0, clean: true };
+      if (state === "stopped" || state === "stopping") return { sendsDropped: 0, inputsLeft: {}, clean: true };
       state = "stopping";
       const deadline = nowMs() + boundMs;
       stopSignal.abort();
       poll?.abort();
+      for (const w of unitWaiters.splice(0)) w();
       const timeLeft = () => Math.max(0, deadline - nowMs());
       const bounded = (p: Promise<unknown>) => Promise.race([p.then(() => true), sleep(timeLeft()).then(() => false)]);
       let clean = true;
       if (loop) clean = (await bounded(loop)) && clean;
-      clean = (await bounded(deleter.drain())) && clean;
+      const keptBefore = c.errors.input_kept_send_lost ?? 0;
+      // Sends first: their units then queue the deletes that the deleter's drain sends.
       const sendsDropped = await batcher.drain(deadline);
+      const inputsLeft: Record<string, number> = {};
+      const sendLost = (c.errors.input_kept_send_lost ?? 0) - keptBefore;
+      if (sendLost > 0) inputsLeft.send_lost = sendLost;
+      if (units.size > 0) inputsLeft.sends_in_flight = units.size;
+      const deletedBefore = c.messagesDeleted;
+      const deletesQueued = deleter.size();
+      clean = (await bounded(deleter.drain())) && clean;
+      const unconfirmed = deletesQueued - (c.messagesDeleted - deletedBefore);
+      if (unconfirmed > 0) inputsLeft.delete_unconfirmed = unconfirmed;
       state = "stopped";
-      return { sendsDropped, clean: clean && sendsDropped === 0 };
+      return { sendsDropped, inputsLeft, clean: clean && sendsDropped === 0 && Object.keys(inputsLeft).length === 0 };
     },
     counters() {
       return {

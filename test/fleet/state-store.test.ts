@@ -39,3 +39,16 @@ describe("state store", () => {
     expect(loadState(dir, "hugo", Schema, 43)).toEqual({ kind: "none" });
   });
 });
+
+test("a failed save leaves the old state whole and no temp file behind", async () => {
+  const { mkdirSync, readdirSync, mkdtempSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "state-"));
+  saveState(dir, "bot-alpha", { version: 1, flagged: [] });
+  // hugo.json is a directory: the write goes to the temp file, the rename fails.
+  mkdirSync(join(dir, "hugo.json"));
+  writeFileSync(join(dir, "hugo.json", "x"), "");
+  expect(() => saveState(dir, "hugo", { version: 1, flagged: ["bot-charlie"] })).toThrow();
+  expect(readdirSync(dir).sort()).toEqual(["bot-alpha.json", "hugo.json"]);
+});

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { networkInterfaces } from "node:os";
-import { createTransport, type Transport, type TransportEvent } from "../../src/sqs/transport.ts";
+import { createTransport, type Received, type Transport, type TransportEvent } from "../../src/sqs/transport.ts";
 import { startEmbeddedSqs, SqsPortInUseError } from "../../src/sqs/embedded.ts";
 import { createSqsClient, ensureQueue, SqsQueueMissingError, type SqsOptions } from "../../src/sqs/client.ts";
 import { queueDepth } from "../../src/sqs/queues.ts";
@@ -21,7 +21,7 @@ const OUTAGE_FAILURES = 6;
 /** A timer may fire this much before its time as performance.now() measures it. */
 const TIMER_SLACK_MS = 5;
 
-function transport(l: SqsEnv, queueUrl: string, handle: (body: string) => void | Promise<void>, extra = {}) {
+function transport(l: SqsEnv, queueUrl: string, handle: (body: string, received: Received) => void | Promise<void>, extra = {}) {
   const events: TransportEvent[] = [];
   const t: Transport = createTransport({
     client: l.client,
@@ -147,7 +147,7 @@ function edgeSuite(make: () => Promise<SqsEnv> | SqsEnv): void {
       for (let i = 0; i < 3; i++) t.send(gone, "{}", "ghost");
       await until("events.some((e) => e.type === \"queue_missing\")", 5000, () => events.some((e) => e.type === "queue_missing"));
       // Stopping flushes whatever is pending, a retry behind its backoff included: after it, none can come.
-      expect(await t.stop(2000)).toEqual({ sendsDropped: 0, clean: true });
+      expect(await t.stop(2000)).toEqual({ sendsDropped: 0, inputsLeft: {}, clean: true });
       expect(events.filter((e) => e.type === "queue_missing")).toEqual([
         { type: "queue_missing", queueUrl: gone, to: "ghost", dropped: 3 },
       ]);
@@ -168,23 +168,63 @@ function edgeSuite(make: () => Promise<SqsEnv> | SqsEnv): void {
       expect(await queueDepth(l.client, own)).toEqual({ visible: 0, inFlight: 0 });
     });
 
-    test("a handler that throws does not stop the loop; its message is deleted and counted", async () => {
+    test("a handler that throws leaves its message for redelivery up to receivesMax, then drops it; the others go on", async () => {
       const l = await mk();
       const own = await l.queue("bot-alpha");
       const got: string[] = [];
-      const { t, events } = transport(l, own, (b) => {
-        if (b === "boom") throw new Error("bad");
-        got.push(b);
-      });
+      const counts: number[] = [];
+      const { t, events } = transport(
+        l,
+        own,
+        (b, r) => {
+          if (b !== "boom") return void got.push(b);
+          counts.push(r.receiveCount);
+          throw new Error("bad");
+        },
+        { receivesMax: 2, visibilityTimeoutSeconds: 1 },
+      );
       t.start();
       const s = transport(l, await l.queue("bot-bravo"), () => {});
       s.t.send(own, "boom");
+      s.t.send(own, "fine-1");
+      await until("got.length === 1 && counts.length === 1", 5000, () => got.length === 1 && counts.length === 1);
+      // Not deleted: SQS hands it over again once its visibility timeout is over, counting the receives.
+      s.t.send(own, "fine-2");
+      expect(await until("(t.counters().errors.poison_dropped ?? 0) === 1", 8000, () => (t.counters().errors.poison_dropped ?? 0) === 1)).toBe(true);
+      expect(counts).toEqual([1, 2]);
+      await until("t.counters().messagesDeleted === 3", 5000, () => t.counters().messagesDeleted === 3);
+      expect(got.sort()).toEqual(["fine-1", "fine-2"]);
+      expect(t.counters().errors.handler).toBe(2);
+      expect(events.filter((e) => e.type === "handler_failed").map((e) => e.type === "handler_failed" && e.receiveCount)).toEqual([1]);
+      expect(events.filter((e) => e.type === "poison_dropped")).toEqual([{ type: "poison_dropped", detail: "Error: bad", receiveCount: 2 }]);
+      // Dropped for good: it does not come back.
+      await Bun.sleep(1500);
+      expect(counts).toEqual([1, 2]);
+      expect(await queueDepth(l.client, own)).toEqual({ visible: 0, inFlight: 0 });
+    }, 15_000);
+
+    test("a message is deleted only after SQS accepted what its handling sent (an outbox)", async () => {
+      const l = await mk();
+      const own = await l.queue("bot-alpha");
+      const out = await l.queue("bot-bravo");
+      let t!: Transport;
+      const done: string[] = [];
+      const made = transport(l, own, (b, r) => {
+        // The reply waits 1.5 s to ride with a later batch: the input's delete waits with it.
+        t.send(out, `reply-${b}`, "bot-bravo", 1500);
+        r.onDone(() => done.push(`${b}: ${t.counters().messagesSent} sent, ${t.counters().messagesDeleted} deleted`));
+      }, { deleteFlushMs: 0 });
+      t = made.t;
+      t.start();
+      const s = transport(l, await l.queue("bot-charlie"), () => {});
+      s.t.send(own, "m1");
+      await until("t.counters().messagesReceived === 1", 5000, () => t.counters().messagesReceived === 1);
+      await Bun.sleep(500);
+      expect([t.counters().messagesSent, t.counters().messagesDeleted]).toEqual([0, 0]);
+      expect(await queueDepth(l.client, own)).toEqual({ visible: 0, inFlight: 1 });
       await until("t.counters().messagesDeleted === 1", 5000, () => t.counters().messagesDeleted === 1);
-      s.t.send(own, "fine");
-      await until("got.length === 1", 5000, () => got.length === 1);
-      expect(got).toEqual(["fine"]);
-      expect(t.counters().errors.handler).toBe(1);
-      expect(events.some((e) => e.type === "handler_failed")).toBe(true);
+      expect(done).toEqual(["m1: 1 sent, 0 deleted"]);
+      expect(await drainBodies(l.client, out)).toEqual(["reply-m1"]);
     });
 
     test("deletes of messages handled across several receives share one DeleteMessageBatch", async () => {
@@ -386,6 +426,32 @@ describe("outage", () => {
     await until("got.includes(\"after\")", 5000, () => got.includes("after"));
     expect(t.counters().backoffMs).toBe(0);
   }, 20_000);
+});
+
+describe("stop during an outage", () => {
+  test("an input whose reply could not leave before the bound stays in its queue, and the stop says why", async () => {
+    const l = await env();
+    const own = await l.queue("bot-alpha");
+    const out = await l.queue("bot-bravo");
+    let t!: Transport;
+    const handled: string[] = [];
+    const made = transport(l, own, (b) => {
+      handled.push(b);
+      t.send(out, `reply-${b}`, "bot-bravo", 60_000);
+    });
+    t = made.t;
+    t.start();
+    const s = transport(l, await l.queue("bot-charlie"), () => {});
+    s.t.send(own, "m1");
+    await until("handled.length === 1", 5000, () => handled.length === 1);
+    await l.sqs.pause();
+    const report = await t.stop(800);
+    await l.sqs.resume();
+    expect(report).toMatchObject({ clean: false, inputsLeft: { send_lost: 1 } });
+    expect(t.counters().messagesDeleted).toBe(0);
+    // SQS still holds it for the next run (in flight until its visibility timeout ends).
+    expect(await queueDepth(l.client, own)).toEqual({ visible: 0, inFlight: 1 });
+  });
 });
 
 describe("embedded SQS and endpoints", () => {
