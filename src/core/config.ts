@@ -25,7 +25,14 @@ export const LIMITS = {
   joinRetryBeats: 3,
   /** ...backing off to once a minute. */
   joinRetryMaxMs: 60_000,
-  /** Redelivered (sender, msg_id) pairs remembered; SQS redelivers within minutes, not hours. */
+  /**
+   * Redelivered (sender, msg_id) pairs and counted (sender, event_id) votes
+   * remembered, and for how long. The window must outlast the longest a
+   * message can take to come back: the visibility timeout (30 s) times the
+   * receives a failing handler gets (5, sqs/transport.ts receivesMax), plus
+   * a restart's longest backoff (30 s): 3 minutes. Ten leave room for an
+   * outage. Kept across restarts by the runtime's seen journal.
+   */
   dedupeMax: 20_000,
   dedupeWindowMs: 10 * 60_000,
   /** PINGs awaiting their PONG, per peer; older ones are given up as lost. */

@@ -33,7 +33,8 @@ describe("state that survives restarts", () => {
       return existsSync(p) && JSON.parse(readFileSync(p, "utf8")).flagged.includes("bot-charlie");
     });
     expect(await f.stop()).toBe(0);
-    expect(readdirSync(stateDir).sort()).toEqual(BOTS.map((b) => `${b}.json`));
+    // Each node's state, and its dedupe memory beside it.
+    expect(readdirSync(stateDir).sort()).toEqual(BOTS.flatMap((b) => [`${b}.json`, `${b}.seen`]));
     for (const b of ["bot-alpha", "bot-bravo"]) {
       const saved = JSON.parse(readFileSync(join(stateDir, `${b}.json`), "utf8"));
       expect(saved.id).toBe(b);

@@ -12,6 +12,11 @@ import { startEmbeddedSqs } from "../../src/sqs/embedded.ts";
 import type { NodeRunner } from "../../src/runtime/node-runner.ts";
 import { drainBodies, NET, perTest } from "../sqs/helpers.ts";
 import { until } from "../support/until.ts";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LIMITS } from "../../src/core/config.ts";
+import { createSeenJournal } from "../../src/runtime/seen-journal.ts";
 import { config, memoryLogger, runner } from "./helpers.ts";
 import { createWireRecorder } from "../../src/runtime/wire-recorder.ts";
 import type { WireRecord } from "../../src/runtime/wire-record.ts";
@@ -116,6 +121,40 @@ describe("node runner over the embedded SQS", () => {
     expect(seen?.rttMs).not.toBeNull();
   }, 20_000);
 
+  test("across a restart: a message whose reply went out but whose delete was lost is not answered again", async () => {
+    const l = await env();
+    const port = l.sqs.port;
+    const journalPath = join(mkdtempSync(join(tmpdir(), "seen-")), "bot-bravo.seen");
+    const journal = () => createSeenJournal({ path: journalPath, windowMs: LIMITS.dedupeWindowMs, perTableMax: LIMITS.dedupeMax });
+    // The first run's deletes never reach SQS, as when a node dies right after its replies went out.
+    const dropping = createSqsClient(l.opts);
+    cleanups.push(async () => dropping.destroy());
+    dropping.middlewareStack.add(
+      (next, ctx) => async (args) => {
+        if (ctx.commandName === "DeleteMessageBatchCommand") throw Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET" });
+        return next(args);
+      },
+      { step: "initialize", name: "dropDeletes" },
+    );
+    const zedQueue = await l.queue("zed");
+    const transport = { visibilityTimeoutSeconds: 1, deleteAttemptsMax: 1, backoff: { baseMs: 50, maxMs: 100 } };
+    const first = runner(config("bot-bravo", port, []), port, { client: dropping, transport, seenJournal: journal() });
+    await first.start();
+    await l.client.send(new SendMessageCommand({ QueueUrl: first.queueUrl, MessageBody: ping("zed", 7, "restart1") }));
+    await until("the first run's PONG accepted", 6000, () => (first.health().snapshot.counters.out.PONG ?? 0) === 1 && first.health().transport.messagesSent >= 1);
+    await first.stop(1000);
+    expect(first.health().transport.messagesDeleted).toBe(0);
+
+    // The next run is handed the PING again and knows it.
+    const second = track(runner(config("bot-bravo", port, []), port, { transport, seenJournal: journal() }));
+    await second.start();
+    await until("second.health().transport.messagesDeleted >= 1", 6000, () => second.health().transport.messagesDeleted >= 1);
+    const h = second.health();
+    expect([h.snapshot.counters.duplicates, h.snapshot.counters.out.PONG ?? 0]).toEqual([1, 0]);
+    const pongs = (await drainBodies(l.client, zedQueue)).map((x) => JSON.parse(x)).filter((m) => m.type === "PONG");
+    expect(pongs).toHaveLength(1);
+  }, 20_000);
+
   test("a redelivered message (its delete lost) is handled once", async () => {
     const l = await env();
     const port = l.sqs.port;
@@ -146,7 +185,9 @@ describe("node runner over the embedded SQS", () => {
     await until("b.health().transport.messagesDeleted >= 1", 6000, () => b.health().transport.messagesDeleted >= 1);
     const h = b.health();
     expect(h.transport.messagesReceived).toBeGreaterThanOrEqual(2);
-    expect(h.snapshot.counters.in.PING).toBe(h.transport.messagesReceived);
+    // Received more than once, handled once: the rest were repeats.
+    expect(h.snapshot.counters.in.PING).toBe(1);
+    expect(h.snapshot.counters.in.PING + h.snapshot.counters.duplicates).toBe(h.transport.messagesReceived);
     expect(h.snapshot.counters.out.PONG).toBe(1);
     const pongs = (await drainBodies(l.client, zedQueue)).map((x) => JSON.parse(x));
     expect(pongs.filter((m) => m.type === "PONG")).toHaveLength(1);
