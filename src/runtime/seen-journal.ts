@@ -89,3 +89,22 @@ export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
     },
   };
 }
+
+/**
+ * Every line of a journal as written, repeats included, damaged lines left
+ * out: for readers that check that no key was kept twice (the soak's ledger).
+ */
+export function readSeenLines(path: string): Remembered[] {
+  if (!existsSync(path)) return [];
+  const out: Remembered[] = [];
+  for (const text of readFileSync(path, "utf8").split("\n")) {
+    if (text === "") continue;
+    try {
+      const parsed = Line.safeParse(JSON.parse(text));
+      if (parsed.success) out.push({ table: TABLE[parsed.data[0]], key: parsed.data[2], atMs: parsed.data[1] });
+    } catch {
+      // a torn line: not a key
+    }
+  }
+  return out;
+}
