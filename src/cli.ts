@@ -175,11 +175,12 @@ await yargs(args)
         .option("seconds", { type: "number", describe: "how long the load runs (default 120)" })
         .option("nodes", { type: "number", describe: "the three bots and `node`s for the rest (default 8)" })
         .option("speed", { type: "number", describe: "rates relative to the default timings (default 10)" })
-        .option("json", { type: "boolean", describe: "the report as one JSON object" }),
+        .option("json", { type: "boolean", describe: "the report as one JSON object" })
+        .option("chaos", { type: "boolean", describe: "kill a random worker every ~20 s and stop the SQS for 5 s twice; the ledger still closes message by message" }),
     (a) =>
       run(async () => {
         const { SoakFlags, runSoakCommand } = await import("./bench/soak.ts");
-        const flags = flagsThrough(SoakFlags, {}, sameNamedFlags({ seconds: a.seconds, nodes: a.nodes, speed: a.speed, json: a.json }));
+        const flags = flagsThrough(SoakFlags, {}, sameNamedFlags({ seconds: a.seconds, nodes: a.nodes, speed: a.speed, json: a.json, chaos: a.chaos }));
         process.exit(await runSoakCommand(flags, out));
       }),
   )

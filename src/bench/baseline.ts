@@ -47,7 +47,7 @@ export function createNotebookTransport(opts: TransportOptions): Transport {
         }
         try {
           // The notebook deleted first: what the handling causes is done as far as this way goes.
-          await opts.handle(m.body, { receiveCount: 1, onDone: (fn) => fn() });
+          await opts.handle(m.body, { receiveCount: 1, onDone: (fn) => fn(), onLost: () => {} });
         } catch {
           count(c.errors, "handler");
         }

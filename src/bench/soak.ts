@@ -15,8 +15,10 @@ import type { Health } from "../fleet/health-types.ts";
 import { startFleet } from "../fleet/supervisor.ts";
 import { queueUrlOf, type NetworkId } from "../protocol/index.ts";
 import { closeSqsClient, createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts";
-import { sendMessages, takeMessages } from "../sqs/messages.ts";
-import { queueDepth } from "../sqs/queues.ts";
+import { deleteMessages, receiveMessages, sendMessagesAccepted } from "../sqs/messages.ts";
+import { queueDepth, setVisibilityTimeout } from "../sqs/queues.ts";
+import { readSeenLines } from "../runtime/seen-journal.ts";
+import { startChaos, type ChaosLog, type ChaosOptions } from "./chaos.ts";
 import { startEmbeddedSqs } from "../sqs/embedded.ts";
 import { COURSE_NETWORK, timingAtSpeed } from "./course.ts";
 
@@ -38,11 +40,20 @@ export type SoakSettings = z.infer<typeof SoakSettings>;
 export type SoakOptions = z.input<typeof SoakSettings> & {
   /** Progress lines; default none. */
   progress?: (line: string) => void;
+  /** Faults during the run (`--chaos`): workers killed, the SQS stopped. Default none. */
+  chaos?: ChaosOptions;
+  /**
+   * Visibility timeout of the node queues, s: how soon SQS hands over again
+   * what a killed node held. Default 30, SQS's own.
+   */
+  visibilityTimeoutSeconds?: number;
 };
 
 /** `bun run soak` flags: the settings a person picks, and the output form. */
 export const SoakFlags = SoakSettings.pick({ seconds: true, nodes: true, speed: true }).extend({
   json: z.boolean().default(false),
+  // Kill a random worker every ~20 s and stop the SQS for 5 s twice.
+  chaos: z.boolean().default(false),
 });
 export type SoakFlags = z.infer<typeof SoakFlags>;
 
@@ -63,11 +74,36 @@ export interface SoakReport {
   lastDepthTotal: number;
   rssMb: { afterWarmup: number; end: number; max: number };
   heapMb: { afterWarmup: number; end: number };
-  driver: { pingsSent: number; pongsReceived: number; pongsDuplicated: number; pingsUnanswered: number };
+  /** `pongsDuplicated`: a second PONG for a PING (a second answer); `pongsRepeated`: the same PONG delivered again (SQS's at-least-once). */
+  driver: { pingsSent: number; pongsReceived: number; pongsDuplicated: number; pongsRepeated: number; pingsUnanswered: number };
   /** After the last PING: how long until every one was answered, or the bound passed first. */
   settle: { by: "answered" | "bound"; ms: number };
-  /** The whole network's ledger. */
-  ledger: { sent: number; deleted: number; leftInQueues: number; lost: number };
+  /**
+   * The whole network's ledger from the nodes' counters. They start again
+   * with each worker, so after a kill it cannot close (`closes: false`) and
+   * `exactly` is the verdict.
+   */
+  ledger: { sent: number; deleted: number; leftInQueues: number; lost: number; closes: boolean };
+  /**
+   * Message by message, across every crash: each driver PING handled exactly
+   * once (kept once in its node's seen journal) with exactly one PONG, or
+   * still in its queue; and no node handled any message, or counted any
+   * vote, twice (every key of every seen journal once).
+   */
+  exactly: {
+    pingsHandledOnce: number;
+    pingsStillQueued: number;
+    /** Answered once, its journal line not written (a crash right after): the answer still counts once. */
+    pingsAnsweredNotKept: number;
+    /** Not handled, not answered, not queued. */
+    pingsLost: number;
+    /** Handled once, but no PONG reached the driver's queue. */
+    pongsLost: number;
+    pingsHandledTwice: number;
+    messagesHandledTwice: number;
+    votesCountedTwice: number;
+  };
+  chaos: ChaosLog | null;
   /** Protocol messages the nodes handled, by type, summed. */
   handledByType: Record<string, number>;
   sqsRequests: number;
@@ -89,12 +125,16 @@ const SETTLE_BOUND_MS = 30_000;
 const SETTLE_PROBE_MS = 50;
 /** Samples before this are warm-up: workers start, JIT, first queues. */
 const WARMUP_MS = 20_000;
+/** A killed node is back within this (restart backoff 1 s doubling: a node killed twice in a row). */
+const RESTART_MS = 5_000;
 
 export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
-  const { progress: _, ...settings } = opts;
+  const { progress: _, chaos: chaosOptions, visibilityTimeoutSeconds, ...settings } = opts;
+  const visibilityS = visibilityTimeoutSeconds ?? 30;
   const { seconds, nodes: nodeCount, speed, pingsPerNodePerSecond: pingRate, sampleEveryMs } = SoakSettings.parse(settings);
   const progress = opts.progress ?? (() => {});
   const dir = mkdtempSync(join(tmpdir(), "fleet-soak-"));
+  const stateDir = join(dir, "state");
   const sqs = await startEmbeddedSqs({ port: 0 });
   const net: NetworkId = { ...NET, localPort: sqs.port };
   const ids = ["bot-alpha", "bot-bravo", "bot-charlie", ...Array.from({ length: nodeCount - 3 }, (_, i) => `node-${i + 1}`)];
@@ -104,19 +144,51 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
     control: { port: 0 },
     health: { every: 0 },
     log_level: "warn",
-    state: { dir: join(dir, "state"), every: 0 },
+    state: { dir: stateDir, every: 0 },
     nodes: ids.map((id) => ({ id, persona: id.startsWith("bot-") ? id : "node" })),
   });
   const sqsOptions: SqsOptions = { mode: "local", port: sqs.port, host: sqs.host };
   const client = createSqsClient(sqsOptions, { requestTimeoutMs: 30_000 });
   const url = (id: string) => queueUrlOf(net, id);
   await ensureQueue(client, sqsOptions, net, DRIVER);
+  // Made before the fleet makes them, with the visibility timeout asked for.
+  for (const id of ids) {
+    await ensureQueue(client, sqsOptions, net, id);
+    await setVisibilityTimeout(client, url(id), visibilityS);
+  }
 
   let logLines = 0;
-  const fleet = await startFleet({ file, fileDir: dir, json: true, sqs, out: () => void logLines++ });
+  const fleet = await startFleet({ file, fileDir: dir, json: true, sqs, out: () => void logLines++, debugRoutes: chaosOptions !== undefined });
   const t0 = Date.now();
   const samples: SoakSample[] = [];
-  const driver = { pingsSent: 0, pongs: new Map<number, number>(), deleted: 0, sendsAccepted: 0 };
+  /** seq -> the node it was sent to, for every PING SQS accepted. */
+  const pingTarget = new Map<number, string>();
+  const driver = { pingsSent: 0, pongs: new Map<number, number>(), deleted: 0, sendsAccepted: 0, sendsFailed: 0, pongsRepeated: 0 };
+  // A PONG is counted once by its msg_id, as a node dedupes: one received again (its delete lost, or
+  // its send retried after an outage cut the connection after SQS took it) is the same answer.
+  const counted = new Set<string>();
+  const countReply = (text: string) => {
+    const body = JSON.parse(text || "{}") as { type?: string; seq?: number; sender?: string; msg_id?: string };
+    const key = `${body.sender}/${body.msg_id}`;
+    if (counted.has(key)) {
+      driver.pongsRepeated++;
+      return;
+    }
+    counted.add(key);
+    if (body.type === "PONG" && typeof body.seq === "number") driver.pongs.set(body.seq, (driver.pongs.get(body.seq) ?? 0) + 1);
+  };
+  const chaos = chaosOptions
+    ? startChaos(
+        {
+          ids,
+          kill: async (id) => (await fetch(`${fleet.control.url}/debug/crash/${id}`, { method: "POST" })).status === 202,
+          pauseSqs: () => sqs.pause(),
+          resumeSqs: () => sqs.resume(),
+        },
+        seconds * 1000,
+        chaosOptions,
+      )
+    : null;
   let driving = true;
   let draining = true;
 
@@ -144,14 +216,18 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
       const tickStart = Date.now();
       await Promise.all(
         ids.map(async (id) => {
-          const bodies = Array.from({ length: perTick }, () => {
-            seq++;
-            return JSON.stringify({ type: "PING", sender: DRIVER, timestamp: at, msg_id: `soak${seq}`, seq });
-          });
-          driver.pingsSent += bodies.length;
-          // Awaited first: `x += await f()` reads x before the wait, and these sends run side by side.
-          const accepted = await sendMessages(client, url(id), bodies);
-          driver.sendsAccepted += accepted;
+          const seqs = Array.from({ length: perTick }, () => ++seq);
+          const bodies = seqs.map((s) => JSON.stringify({ type: "PING", sender: DRIVER, timestamp: at, msg_id: `soak${s}`, seq: s }));
+          try {
+            // Awaited first: `x += await f()` reads x before the wait, and these sends run side by side.
+            const accepted = await sendMessagesAccepted(client, url(id), bodies);
+            driver.sendsAccepted += accepted.length;
+            driver.pingsSent += accepted.length;
+            for (const i of accepted) pingTarget.set(seqs[i]!, id);
+          } catch {
+            // An outage: these PINGs were never sent (or, cut off after SQS took them, are answered all the same).
+            driver.sendsFailed += bodies.length;
+          }
         }),
       );
       // The rate holds as long as SQS keeps up; a slow tick is not made up for (the driver must not become the load).
@@ -162,18 +238,27 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
   // Once the fleet has stopped (`draining` false) nothing more can arrive: it takes until the queue is empty.
   const receiver = (async () => {
     for (;;) {
-      const taken = await takeMessages(client, url(DRIVER), 1);
-      for (const text of taken.bodies) {
-        const body = JSON.parse(text || "{}") as { type?: string; seq?: number };
-        if (body.type === "PONG" && typeof body.seq === "number") driver.pongs.set(body.seq, (driver.pongs.get(body.seq) ?? 0) + 1);
+      let got;
+      try {
+        got = await receiveMessages(client, url(DRIVER), 1);
+        // Counted before the delete: a delete cut off by an outage only makes a repeat.
+        for (const m of got) countReply(m.body);
+        driver.deleted += await deleteMessages(client, url(DRIVER), got.map((m) => m.receiptHandle));
+      } catch {
+        await Bun.sleep(200); // an outage: try again
+        continue;
       }
-      driver.deleted += taken.deleted;
-      if (!draining && taken.bodies.length === 0) return;
+      if (!draining && got.length === 0) return;
     }
   })();
 
   await sender;
-  const settle = await settled(() => driver.pongs.size >= driver.sendsAccepted);
+  const chaosLog = chaos ? await chaos.stop() : null;
+  // After faults, what a killed node held comes back only after the visibility timeout, to a node that is back.
+  const settle = await settled(
+    () => driver.pongs.size >= driver.sendsAccepted,
+    chaos ? Math.max(SETTLE_BOUND_MS, visibilityS * 1000 + RESTART_MS + SETTLE_BOUND_MS) : SETTLE_BOUND_MS,
+  );
   progress(`settled in ${settle.ms} ms (${settle.by})`);
   driving = false;
   await sampler;
@@ -183,10 +268,18 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
   await receiver;
   // What nobody took: visible or taken and not deleted, in every queue that took part.
   let leftInQueues = 0;
+  const queuedMsgIds = new Set<string>();
   for (const id of [...ids, DRIVER]) {
     const d = await queueDepth(client, url(id));
     leftInQueues += d.visible + d.inFlight;
+    for (const body of await queuedBodies(sqs.endpoint, `${NET.prefix}-node-${id}-p2p`)) {
+      const m = /"msg_id":"([^"]+)"/.exec(body);
+      if (m) queuedMsgIds.add(m[1]!);
+    }
   }
+  // PONGs that reached the driver's queue but not the driver before it stopped: answers all the same.
+  for (const body of await queuedBodies(sqs.endpoint, `${NET.prefix}-node-${DRIVER}-p2p`)) countReply(body);
+  const exactly = exactlyOnce(ids, stateDir, pingTarget, driver.pongs, queuedMsgIds);
   closeSqsClient(client);
   await sqs.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -203,7 +296,8 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
     seconds,
     nodes: ids,
     samples,
-    maxDepth: Math.max(...samples.flatMap((s) => Object.values(s.depths))),
+    // A sample taken during an outage has no depth (NaN): left out.
+    maxDepth: Math.max(...samples.flatMap((s) => Object.values(s.depths)).filter(Number.isFinite)),
     lastDepthTotal: Object.values(last.depths).reduce((a, b) => a + b, 0),
     rssMb: { afterWarmup: warm.rssMb, end: last.rssMb, max: Math.max(...samples.map((s) => s.rssMb)) },
     heapMb: { afterWarmup: warm.heapMb, end: last.heapMb },
@@ -211,10 +305,13 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
       pingsSent: driver.pingsSent,
       pongsReceived: driver.pongs.size,
       pongsDuplicated,
+      pongsRepeated: driver.pongsRepeated,
       pingsUnanswered: driver.pingsSent - driver.pongs.size,
     },
     settle,
-    ledger: { sent, deleted, leftInQueues, lost: sent - deleted - leftInQueues },
+    ledger: { sent, deleted, leftInQueues, lost: sent - deleted - leftInQueues, closes: chaosLog === null || chaosLog.kills.length === 0 },
+    exactly,
+    chaos: chaosLog,
     handledByType,
     sqsRequests: sum((n) => Object.values(n.counters.sqs_requests).reduce((a, b) => a + b, 0)),
     rejected: sum((n) => Object.values(n.counters.rejected).reduce((a, b) => a + b, 0)),
@@ -224,25 +321,113 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
 }
 
 /** Waits until every accepted PING has its PONG, or the bound passes. */
-async function settled(answered: () => boolean): Promise<SoakReport["settle"]> {
+async function settled(answered: () => boolean, boundMs: number): Promise<SoakReport["settle"]> {
   const start = Date.now();
   for (;;) {
     const ms = Date.now() - start;
     if (answered()) return { by: "answered", ms };
-    if (ms > SETTLE_BOUND_MS) return { by: "bound", ms };
+    if (ms > boundMs) return { by: "bound", ms };
     await Bun.sleep(SETTLE_PROBE_MS);
   }
 }
 
 const mb = (bytes: number) => Math.round((bytes / 1_048_576) * 10) / 10;
 
+/** The bodies still in a queue of the embedded SQS, visible, delayed or in flight (its own inspection route). */
+async function queuedBodies(endpoint: string, queueName: string): Promise<string[]> {
+  const r = await fetch(`${endpoint}/_fauxqs/queues/${queueName}`);
+  if (!r.ok) return [];
+  const q = (await r.json()) as {
+    messages?: { ready?: Array<{ body?: string }>; delayed?: Array<{ body?: string }>; inflight?: Array<{ message?: { body?: string } }> };
+  };
+  const m = q.messages ?? {};
+  return [...(m.ready ?? []), ...(m.delayed ?? []), ...(m.inflight ?? []).map((e) => e.message ?? {})].map((x) => x.body ?? "");
+}
+
+/** The message-by-message ledger from the seen journals, the PONGs and what is still queued. */
+function exactlyOnce(
+  ids: readonly string[],
+  stateDir: string,
+  pingTarget: ReadonlyMap<number, string>,
+  pongs: ReadonlyMap<number, number>,
+  queuedMsgIds: ReadonlySet<string>,
+): SoakReport["exactly"] {
+  const r: SoakReport["exactly"] = {
+    pingsHandledOnce: 0,
+    pingsStillQueued: 0,
+    pingsAnsweredNotKept: 0,
+    pingsLost: 0,
+    pongsLost: 0,
+    pingsHandledTwice: 0,
+    messagesHandledTwice: 0,
+    votesCountedTwice: 0,
+  };
+  const kept = new Map<string, Map<string, number>>();
+  for (const id of ids) {
+    const counts = new Map<string, number>();
+    for (const line of readSeenLines(join(stateDir, `${id}.seen`))) {
+      const k = `${line.table}:${line.key}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    for (const [k, n] of counts) {
+      if (n < 2) continue;
+      if (k.startsWith("event:")) r.votesCountedTwice += n - 1;
+      else r.messagesHandledTwice += n - 1;
+    }
+    kept.set(id, counts);
+  }
+  for (const [seq, id] of pingTarget) {
+    const keptN = kept.get(id)?.get(`message:${DRIVER}\u0000soak${seq}`) ?? 0;
+    const pongN = pongs.get(seq) ?? 0;
+    if (keptN > 1 || pongN > 1) r.pingsHandledTwice++;
+    else if (keptN === 1 && pongN === 1) r.pingsHandledOnce++;
+    else if (pongN === 1) r.pingsAnsweredNotKept++;
+    else if (queuedMsgIds.has(`soak${seq}`)) r.pingsStillQueued++;
+    else if (keptN === 1) r.pongsLost++;
+    else r.pingsLost++;
+  }
+  return r;
+}
+
+/** The soak's verdict: nothing lost, nothing handled or answered twice. */
+export function soakPassed(r: SoakReport): boolean {
+  const e = r.exactly;
+  return (
+    (!r.ledger.closes || r.ledger.lost === 0) &&
+    e.pingsLost === 0 &&
+    e.pongsLost === 0 &&
+    e.pingsHandledTwice === 0 &&
+    e.messagesHandledTwice === 0 &&
+    e.votesCountedTwice === 0 &&
+    r.driver.pongsDuplicated === 0 &&
+    r.driver.pingsUnanswered === e.pingsStillQueued
+  );
+}
+
 export function formatSoak(r: SoakReport): string {
   const rows: Array<[string, string]> = [
     ["nodes", `${r.nodes.length} (${r.nodes.join(", ")})`],
     ["duration", `${r.seconds} s at the rates in use`],
     ["messages handled", `${Object.values(r.handledByType).reduce((a, b) => a + b, 0)} (${Object.entries(r.handledByType).map(([k, v]) => `${k} ${v}`).join(", ")})`],
-    ["ledger", `sent ${r.ledger.sent}, deleted after handling ${r.ledger.deleted}, left in queues ${r.ledger.leftInQueues}, lost ${r.ledger.lost}`],
-    ["driver PINGs", `${r.driver.pingsSent} sent, ${r.driver.pongsReceived} answered, ${r.driver.pingsUnanswered} unanswered, ${r.driver.pongsDuplicated} PONGs duplicated`],
+    [
+      "ledger",
+      r.ledger.closes
+        ? `sent ${r.ledger.sent}, deleted after handling ${r.ledger.deleted}, left in queues ${r.ledger.leftInQueues}, lost ${r.ledger.lost}`
+        : `node counters start again with each killed worker: see "exactly once"; ${r.ledger.leftInQueues} left in queues`,
+    ],
+    [
+      "exactly once",
+      `driver PINGs: ${r.exactly.pingsHandledOnce} handled once, ${r.exactly.pingsStillQueued} still queued, ${r.exactly.pingsAnsweredNotKept} answered but not kept, ` +
+        `${r.exactly.pingsLost} lost, ${r.exactly.pongsLost} handled but their PONG lost, ${r.exactly.pingsHandledTwice} handled twice; any node: ${r.exactly.messagesHandledTwice} messages handled twice, ${r.exactly.votesCountedTwice} votes counted twice`,
+    ],
+    [
+      "chaos",
+      r.chaos
+        ? `${r.chaos.kills.length} worker kills (${r.chaos.kills.map((k) => `${k.id}@${k.atS}s`).join(", ")}), ` +
+          `${r.chaos.outages.length} SQS outages (${r.chaos.outages.map((o) => `${o.ms / 1000}s@${o.atS}s`).join(", ")})`
+        : "none",
+    ],
+    ["driver PINGs", `${r.driver.pingsSent} sent, ${r.driver.pongsReceived} answered, ${r.driver.pingsUnanswered} unanswered, ${r.driver.pongsDuplicated} answered twice, ${r.driver.pongsRepeated} PONGs delivered again`],
     ["settled", `${r.settle.ms} ms after the last PING (${r.settle.by})`],
     ["queue depth", `max ${r.maxDepth} in any queue; ${r.lastDepthTotal} over all queues at the last sample`],
     ["memory (rss)", `${r.rssMb.afterWarmup} MB after warm-up, ${r.rssMb.end} MB at the end, max ${r.rssMb.max} MB`],
@@ -262,7 +447,8 @@ export async function runSoakCommand(flags: SoakFlags, out: (s: string) => void)
     nodes: flags.nodes,
     speed: flags.speed,
     progress: flags.json ? undefined : (l) => out(`  ${l}\n`),
+    ...(flags.chaos ? { chaos: {} } : {}),
   });
   out((flags.json ? JSON.stringify(report) : formatSoak(report)) + "\n");
-  return report.ledger.lost === 0 && report.driver.pingsUnanswered === 0 ? 0 : 1;
+  return soakPassed(report) ? 0 : 1;
 }

@@ -9,6 +9,8 @@ export interface Dedupe {
   has(key: string, nowMs: number): boolean;
   /** Remembers `key` as seen at `atMs` (keys come in time order, as firstSeen would see them). */
   add(key: string, atMs: number): void;
+  /** Forgets `key`. */
+  delete(key: string): void;
   readonly size: number;
 }
 
@@ -64,6 +66,10 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
     },
     has,
     add,
+    delete(key) {
+      // Its FIFO record is no longer the Map's and is skipped when it comes up.
+      seenAt.delete(key);
+    },
     get size() {
       return seenAt.size;
     },

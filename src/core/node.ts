@@ -159,6 +159,9 @@ export function createNode(
       }),
     nextDeadlineMs: () => nextDeadline(ctx.timers),
     queueMissing: (peer, _now) => run(() => drop(ctx, "queue_missing", 1, peer)),
+    forget(remembered) {
+      for (const r of remembered) if (r.table === "message") ctx.seen.delete(r.key);
+    },
     snapshot: (now) => snapshotOf(ctx, now),
     exportState: () => exportState(ctx),
   };

@@ -217,6 +217,11 @@ export interface NodeCore {
   nextDeadlineMs(): number;
   /** A send to this peer failed with QueueDoesNotExist: a fact about the peer (silence), not a reason to retry. */
   queueMissing(peer: string, nowMs: number): Output;
+  /**
+   * Forgets handled messages whose replies never reached SQS, so that their
+   * redelivery is handled again and answered. Counted votes stay counted.
+   */
+  forget(remembered: readonly Remembered[]): void;
   snapshot(nowMs: number): NodeSnapshot;
   /** What a restarted node needs to remember: peers, reputations, who is flagged. */
   exportState(): PersistedState;

@@ -192,7 +192,11 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     dispatch(out, now);
     const seen = out.remembered;
     // Kept once its sends were accepted: after a crash before that, the message is handled again and its replies go out.
-    if (seen && seen.length > 0) received.onDone(() => keepSeen(seen, clock()));
+    if (seen && seen.length > 0) {
+      received.onDone(() => keepSeen(seen, clock()));
+      // A reply that never reached SQS: the redelivery must be answered, not passed over as a repeat.
+      received.onLost(() => core.forget(seen));
+    }
     rearm();
   }
 

@@ -30,7 +30,12 @@ export interface SendBatcherOptions {
   destinationsMax?: number;
   /** Concurrent SendMessageBatch requests per destination. Default 4. */
   inFlightPerQueueMax?: number;
-  /** Attempts per message before it is given up. Default 5. */
+  /**
+   * Attempts per message before it is given up. Default 5. A message with an
+   * outcome callback (a reply: its input waits for it) is never given up for
+   * a transient error: a request that failed may still have reached SQS, and
+   * only the same body sent again lets the receiver tell the copy apart.
+   */
   entryAttemptsMax?: number;
   backoff: Required<BackoffOptions>;
   random: () => number;
@@ -268,7 +273,7 @@ export class SendBatcher {
         if (!entry) continue;
         countIn(c.errors, f.SenderFault ? "send_refused" : "server");
         entry.attempts++;
-        if (f.SenderFault || entry.attempts >= this.o.entryAttemptsMax) {
+        if (f.SenderFault || this.givesUp(entry)) {
           entry.done?.(f.SenderFault ? "refused" : "lost");
           this.o.onEvent({
             type: "send_failed",
@@ -302,10 +307,10 @@ export class SendBatcher {
       if (kind === "credentials") this.o.onEvent({ type: "credentials", detail });
       if (isTransient(kind) || kind === "credentials") {
         for (const e of batch) e.attempts++;
-        const keep = batch.filter((e) => e.attempts < this.o.entryAttemptsMax);
+        const keep = batch.filter((e) => !this.givesUp(e));
         if (keep.length < batch.length) {
           givenUp(batch.length - keep.length);
-          end(batch.filter((e) => e.attempts >= this.o.entryAttemptsMax), "lost");
+          end(batch.filter((e) => this.givesUp(e)), "lost");
         }
         if (keep.length) this.putBack(d, keep, kind);
         return;
@@ -313,6 +318,11 @@ export class SendBatcher {
       givenUp(batch.length);
       end(batch, "refused");
     }
+  }
+
+  /** Whether an entry that just failed transiently has had its last attempt (a reply never, while running). */
+  private givesUp(e: Entry): boolean {
+    return e.done === undefined && e.attempts >= this.o.entryAttemptsMax;
   }
 
   /** Entries go back to the head of their queue, behind this queue's backoff. */

@@ -23,11 +23,16 @@ export async function sendMessage(client: SqsClient, queueUrl: string, body: str
 
 /** Sends the bodies in batches of ten; returns how many SQS accepted. */
 export async function sendMessages(client: SqsClient, queueUrl: string, bodies: readonly string[]): Promise<number> {
-  let accepted = 0;
+  return (await sendMessagesAccepted(client, queueUrl, bodies)).length;
+}
+
+/** Sends the bodies in batches of ten; returns the indices of those SQS accepted. */
+export async function sendMessagesAccepted(client: SqsClient, queueUrl: string, bodies: readonly string[]): Promise<number[]> {
+  const accepted: number[] = [];
   for (let i = 0; i < bodies.length; i += SQS_BATCH_MAX) {
     const entries = bodies.slice(i, i + SQS_BATCH_MAX).map((MessageBody, j) => ({ Id: String(i + j), MessageBody }));
     const r = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-    accepted += r.Successful?.length ?? 0;
+    for (const ok of r.Successful ?? []) accepted.push(Number(ok.Id));
   }
   return accepted;
 }
@@ -55,6 +60,15 @@ export async function receiveMessages(
 /** Deletes one received message; throws what SQS answered. */
 export async function deleteMessage(client: SqsClient, queueUrl: string, receiptHandle: string): Promise<void> {
   await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
+}
+
+/** Deletes received messages in one DeleteMessageBatch (ten at most); returns how many SQS confirmed. */
+export async function deleteMessages(client: SqsClient, queueUrl: string, receiptHandles: readonly string[]): Promise<number> {
+  if (receiptHandles.length === 0) return 0;
+  const d = await client.send(
+    new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: receiptHandles.slice(0, SQS_BATCH_MAX).map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle })) }),
+  );
+  return d.Successful?.length ?? 0;
 }
 
 export interface Taken {

@@ -1,4 +1,5 @@
 import {
+  SetQueueAttributesCommand,
   GetQueueAttributesCommand,
   ListQueuesCommand,
   PurgeQueueCommand,
@@ -22,6 +23,11 @@ export async function queueDepth(client: SqsClient, queueUrl: string): Promise<Q
     visible: Number(r.Attributes?.ApproximateNumberOfMessages ?? 0),
     inFlight: Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
   };
+}
+
+/** Sets how long a received message stays hidden before SQS hands it over again, s. */
+export async function setVisibilityTimeout(client: SqsClient, queueUrl: string, seconds: number): Promise<void> {
+  await client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { VisibilityTimeout: String(seconds) } }));
 }
 
 export interface ListedQueue {

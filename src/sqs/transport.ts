@@ -78,6 +78,8 @@ export interface Received {
    * never if a send was lost, for the message is then left to be redelivered.
    */
   onDone(fn: () => void): void;
+  /** `fn` runs instead when a send was lost: the message stays for SQS to hand over again, and must then be handled anew. */
+  onLost(fn: () => void): void;
 }
 
 export interface TransportStopReport {
@@ -129,6 +131,7 @@ interface Unit {
   lost: boolean;
   settled: boolean;
   onDone: Array<() => void>;
+  onLost: Array<() => void>;
 }
 
 /**
@@ -207,6 +210,7 @@ export function createTransport(opts: TransportOptions): Transport {
     for (const w of unitWaiters.splice(0)) w();
     if (u.lost) {
       count(c.errors, "input_kept_send_lost");
+      for (const fn of u.onLost) fn();
       return;
     }
     for (const fn of u.onDone) {
@@ -225,11 +229,11 @@ export function createTransport(opts: TransportOptions): Transport {
     for (const m of messages) {
       c.messagesReceived++;
       const receiveCount = Number(m.Attributes?.ApproximateReceiveCount ?? 1) || 1;
-      const u: Unit = { receipt: m.ReceiptHandle, open: 0, sealed: false, lost: false, settled: false, onDone: [] };
+      const u: Unit = { receipt: m.ReceiptHandle, open: 0, sealed: false, lost: false, settled: false, onDone: [], onLost: [] };
       units.add(u);
       try {
         current = u;
-        const r = opts.handle(m.Body ?? "", { receiveCount, onDone: (fn) => void u.onDone.push(fn) });
+        const r = opts.handle(m.Body ?? "", { receiveCount, onDone: (fn) => void u.onDone.push(fn), onLost: (fn) => void u.onLost.push(fn) });
         current = null;
         await r;
       } catch (err) {

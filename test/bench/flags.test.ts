@@ -14,7 +14,7 @@ const CLI = join(import.meta.dir, "..", "..", "src", "cli.ts");
 
 describe("soak and bench --scale flags", () => {
   test("defaults are the schemas' own", () => {
-    expect(SoakFlags.parse({})).toEqual({ seconds: 120, nodes: 8, speed: 10, json: false });
+    expect(SoakFlags.parse({})).toEqual({ seconds: 120, nodes: 8, speed: 10, json: false, chaos: false });
     expect(SoakSettings.parse({}).pingsPerNodePerSecond).toBe(5);
     expect(ScaleFlags.parse({})).toEqual({ sizes: [8, 50, 200, 1000], minutes: 30, seed: "1" });
   });

@@ -3,7 +3,7 @@
  * the default rates for 20 s on the embedded SQS, with its ledger.
  */
 import { describe, expect, test } from "bun:test";
-import { runSoak } from "../../src/bench/soak.ts";
+import { runSoak, soakPassed } from "../../src/bench/soak.ts";
 
 /** Far above what a queue holds when its node keeps up (tens), far below what piles up when it does not. */
 const DEPTH_MAX = 500;
@@ -28,4 +28,25 @@ describe("soak, short", () => {
     expect(r.sendsDropped).toBe(0);
     expect(r.finalStates.every((s) => s.endsWith(":stopped"))).toBe(true);
   }, SOAK_TEST_TIMEOUT_MS);
+});
+
+describe("soak with chaos, short", () => {
+  test("workers killed every ~6 s and the SQS stopped twice: every driver PING handled and answered exactly once or still queued, nothing handled twice", async () => {
+    const r = await runSoak({
+      seconds: 30,
+      nodes: 6,
+      speed: 10,
+      sampleEveryMs: 3_000,
+      visibilityTimeoutSeconds: 3,
+      chaos: { killEveryMs: 6_000, outages: 2, outageMs: 2_000 },
+    });
+    expect(r.chaos!.kills.filter((k) => k.killed).length).toBeGreaterThanOrEqual(3);
+    expect(r.chaos!.outages).toHaveLength(2);
+    expect(r.exactly).toMatchObject({ pingsLost: 0, pingsHandledTwice: 0, messagesHandledTwice: 0, votesCountedTwice: 0 });
+    expect(r.exactly.pingsHandledOnce).toBeGreaterThan(200);
+    expect(r.driver.pongsDuplicated).toBe(0);
+    expect(r.driver.pingsUnanswered).toBe(r.exactly.pingsStillQueued);
+    expect(soakPassed(r)).toBe(true);
+    expect(r.finalStates.every((s) => s.endsWith(":stopped"))).toBe(true);
+  }, 120_000);
 });
