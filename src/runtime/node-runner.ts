@@ -9,8 +9,8 @@ import { describeSqsError } from "../sqs/errors.ts";
 import { createTransport, type Received, type Transport, type TransportEvent, type TransportOptions } from "../sqs/transport.ts";
 import { createNodeLog, isStateChange } from "./node-log.ts";
 import { createPongLinger } from "./pong-linger.ts";
+import type { Pending, SeenJournal, WireSend } from "./seen-journal.ts";
 import type { WireRecorder } from "./wire-recorder.ts";
-import type { SeenJournal } from "./seen-journal.ts";
 import type { RunnerHealth, RunnerState } from "./types.ts";
 
 export interface NodeRunnerOptions {
@@ -54,14 +54,14 @@ export interface NodeRunnerOptions {
   pongHoldMs?: number;
   /** Sees each body before the core does (the worker's debug crash in the middle of a batch). */
   onReceive?: (body: string) => void;
-  /** Records each message sent and received, for the fleet's message timeline. */
-  wire?: WireRecorder;
   /**
    * Where the node keeps its dedupe memory and outbox across restarts:
    * loaded at creation; a handled message's replies noted before they leave,
    * its keys once SQS took them, before its delete.
    */
   seenJournal?: SeenJournal;
+  /** Records each message sent and received, for the fleet's message timeline. */
+  wire?: WireRecorder;
 }
 
 export interface NodeRunner {
@@ -98,6 +98,8 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
   const client = opts.client ?? createSqsClient(opts.sqs, { requestTimeoutMs: (waitTimeSeconds + 10) * 1000 });
   const nodeLog = createNodeLog(logger, config.id, queueUrl);
   const { log, debug } = nodeLog;
+  /** Replies a previous run noted but SQS may not have taken: sent again at start. */
+  let toReplay: Pending[] = [];
   const core: NodeCore = createNode(config, createRng(seed), clock(), opts.state, loadSeen());
   const recentEvents: RunnerHealth["recentEvents"] = [];
   const urlRejected: Record<string, number> = {};
@@ -113,13 +115,25 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     const journal = opts.seenJournal;
     if (!journal) return [];
     try {
-      const { entries, damaged } = journal.load(clock());
+      const { entries, replay, damaged } = journal.load(clock());
       if (damaged > 0) log.warn({ file: journal.path, damaged }, "seen journal: damaged lines skipped");
-      if (entries.length > 0) log.info({ file: journal.path, keys: entries.length }, "dedupe memory restored");
+      if (entries.length > 0) log.info({ file: journal.path, keys: entries.length, replies_to_replay: replay.length }, "dedupe memory restored");
+      toReplay = replay;
       return entries;
     } catch (err) {
       nodeLog.journalFailed(journal.path, err, clock(), true);
       return [];
+    }
+  }
+
+  /** Notes a handled message's replies before they leave; a failure is logged, never thrown. */
+  function notePending(p: Pending, nowMs: number): void {
+    const journal = opts.seenJournal;
+    if (!journal) return;
+    try {
+      journal.pending(p);
+    } catch (err) {
+      nodeLog.journalFailed(journal.path, err, nowMs, false);
     }
   }
 
@@ -147,14 +161,16 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
 
   const linger = createPongLinger(pongLingerMs, (untilMs) => transport.expectBurst?.(untilMs));
 
-  function dispatch(out: Output, nowMs: number): void {
-    for (const s of out.sends) {
+  /** `beforeSend` sees the replies as they will leave, before any does (the journal's outbox). */
+  function dispatch(out: Output, nowMs: number, beforeSend?: (wire: WireSend[]) => void): void {
+    const wire = out.sends.map((s) => ({ queueUrl: s.queueUrl, body: encode(s.message), to: s.to }));
+    if (wire.length > 0) beforeSend?.(wire);
+    out.sends.forEach((s, i) => {
       if (debug()) log.debug({ to: s.to, type: s.message.type, msg_id: s.message.msg_id }, "send");
       const hold = s.message.type === "PONG" && pongHoldMs > 0 ? pongHoldMs : undefined;
-      const body = encode(s.message);
-      transport.send(s.queueUrl, body, s.to, hold);
-      opts.wire?.sent(s.to, s.message.type, s.message.msg_id, body, nowMs);
-    }
+      transport.send(s.queueUrl, wire[i]!.body, s.to, hold);
+      opts.wire?.sent(s.to, s.message.type, s.message.msg_id, wire[i]!.body, nowMs);
+    });
     for (const e of out.events) noteEvent(e, nowMs);
     linger.dispatched(out.sends, nowMs);
   }
@@ -189,10 +205,14 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     const out = core.receive(body, now);
     // recorded before the sends it causes, so a timeline shows the PING arriving before its PONG leaves
     if (opts.wire && out.received) opts.wire.received(out.received.sender, out.received.type, out.received.msgId, body, now);
-    dispatch(out, now);
+    const handledKey = out.remembered?.find((r) => r.table === "message");
+    dispatch(out, now, (wire) => {
+      // Noted before they leave: a crash with them in flight replays these very bodies, never new answers.
+      if (handledKey) notePending({ key: handledKey.key, atMs: handledKey.atMs, sends: wire }, now);
+    });
     const seen = out.remembered;
-    // Kept once its sends were accepted: after a crash before that, the message is handled again and its replies go out.
     if (seen && seen.length > 0) {
+      // Kept once its sends were accepted: after a crash before that, the noted replies go out again.
       received.onDone(() => keepSeen(seen, clock()));
       // A reply that never reached SQS: the redelivery must be answered, not passed over as a repeat.
       received.onLost(() => core.forget(seen));
@@ -243,6 +263,9 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
       const now = clock();
       dispatch(core.start(now), now);
       transport.start();
+      for (const p of toReplay.splice(0)) {
+        transport.replay(p.sends, () => keepSeen([{ table: "message", key: p.key, atMs: p.atMs }], clock()));
+      }
       state = "running";
       rearm();
     },

@@ -4,22 +4,55 @@ import type { Remembered } from "../core/types.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 
 /**
- * A node's dedupe memory on disk, `{state dir}/{id}.seen`: one JSON line per
- * key the core remembered (a handled message, a counted vote), appended once
- * what the message caused is done, before its delete. A node that dies after
- * its replies went out but before SQS took the delete is then handed the
- * message again by a restarted node that knows it: the replies do not go out
- * twice, the vote is not counted twice.
+ * A node's dedupe memory and outbox on disk, `{state dir}/{id}.seen`, one
+ * JSON line each:
+ *
+ * - `["p", atMs, key, sends]` before the replies of a handled message leave:
+ *   their queues and bodies, as they will be sent;
+ * - `["m", atMs, key]` / `["e", atMs, key]` once SQS took all of them (a
+ *   handled message, a counted vote), before the message's delete.
+ *
+ * A node that dies with replies in flight (SQS may have taken them or not)
+ * is handed the message again after a restart: the restarted node knows the
+ * key, does not handle it again, and sends the stored replies once more,
+ * byte for byte, so their receivers tell the copies apart by msg_id. A node
+ * that dies after its replies went out but before its delete finds the key
+ * done. Either way no reply goes out as a second answer, no vote counts twice.
  *
  * Bounded: loading keeps only keys inside the dedupe window, at most
  * `perTableMax` of each table (the core's own bounds), and rewrites the file
  * with them; appends past `linesMax` rewrite it the same way.
  */
+/** One reply as it will go out. */
+export interface WireSend {
+  queueUrl: string;
+  body: string;
+  to?: string;
+}
+
+/** A handled message whose replies had not all been taken by SQS when the journal was last written. */
+export interface Pending {
+  key: string;
+  atMs: number;
+  sends: WireSend[];
+}
+
+export interface Loaded {
+  /** Keys still inside the window, oldest first: done ones and pending ones alike (neither is handled again). */
+  entries: Remembered[];
+  /** Pending messages to finish: their replies to send again. */
+  replay: Pending[];
+  /** Lines skipped as damaged. */
+  damaged: number;
+}
+
 export interface SeenJournal {
   readonly path: string;
-  /** The keys still inside the window at `nowMs`, oldest first; damaged lines are skipped and counted. */
-  load(nowMs: number): { entries: Remembered[]; damaged: number };
-  /** Appends keys; throws what the file system throws (the caller counts and logs it). */
+  /** What is still inside the window at `nowMs`; rewrites the file with it. */
+  load(nowMs: number): Loaded;
+  /** Notes a handled message's replies before they leave; throws what the file system throws. */
+  pending(p: Pending): void;
+  /** Appends done keys; throws what the file system throws (the caller counts and logs it). */
   append(entries: readonly Remembered[], nowMs: number): void;
 }
 
@@ -33,46 +66,73 @@ export interface SeenJournalOptions {
   linesMax?: number;
 }
 
-const Line = z.tuple([z.enum(["m", "e"]), z.number().finite(), z.string().max(512)]);
+const Key = z.string().max(512);
+const DoneLine = z.tuple([z.enum(["m", "e"]), z.number().finite(), Key]);
+const WireSendSchema = z.object({ queueUrl: z.string().max(2048), body: z.string().max(1_048_576), to: z.string().max(64).optional() });
+const PendingLine = z.tuple([z.literal("p"), z.number().finite(), Key, z.array(WireSendSchema).max(1_000)]);
+const Line = z.union([DoneLine, PendingLine]);
 const TABLE = { m: "message", e: "event" } as const;
 const CODE = { message: "m", event: "e" } as const;
 
 const lineOf = (r: Remembered) => JSON.stringify([CODE[r.table], r.atMs, r.key]) + "\n";
+const pendingLineOf = (p: Pending) => JSON.stringify(["p", p.atMs, p.key, p.sends]) + "\n";
+
+type Parsed = { done: Remembered } | { pending: Pending };
+
+function parseLine(text: string): Parsed | null {
+  let parsed;
+  try {
+    parsed = Line.safeParse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+  if (!parsed.success) return null;
+  const d = parsed.data;
+  if (d[0] === "p") return { pending: { key: d[2], atMs: d[1], sends: d[3].map((x) => ({ queueUrl: x.queueUrl, body: x.body, ...(x.to === undefined ? {} : { to: x.to }) })) } };
+  return { done: { table: TABLE[d[0]], key: d[2], atMs: d[1] } };
+}
 
 export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
   const linesMax = opts.linesMax ?? 4 * opts.perTableMax;
   let lines = 0;
 
-  function read(nowMs: number): { entries: Remembered[]; damaged: number } {
-    if (!existsSync(opts.path)) return { entries: [], damaged: 0 };
+  const inWindow = (atMs: number, nowMs: number) => atMs > nowMs - opts.windowMs && atMs <= nowMs + opts.windowMs;
+
+  function read(nowMs: number): Loaded {
+    if (!existsSync(opts.path)) return { entries: [], replay: [], damaged: 0 };
     const live: Remembered[] = [];
+    const pendings = new Map<string, Pending>();
+    const done = new Set<string>();
     let damaged = 0;
     for (const text of readFileSync(opts.path, "utf8").split("\n")) {
       if (text === "") continue;
-      let parsed;
-      try {
-        parsed = Line.safeParse(JSON.parse(text));
-      } catch {
-        parsed = null;
-      }
+      const parsed = parseLine(text);
       // A torn last line (a crash mid-append) or a hand edit: skipped, the rest still counts.
-      if (!parsed?.success) {
+      if (parsed === null) {
         damaged++;
         continue;
       }
-      const [code, atMs, key] = parsed.data;
-      if (atMs > nowMs - opts.windowMs && atMs <= nowMs + opts.windowMs) live.push({ table: TABLE[code], key, atMs });
+      if ("pending" in parsed) {
+        if (inWindow(parsed.pending.atMs, nowMs)) pendings.set(parsed.pending.key, parsed.pending);
+        continue;
+      }
+      if (parsed.done.table === "message") done.add(parsed.done.key);
+      if (inWindow(parsed.done.atMs, nowMs)) live.push(parsed.done);
     }
+    const replay = [...pendings.values()].filter((p) => !done.has(p.key)).slice(-opts.perTableMax);
+    for (const p of replay) live.push({ table: "message", key: p.key, atMs: p.atMs });
     live.sort((a, b) => a.atMs - b.atMs);
     const keep = (table: Remembered["table"]) => live.filter((r) => r.table === table).slice(-opts.perTableMax);
     const entries = [...keep("message"), ...keep("event")].sort((a, b) => a.atMs - b.atMs);
-    return { entries, damaged };
+    return { entries, replay, damaged };
   }
 
-  function compact(nowMs: number): { entries: Remembered[]; damaged: number } {
+  function compact(nowMs: number): Loaded {
     const r = read(nowMs);
-    writeFileAtomic(opts.path, r.entries.map(lineOf).join(""));
-    lines = r.entries.length;
+    const pendingKeys = new Set(r.replay.map((p) => p.key));
+    const doneLines = r.entries.filter((e) => e.table === "event" || !pendingKeys.has(e.key)).map(lineOf);
+    writeFileAtomic(opts.path, doneLines.join("") + r.replay.map(pendingLineOf).join(""));
+    lines = doneLines.length + r.replay.length;
     return r;
   }
 
@@ -80,6 +140,11 @@ export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
     path: opts.path,
     load(nowMs) {
       return compact(nowMs);
+    },
+    pending(p) {
+      appendFileSync(opts.path, pendingLineOf(p));
+      lines++;
+      if (lines > linesMax) compact(p.atMs);
     },
     append(entries, nowMs) {
       if (entries.length === 0) return;
@@ -99,12 +164,9 @@ export function readSeenLines(path: string): Remembered[] {
   const out: Remembered[] = [];
   for (const text of readFileSync(path, "utf8").split("\n")) {
     if (text === "") continue;
-    try {
-      const parsed = Line.safeParse(JSON.parse(text));
-      if (parsed.success) out.push({ table: TABLE[parsed.data[0]], key: parsed.data[2], atMs: parsed.data[1] });
-    } catch {
-      // a torn line: not a key
-    }
+    const parsed = text === "" ? null : parseLine(text);
+    // Pending lines are not keys kept: only done ones say a message was handled.
+    if (parsed !== null && "done" in parsed) out.push(parsed.done);
   }
   return out;
 }

@@ -112,6 +112,12 @@ export interface Transport {
    * An idle long poll is never cut short or lengthened.
    */
   expectBurst?(atMs: number): void;
+  /**
+   * Sends again what a previous run noted and may not have got out (no input
+   * to delete: it was handed over again and passed as a repeat); `onDone`
+   * once SQS took all of it.
+   */
+  replay(sends: ReadonlyArray<{ queueUrl: string; body: string; to?: string }>, onDone: () => void): void;
   /** Stops polling, finishes and deletes what it holds, flushes sends; within `boundMs` (default 5000). */
   stop(boundMs?: number): Promise<TransportStopReport>;
   counters(): TransportCounters;
@@ -337,6 +343,19 @@ export function createTransport(opts: TransportOptions): Transport {
         if (outcome === "lost") u.lost = true;
         settle(u);
       });
+    },
+    replay(sends, onDone) {
+      const u: Unit = { receipt: undefined, open: 0, sealed: false, lost: false, settled: false, onDone: [onDone], onLost: [] };
+      units.add(u);
+      const outer = current;
+      current = u;
+      try {
+        for (const s of sends) this.send(s.queueUrl, s.body, s.to);
+      } finally {
+        current = outer;
+      }
+      u.sealed = true;
+      settle(u);
     },
     expectBurst(atMs) {
       burstUntilMs = Math.max(burstUntilMs, atMs);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Remembered } from "../../src/core/types.ts";
 import { writeFileAtomic } from "../../src/runtime/atomic-file.ts";
-import { createSeenJournal } from "../../src/runtime/seen-journal.ts";
+import { createSeenJournal, readSeenLines } from "../../src/runtime/seen-journal.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 const WINDOW = 60_000;
@@ -20,11 +20,11 @@ const lineCount = (path: string) => readFileSync(path, "utf8").split("\n").filte
 describe("seen journal", () => {
   test("keys appended come back at the next load, oldest first, both tables, with NUL-joined keys intact", () => {
     const { path, journal } = fresh();
-    expect(journal.load(T0)).toEqual({ entries: [], damaged: 0 });
+    expect(journal.load(T0)).toEqual({ entries: [], replay: [], damaged: 0 });
     journal.append([m("sam\u0000a1", T0 + 1), e("sam\u0000ev1", T0 + 2)], T0 + 2);
     journal.append([m("bob\u0000b1", T0 + 3)], T0 + 3);
     const again = createSeenJournal({ path, windowMs: WINDOW, perTableMax: 100 });
-    expect(again.load(T0 + 10)).toEqual({ entries: [m("sam\u0000a1", T0 + 1), e("sam\u0000ev1", T0 + 2), m("bob\u0000b1", T0 + 3)], damaged: 0 });
+    expect(again.load(T0 + 10)).toEqual({ entries: [m("sam\u0000a1", T0 + 1), e("sam\u0000ev1", T0 + 2), m("bob\u0000b1", T0 + 3)], replay: [], damaged: 0 });
   });
 
   test.each([
@@ -52,7 +52,23 @@ describe("seen journal", () => {
     journal.append([m("good", T0 + 1)], T0 + 1);
     appendFileSync(path, bad + "\n");
     const r = createSeenJournal({ path, windowMs: WINDOW, perTableMax: 100 }).load(T0 + 2);
-    expect(r).toEqual({ entries: [m("good", T0 + 1)], damaged: 1 });
+    expect(r).toEqual({ entries: [m("good", T0 + 1)], replay: [], damaged: 1 });
+  });
+
+  test("a message whose replies were noted but never done comes back to be replayed, byte for byte; a done one does not", () => {
+    const { path, journal } = fresh();
+    journal.load(T0);
+    const pong = { queueUrl: "https://sqs.us-east-1.amazonaws.com/194722398367/ds2032-node-sam-p2p", body: '{"type":"PONG","msg_id":"p1"}', to: "sam" };
+    journal.pending({ key: "sam\u0000a1", atMs: T0 + 1, sends: [pong] });
+    journal.pending({ key: "sam\u0000a2", atMs: T0 + 2, sends: [{ ...pong, body: '{"type":"PONG","msg_id":"p2"}' }] });
+    journal.append([m("sam\u0000a2", T0 + 3)], T0 + 3);
+    const loaded = createSeenJournal({ path, windowMs: WINDOW, perTableMax: 100 }).load(T0 + 10);
+    expect(loaded.replay).toEqual([{ key: "sam\u0000a1", atMs: T0 + 1, sends: [pong] }]);
+    // Both count as seen: neither is handled again.
+    expect(loaded.entries.map((x) => x.key).sort()).toEqual(["sam\u0000a1", "sam\u0000a2"]);
+    // The rewrite kept the pending one pending, and only the done one counts as handled.
+    expect(readSeenLines(path).map((x) => x.key)).toEqual(["sam\u0000a2"]);
+    expect(createSeenJournal({ path, windowMs: WINDOW, perTableMax: 100 }).load(T0 + 11).replay).toHaveLength(1);
   });
 
   test("the file stays bounded: past linesMax it is rewritten with the live keys", () => {
