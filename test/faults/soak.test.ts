@@ -21,7 +21,9 @@ describe("soak, short", () => {
     // Settled on the proof, not on a clock: every PING answered before the fleet stopped.
     expect(r.settle.by).toBe("answered");
     expect(r.driver.pingsUnanswered).toBe(0);
+    expect(r.exactly).toMatchObject({ pingsLost: 0, pingsHandledTwice: 0, messagesHandledTwice: 0, votesCountedTwice: 0 });
     expect(r.driver.pongsDuplicated).toBe(0);
+    expect(soakPassed(r)).toBe(true);
     expect(r.maxDepth).toBeLessThan(DEPTH_MAX);
     expect(r.rssMb.max).toBeLessThan(RSS_MB_MAX);
     expect(r.rejected).toBe(0);
