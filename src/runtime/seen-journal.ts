@@ -21,7 +21,7 @@ import { writeFileAtomic } from "./atomic-file.ts";
  *
  * Bounded: loading keeps only keys inside the dedupe window, at most
  * `perTableMax` of each table (the core's own bounds), and rewrites the file
- * with them; appends past `linesMax` rewrite it the same way.
+ * with them; `appendsMax` lines appended since rewrite it the same way.
  */
 /** One reply as it will go out. */
 export interface WireSend {
@@ -62,8 +62,12 @@ export interface SeenJournalOptions {
   windowMs: number;
   /** Keys kept per table: the core's dedupe bound. */
   perTableMax: number;
-  /** Lines the file may reach before it is rewritten with the live keys only. Default 4 × perTableMax. */
-  linesMax?: number;
+  /**
+   * Lines appended after a rewrite before the next one, which keeps the live
+   * keys only. Default perTableMax: the file holds at most the live keys of
+   * both tables and this many lines more.
+   */
+  appendsMax?: number;
 }
 
 const Key = z.string().max(512);
@@ -93,8 +97,8 @@ function parseLine(text: string): Parsed | null {
 }
 
 export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
-  const linesMax = opts.linesMax ?? 4 * opts.perTableMax;
-  let lines = 0;
+  const appendsMax = opts.appendsMax ?? opts.perTableMax;
+  let appended = 0;
 
   const inWindow = (atMs: number, nowMs: number) => atMs > nowMs - opts.windowMs && atMs <= nowMs + opts.windowMs;
 
@@ -132,7 +136,7 @@ export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
     const pendingKeys = new Set(r.replay.map((p) => p.key));
     const doneLines = r.entries.filter((e) => e.table === "event" || !pendingKeys.has(e.key)).map(lineOf);
     writeFileAtomic(opts.path, doneLines.join("") + r.replay.map(pendingLineOf).join(""));
-    lines = doneLines.length + r.replay.length;
+    appended = 0;
     return r;
   }
 
@@ -143,14 +147,13 @@ export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
     },
     pending(p) {
       appendFileSync(opts.path, pendingLineOf(p));
-      lines++;
-      if (lines > linesMax) compact(p.atMs);
+      if (++appended > appendsMax) compact(p.atMs);
     },
     append(entries, nowMs) {
       if (entries.length === 0) return;
       appendFileSync(opts.path, entries.map(lineOf).join(""));
-      lines += entries.length;
-      if (lines > linesMax) compact(nowMs);
+      appended += entries.length;
+      if (appended > appendsMax) compact(nowMs);
     },
   };
 }

@@ -8,10 +8,10 @@ import { createSeenJournal, readSeenLines } from "../../src/runtime/seen-journal
 
 const T0 = Date.UTC(2026, 0, 1);
 const WINDOW = 60_000;
-const fresh = (perTableMax = 100, linesMax?: number) => {
+const fresh = (perTableMax = 100, appendsMax?: number) => {
   const dir = mkdtempSync(join(tmpdir(), "seen-"));
   const path = join(dir, "hugo.seen");
-  return { dir, path, journal: createSeenJournal({ path, windowMs: WINDOW, perTableMax, ...(linesMax ? { linesMax } : {}) }) };
+  return { dir, path, journal: createSeenJournal({ path, windowMs: WINDOW, perTableMax, ...(appendsMax ? { appendsMax } : {}) }) };
 };
 const m = (key: string, atMs: number): Remembered => ({ table: "message", key, atMs });
 const e = (key: string, atMs: number): Remembered => ({ table: "event", key, atMs });
@@ -71,15 +71,31 @@ describe("seen journal", () => {
     expect(createSeenJournal({ path, windowMs: WINDOW, perTableMax: 100 }).load(T0 + 11).replay).toHaveLength(1);
   });
 
-  test("the file stays bounded: past linesMax it is rewritten with the live keys", () => {
-    const { path, journal } = fresh(50, 200);
+  test.each([
+    ["a short window", 1],
+    ["a long window: the count bound reached at every rewrite", 0],
+  ])("the file stays bounded (%s): past appendsMax it is rewritten with the live keys", (_what, windowFactor) => {
+    // perTableMax 50, appendsMax 20: at most 2 × 50 live lines and 20 more.
+    const dir = mkdtempSync(join(tmpdir(), "seen-"));
+    const path = join(dir, "hugo.seen");
+    const windowMs = windowFactor === 1 ? 100 : 10 * WINDOW;
+    const journal = createSeenJournal({ path, windowMs, perTableMax: 50, appendsMax: 20 });
     journal.load(T0);
+    let rewrites = 0;
+    let lastLines = 0;
     for (let i = 0; i < 2_000; i++) {
-      journal.append([m(`k${i}`, T0 + i)], T0 + i);
-      expect(lineCount(path)).toBeLessThanOrEqual(201);
+      journal.append([m(`k${i}`, T0 + i), e(`v${i}`, T0 + i)], T0 + i);
+      const lines = lineCount(path);
+      if (lines < lastLines) rewrites++;
+      lastLines = lines;
+      expect(lines).toBeLessThanOrEqual(2 * 50 + 22);
     }
-    const r = createSeenJournal({ path, windowMs: WINDOW, perTableMax: 50 }).load(T0 + 2_000);
-    expect(r.entries.map((x) => x.key)).toEqual(Array.from({ length: 50 }, (_, i) => `k${1_950 + i}`));
+    // A rewrite every ~10 appends of 2 lines, not one per append.
+    expect(rewrites).toBeGreaterThan(150);
+    expect(rewrites).toBeLessThan(200);
+    const r = createSeenJournal({ path, windowMs, perTableMax: 50 }).load(T0 + 2_000);
+    const keep = windowFactor === 1 ? 100 : 50;
+    expect(r.entries.filter((x) => x.table === "message").map((x) => x.key)).toEqual(Array.from({ length: Math.min(keep, 50) }, (_, i) => `k${2_000 - Math.min(keep, 50) + i}`));
   });
 });
 
