@@ -21,7 +21,7 @@ describe("soak, short", () => {
     // Settled on the proof, not on a clock: every PING answered before the fleet stopped.
     expect(r.settle.by).toBe("answered");
     expect(r.driver.pingsUnanswered).toBe(0);
-    expect(r.exactly).toMatchObject({ pingsLost: 0, pingsHandledTwice: 0, messagesHandledTwice: 0, votesCountedTwice: 0 });
+    expect(r.exactly).toMatchObject({ pingsLost: 0, pongsLost: 0, pingsHandledTwice: 0, messagesHandledTwice: 0, votesCountedTwice: 0 });
     expect(r.driver.pongsDuplicated).toBe(0);
     expect(soakPassed(r)).toBe(true);
     expect(r.maxDepth).toBeLessThan(DEPTH_MAX);
@@ -44,7 +44,7 @@ describe("soak with chaos, short", () => {
     });
     expect(r.chaos!.kills.filter((k) => k.killed).length).toBeGreaterThanOrEqual(3);
     expect(r.chaos!.outages).toHaveLength(2);
-    expect(r.exactly).toMatchObject({ pingsLost: 0, pingsHandledTwice: 0, messagesHandledTwice: 0, votesCountedTwice: 0 });
+    expect(r.exactly).toMatchObject({ pingsLost: 0, pongsLost: 0, pingsHandledTwice: 0, messagesHandledTwice: 0, votesCountedTwice: 0 });
     expect(r.exactly.pingsHandledOnce).toBeGreaterThan(200);
     expect(r.driver.pongsDuplicated).toBe(0);
     expect(r.driver.pingsUnanswered).toBe(r.exactly.pingsStillQueued);
