@@ -5,7 +5,7 @@ import { deliver, eventsOf, introduce, makeNode, msg, peer, sendsOf, T0, tickUnt
 
 const v = (reporter: string, count: number, weight: number): Vote => ({ reporter, count, weight });
 
-describe("weighted vote (PROTOCOL.md 4.2)", () => {
+describe("VOTE-4, VOTE-5: weighted vote (PROTOCOL.md 4.2)", () => {
   test.each([
     ["three agree", [v("a", 5, 0.5), v("b", 5, 0.5), v("c", 5, 0.5)], 5, 1],
     ["two against one, equal weights", [v("a", 5, 0.5), v("b", 5, 0.5), v("c", 9, 0.5)], 5, 0.67],
@@ -54,7 +54,7 @@ describe("audit task", () => {
     return node;
   }
 
-  test("votes once per (content, epoch) after the epoch and one views interval, and tells unchoked live peers", () => {
+  test("VOTE-1, AUDIT-4: votes once per (content, epoch) after the epoch and one views interval, and tells unchoked live peers", () => {
     const node = setup(false);
     const t = truth("show:midnight-run");
     deliver(node, view("bot-alpha", t), T0 + 1_000);
@@ -75,7 +75,7 @@ describe("audit task", () => {
     expect(node.snapshot(T0 + 120_000).counters.dropped.stale_view_event).toBe(1);
   });
 
-  test("the latest report per reporter counts, whatever the delivery order", () => {
+  test("VIEW-4: the latest report per reporter counts, whatever the delivery order", () => {
     const node = setup(false);
     const t = truth("show:midnight-run");
     deliver(node, view("bot-charlie", t, T0 + 20_000), T0 + 20_000);
@@ -87,7 +87,7 @@ describe("audit task", () => {
     expect(audit?.confidence).toBe(0.67);
   });
 
-  test("a replayed VIEW_EVENT (same event_id, new msg_id) is not a second vote", () => {
+  test("VIEW-3: a replayed VIEW_EVENT (same event_id, new msg_id) is not a second vote", () => {
     const node = setup(false);
     const t = truth("show:midnight-run");
     deliver(node, view("bot-alpha", t), T0 + 1_000);
@@ -97,7 +97,7 @@ describe("audit task", () => {
     expect(node.snapshot(T0 + 60_000).counters.duplicates).toBe(1);
   });
 
-  test("its own report counts with weight 0.5, and peers are scored against the result", () => {
+  test("VOTE-3, REP-1: its own report counts with weight 0.5, and peers are scored against the result", () => {
     const node = setup(true);
     const t = truth("show:midnight-run");
     // Own reports are published at T0 + 10 s and 20 s; the two bots agree with them, charlie does not.

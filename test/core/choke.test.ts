@@ -50,12 +50,12 @@ describe("choking", () => {
     return node;
   }
 
-  test("newcomers are not choked for 6 rechoke intervals", () => {
+  test("RECHOKE-2: newcomers are not choked for 6 rechoke intervals", () => {
     const node = setup();
     expect(chokeSends(drive(node, T0, T0 + 50_000))).toEqual([]);
   });
 
-  test("after the grace, non-contributors are choked but one holds the optimistic slot", () => {
+  test("RECHOKE-2, RECHOKE-3: after the grace, non-contributors are choked but one holds the optimistic slot", () => {
     const node = setup();
     drive(node, T0, T0 + 50_000);
     const out = drive(node, T0 + 50_000, T0 + 300_000);
@@ -76,7 +76,7 @@ describe("choking", () => {
     expect(optimistic.every((e) => e.optimistic)).toBe(true);
   });
 
-  test("the optimistic peer is chosen anew every optimistic interval, among both candidates", () => {
+  test("RECHOKE-3: the optimistic peer is chosen anew every optimistic interval, among both candidates", () => {
     const node = setup();
     const out = drive(node, T0, T0 + 1_200_000);
     const picked = new Set(eventsOf(out, "choke_changed").filter((e) => e.optimistic).map((e) => e.peer));
@@ -96,7 +96,7 @@ describe("choking", () => {
     expect(choked.length).toBe(1);
   });
 
-  test("a flagged peer is choked even as a newcomer and never unchoked optimistically", () => {
+  test("RECHOKE-4: a flagged peer is choked even as a newcomer and never unchoked optimistically", () => {
     const { node } = makeNode("hugo", "node", { content: [] }, {
       version: STATE_VERSION,
       id: "hugo",
@@ -111,7 +111,7 @@ describe("choking", () => {
     expect(peer(node, "bot-charlie", T0 + 600_000)?.flagged).toBe(true);
   });
 
-  test("choked peers get no VIEW_EVENT, AUDIT_RESULT or gossip, but PONG and PEER_LIST answers go on", () => {
+  test("RECHOKE-5, PING-2, HELLO-3: choked peers get no VIEW_EVENT, AUDIT_RESULT or gossip, but PONG and PEER_LIST answers go on", () => {
     const { node } = makeNode("bot-alpha", "bot-alpha");
     introduce(node, ["bot-bravo", "bot-charlie", "hugo"]);
     // Only bravo contributes; after the grace the optimistic slot takes one of charlie and hugo.
@@ -141,7 +141,7 @@ function drive2(node: NodeCore): Output {
 }
 
 describe("CHOKE and UNCHOKE received", () => {
-  test("note that the peer chokes us, with an event only on change", () => {
+  test("CHOKE-2: note that the peer chokes us, with an event only on change", () => {
     const { node } = makeNode();
     introduce(node, ["bot-alpha"]);
     const a = deliver(node, msg("CHOKE", "bot-alpha", {}));
@@ -153,7 +153,7 @@ describe("CHOKE and UNCHOKE received", () => {
     expect(peer(node, "bot-alpha")?.chokingUs).toBe(false);
   });
 
-  test.each([["CHOKE"], ["UNCHOKE"]] as const)("%s from a stranger adds no peer and is dropped as from_unknown_peer", (type) => {
+  test.each([["CHOKE"], ["UNCHOKE"]] as const)("CHOKE-3: %s from a stranger adds no peer and is dropped as from_unknown_peer", (type) => {
     const { node } = makeNode();
     const out = deliver(node, msg(type, "mallory", {}));
     expect(node.snapshot(T0).peers).toEqual([]);

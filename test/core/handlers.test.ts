@@ -5,7 +5,7 @@ import { deliver, eventsOf, introduce, makeNode, msg, peer, sendsOf, T0, tickUnt
 const EVIL = "https://evil.example.com/194722398367/ds2032-node-mallory-p2p";
 
 describe("HELLO", () => {
-  test("adds the sender and answers a PEER_LIST naming the node first, then its live peers", () => {
+  test("HELLO-2, HELLO-3, PEERS-2: adds the sender and answers a PEER_LIST naming the node first, then its live peers", () => {
     const { node } = makeNode();
     introduce(node, ["bot-alpha"]);
     const out = deliver(node, msg("HELLO", "sam", { queue_url: urlOf("sam") }));
@@ -33,7 +33,7 @@ describe("HELLO", () => {
     expect(node.snapshot(T0).counters.urlRejected).toBe(1);
   });
 
-  test("an echo of the node's own HELLO adds nothing and is not answered", () => {
+  test("WIRE-8: an echo of the node's own HELLO adds nothing and is not answered", () => {
     const { node } = makeNode();
     const out = deliver(node, msg("HELLO", "hugo", { queue_url: urlOf("hugo") }));
     expect(out.sends).toEqual([]);
@@ -41,7 +41,7 @@ describe("HELLO", () => {
     expect(node.snapshot(T0).counters.dropped.from_self).toBe(1);
   });
 
-  test("a redelivered message is handled once", () => {
+  test("WIRE-4: a redelivered message is handled once", () => {
     const { node } = makeNode();
     const hello = msg("HELLO", "sam", { queue_url: urlOf("sam") });
     expect(deliver(node, hello).sends.length).toBe(1);
@@ -54,7 +54,7 @@ describe("HELLO", () => {
 });
 
 describe("PEER_LIST", () => {
-  test("merges unknown peers (never itself), says HELLO to each new one, and ends the join", () => {
+  test("PEERS-4, JOIN-3: merges unknown peers (never itself), says HELLO to each new one, and ends the join", () => {
     const { node } = makeNode("hugo", "node", { bootstrap: ["bot-alpha"] });
     introduce(node, ["sam"]);
     const out = deliver(
@@ -77,14 +77,14 @@ describe("PEER_LIST", () => {
     expect(node.snapshot(T0).counters.dropped.self_in_peer_list).toBe(1);
   });
 
-  test("an unknown sender is added with the URL of its own entry", () => {
+  test("PEERS-3: an unknown sender is added with the URL of its own entry", () => {
     const { node } = makeNode();
     const out = deliver(node, msg("PEER_LIST", "sam", { peers: [{ node_id: "sam", queue_url: urlOf("sam") }] }));
     expect(eventsOf(out, "peer_added")).toEqual([{ type: "peer_added", peer: "sam", via: "peer_list" }]);
     expect(peer(node, "sam")?.queueUrl).toBe(urlOf("sam"));
   });
 
-  test("over 50 entries: the first 50 are merged, the rest counted as peer_list_over_max", () => {
+  test("BOUND-2: over 50 entries: the first 50 are merged, the rest counted as peer_list_over_max", () => {
     const { node } = makeNode();
     const peers = Array.from({ length: 80 }, (_, i) => ({ node_id: `n${i}` }));
     const out = deliver(node, msg("PEER_LIST", "n0", { peers }));
@@ -93,7 +93,7 @@ describe("PEER_LIST", () => {
     expect(peer(node, "n50")).toBeUndefined();
   });
 
-  test("the table stops at 500 peers; extra ones are counted, and a dead peer makes room", () => {
+  test("BOUND-3: the table stops at 500 peers; extra ones are counted, and a dead peer makes room", () => {
     const { node } = makeNode();
     for (let b = 0; b < 11; b++) {
       const peers = Array.from({ length: 50 }, (_, i) => ({ node_id: `p${b}-${i}` }));
@@ -104,7 +104,7 @@ describe("PEER_LIST", () => {
     expect(snap.counters.dropped.peers_table_full).toBe(50);
   });
 
-  test("a PEER_LIST we send lists at most 50 entries", () => {
+  test("BOUND-1: a PEER_LIST we send lists at most 50 entries", () => {
     const { node } = makeNode();
     for (let b = 0; b < 3; b++) deliver(node, msg("PEER_LIST", `q${b}-0`, { peers: Array.from({ length: 50 }, (_, i) => ({ node_id: `q${b}-${i}` })) }));
     const [reply] = sendsOf(deliver(node, msg("HELLO", "sam", { queue_url: urlOf("sam") })), "PEER_LIST");
@@ -114,14 +114,14 @@ describe("PEER_LIST", () => {
 });
 
 describe("PING and PONG", () => {
-  test("a PING is answered with a PONG of the same seq, from strangers too", () => {
+  test("PING-1, PING-4: a PING is answered with a PONG of the same seq, from strangers too", () => {
     const { node } = makeNode();
     const out = deliver(node, msg("PING", "sam", { seq: 41 }));
     expect(out.sends.map((s) => [s.to, s.queueUrl, s.message.type === "PONG" && s.message.seq])).toEqual([["sam", urlOf("sam"), 41]]);
     expect(eventsOf(out, "peer_added")).toEqual([{ type: "peer_added", peer: "sam", via: "message" }]);
   });
 
-  test("a PONG for a seq never sent gives no RTT (unknown_pong) but is a sign of life from a known peer, none from a stranger", () => {
+  test("PONG-2, FAIL-1: a PONG for a seq never sent gives no RTT (unknown_pong) but is a sign of life from a known peer, none from a stranger", () => {
     const { node } = makeNode();
     introduce(node, ["sam"]);
     const out = deliver(node, msg("PONG", "sam", { seq: 999 }), T0 + 1_000);
@@ -133,7 +133,7 @@ describe("PING and PONG", () => {
     expect(node.snapshot(T0).counters.dropped.unknown_pong).toBe(2);
   });
 
-  test("a suspect peer answering a PING we no longer hold is alive again", () => {
+  test("FAIL-1: a suspect peer answering a PING we no longer hold is alive again", () => {
     const { node } = makeNode();
     introduce(node, ["sam"]);
     tickUntil(node, T0 + 35_000);
@@ -143,7 +143,7 @@ describe("PING and PONG", () => {
     expect(peer(node, "sam", T0 + 35_000)?.status).toBe("alive");
   });
 
-  test("the matching PONG gives the round-trip time, once", () => {
+  test("PONG-1: the matching PONG gives the round-trip time, once", () => {
     const { node } = makeNode();
     introduce(node, ["sam"]);
     const [ping] = sendsOf(node.tick(T0 + 10_000), "PING");

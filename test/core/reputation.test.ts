@@ -4,7 +4,7 @@ import { FRESH_REPUTATION, nextFlagged, recordOutcome, score, type Reputation } 
 const run = (outcomes: string): Reputation =>
   [...outcomes].reduce((r, c) => recordOutcome(r, c === "+"), { ...FRESH_REPUTATION });
 
-describe("beta score (PROTOCOL.md 4.3)", () => {
+describe("REP-2: beta score (PROTOCOL.md 4.3)", () => {
   test.each([
     [0, 0, 0.5],
     [1, 0, 2 / 3],
@@ -15,7 +15,7 @@ describe("beta score (PROTOCOL.md 4.3)", () => {
   ])("agree %d disagree %d scores %d", (a, d, s) => expect(score({ agree: a, disagree: d })).toBeCloseTo(s, 10));
 });
 
-describe("flag with hysteresis", () => {
+describe("REP-4: flag with hysteresis", () => {
   test.each([
     // agree, disagree, reports, was flagged -> flagged
     [1, 3, 7, false, false], // low but too few reports
@@ -33,7 +33,7 @@ describe("flag with hysteresis", () => {
   });
 });
 
-describe("forgetting 0.95 per audited report", () => {
+describe("REP-3: forgetting 0.95 per audited report", () => {
   test.each([
     ["+", 1, 0],
     ["-", 0, 1],

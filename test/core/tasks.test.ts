@@ -26,7 +26,7 @@ describe("failure detection formulas", () => {
 });
 
 describe("heartbeat and failure detection", () => {
-  test("every known peer gets a PING with a fresh seq", () => {
+  test("BEAT-1, PING-3: every known peer gets a PING with a fresh seq", () => {
     const { node } = makeNode();
     introduce(node, ["a", "b", "c"]);
     const seqs = [1, 2, 3].flatMap((i) =>
@@ -36,7 +36,7 @@ describe("heartbeat and failure detection", () => {
     expect(new Set(seqs).size).toBe(9);
   });
 
-  test("a silent peer is suspect after 3 heartbeats, dead after 6, pinged every 6th, forgotten after 30 dead", () => {
+  test("FAIL-2, BEAT-2, FAIL-5: a silent peer is suspect after 3 heartbeats, dead after 6, pinged every 6th, forgotten after 30 dead", () => {
     const { node } = makeNode();
     introduce(node, ["sam"]);
     const statusAt: string[] = [];
@@ -51,7 +51,7 @@ describe("heartbeat and failure detection", () => {
     expect(statusAt.indexOf("gone")).toBe(34); // beat 35: dead since beat 6, 30 dead beats later
   });
 
-  test("any message brings a dead peer back to alive", () => {
+  test("FAIL-1: any message brings a dead peer back to alive", () => {
     const { node } = makeNode();
     introduce(node, ["sam"]);
     tickUntil(node, T0 + 70_000);
@@ -61,7 +61,7 @@ describe("heartbeat and failure detection", () => {
     expect(sendsOf(node.tick(T0 + 80_000), "PING", "sam").length).toBe(1);
   });
 
-  test("dead peers are not gossiped nor listed", () => {
+  test("FAIL-4: dead peers are not gossiped nor listed", () => {
     const { node } = makeNode();
     introduce(node, ["sam"]);
     tickUntil(node, T0 + 70_000);
@@ -70,7 +70,7 @@ describe("heartbeat and failure detection", () => {
     expect(reply?.message.type === "PEER_LIST" && reply.message.peers.map((p) => p.node_id)).toEqual(["hugo", "phin"]);
   });
 
-  test("a full table makes room by forgetting the longest-dead peer", () => {
+  test("BOUND-3: a full table makes room by forgetting the longest-dead peer", () => {
     const { node } = makeNode();
     for (let b = 0; b < 10; b++) deliver(node, msg("PEER_LIST", `p${b}-0`, { peers: Array.from({ length: 50 }, (_, i) => ({ node_id: `p${b}-${i}` })) }));
     expect(node.snapshot(T0).peers.length).toBe(LIMITS.peersMax);
@@ -81,7 +81,7 @@ describe("heartbeat and failure detection", () => {
     expect(node.snapshot(T0).peers.length).toBe(LIMITS.peersMax);
   });
 
-  test("queueMissing counts the peer's silence and sends nothing", () => {
+  test("WIRE-9: queueMissing counts the peer's silence and sends nothing", () => {
     const { node } = makeNode();
     introduce(node, ["sam"]);
     const out = node.queueMissing("sam", T0 + 1);
@@ -104,7 +104,7 @@ describe("join", () => {
     [4, 30_000, 90_000],
   ])("retry %d with %d ms heartbeats waits %d ms", (n, hb, ms) => expect(joinRetryDelayMs(n, hb)).toBe(ms));
 
-  test("HELLO to each bootstrap node (never itself), again with backoff until a PEER_LIST arrives", () => {
+  test("JOIN-1, JOIN-2: HELLO to each bootstrap node (never itself), again with backoff until a PEER_LIST arrives", () => {
     const { node, start } = makeNode("hugo", "node", { bootstrap: ["bot-alpha", "bot-bravo", "hugo"] });
     expect(sendsOf(start, "HELLO").map((s) => [s.to, s.queueUrl])).toEqual([
       ["bot-alpha", urlOf("bot-alpha")],
@@ -120,7 +120,7 @@ describe("join", () => {
     expect(sendsOf(tickUntil(node, T0 + 1_000_000), "HELLO")).toEqual([]);
   });
 
-  test("a node whose only bootstrap is itself does not retry", () => {
+  test("JOIN-4: a node whose only bootstrap is itself does not retry", () => {
     const { node, start } = makeNode("bot-alpha", "bot-alpha", { bootstrap: ["bot-alpha"] });
     expect(start.sends).toEqual([]);
     expect(sendsOf(tickUntil(node, T0 + 300_000), "HELLO")).toEqual([]);
@@ -128,7 +128,7 @@ describe("join", () => {
 });
 
 describe("gossip", () => {
-  test("every 15 s a PEER_LIST goes to 3 random live unchoked peers", () => {
+  test("GOSSIP-1, GOSSIP-2: every 15 s a PEER_LIST goes to 3 random live unchoked peers", () => {
     const { node } = makeNode();
     introduce(node, ["a", "b", "c", "d", "e"]);
     const lists = sendsOf(node.tick(T0 + 15_000), "PEER_LIST");

@@ -12,7 +12,7 @@ const model = JSON.parse(readFileSync(join(VECTORS, "view-model.json"), "utf8"))
   cases: Array<{ seed: string; content_id: string; epoch: number; count: number }>;
 };
 
-describe("view model (PROTOCOL.md 4.1)", () => {
+describe("MODEL-1, MODEL-2: view model (PROTOCOL.md 4.1)", () => {
   test("the vector file has cases", () => expect(model.cases.length).toBeGreaterThan(10));
   test.each(model.cases.map((c) => [c.seed, c.content_id, c.epoch, c.count]))(
     "%s %s epoch %d is %d",
@@ -44,11 +44,11 @@ describe("reported counts", () => {
     });
   };
 
-  test("accuracy 1 always tells the truth", () => {
+  test("MODEL-4: accuracy 1 always tells the truth", () => {
     expect(draws(1).every((d) => d.said === d.truth)).toBe(true);
   });
 
-  test("accuracy 0 never does, and stays within truth × [0.5, 1.5]", () => {
+  test("MODEL-5: accuracy 0 never does, and stays within truth × [0.5, 1.5]", () => {
     for (const d of draws(0)) {
       expect(d.said).not.toBe(d.truth);
       expect(d.said).toBeGreaterThanOrEqual(Math.floor(d.truth * 0.5));
@@ -84,7 +84,7 @@ describe("stale VIEW_EVENTs", () => {
 });
 
 describe("publish views task", () => {
-  test("each hosted item goes to every unchoked live peer with the true count for an honest node", () => {
+  test("PUB-1, PUB-2: each hosted item goes to every unchoked live peer with the true count for an honest node", () => {
     const { node } = makeNode("bot-alpha", "bot-alpha");
     introduce(node, ["bot-bravo", "hugo"]);
     const out = tickUntil(node, T0 + 10_000);
@@ -103,7 +103,7 @@ describe("publish views task", () => {
     expect(sendsOf(tickUntil(node, T0 + 60_000), "VIEW_EVENT")).toEqual([]);
   });
 
-  test("bot-charlie lies about half of the time", () => {
+  test("PERSONA-2: bot-charlie lies about half of the time", () => {
     const { node } = makeNode("bot-charlie", "bot-charlie");
     const views = [];
     for (let t = T0; t < T0 + 600_000; t += 10_000) {

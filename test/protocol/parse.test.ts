@@ -62,13 +62,13 @@ describe("each type parses", () => {
     if (r.ok) expect(parseTimestampMs(r.message.timestamp)).toBe(ms);
   });
 
-  test("a VIEW_EVENT without ad_id is accepted", () => {
+  test("VIEW-1: a VIEW_EVENT without ad_id is accepted", () => {
     const r = parse(body("VIEW_EVENT", {}, ["ad_id"]));
     expect(r.ok).toBe(true);
   });
 });
 
-describe("bodies that are not protocol messages", () => {
+describe("WIRE-6: bodies that are not protocol messages", () => {
   test.each([
     ["not_json", "'{'", "{"],
     ["not_json", "''", ""],
