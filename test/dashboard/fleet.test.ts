@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { BOTS, botNodes, FAST_TIMING, fleetFile, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
-import { launchChromium, screenshotPath } from "./browser.ts";
+import { describeWith } from "../support/outside.ts";
+import { BROWSER, launchChromium, screenshotPath } from "./browser.ts";
 import { parsePrometheusText, seriesKey } from "./prom-text.ts";
 
 const START_BOUND_MS = 30_000;
@@ -55,26 +56,28 @@ test("/metrics parses as Prometheus text and its counters move as traffic flows"
   expect(later.types.get("p2p_peer_reputation")).toBe("gauge");
 }, 35_000);
 
-test("the page shows three cards, the graph's edges, and bot-charlie flagged", async () => {
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(String(err)));
-    await page.goto(`${url}/`);
-    await page.waitForFunction(() => document.querySelectorAll("#cards .card").length === 3);
-    for (const id of BOTS) expect(await page.getAttribute(`.card[data-node="${id}"]`, "data-state")).not.toBeNull();
-    await page.waitForFunction(() => document.getElementById("graph")?.dataset.edgeCount === "6", undefined, { timeout: 20_000 });
-    await page.waitForSelector('.card[data-node="bot-charlie"][data-flagged="true"]', { timeout: 45_000 });
-    expect(await page.textContent('.card[data-node="bot-charlie"] .flag')).toMatch(/^flagged by bot-(alpha|bravo)/);
-    expect(await page.getAttribute('.card[data-node="bot-alpha"]', "data-flagged")).toBe("false");
-    expect(await page.getAttribute('.card[data-node="bot-bravo"]', "data-flagged")).toBe("false");
-    await page.waitForFunction(() => document.querySelectorAll("#audits tr").length > 0);
-    // a moment more so the chart shows bot-charlie's fall under the threshold
-    await Bun.sleep(3_000);
-    await page.screenshot({ path: screenshotPath("dashboard-fleet.png"), fullPage: true });
-    expect(errors).toEqual([]);
-  } finally {
-    await browser.close();
-  }
-}, 80_000);
+describeWith(BROWSER)("the page of a running fleet", () => {
+  test("the page shows three cards, the graph's edges, and bot-charlie flagged", async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const errors: string[] = [];
+      page.on("pageerror", (err) => errors.push(String(err)));
+      await page.goto(`${url}/`);
+      await page.waitForFunction(() => document.querySelectorAll("#cards .card").length === 3);
+      for (const id of BOTS) expect(await page.getAttribute(`.card[data-node="${id}"]`, "data-state")).not.toBeNull();
+      await page.waitForFunction(() => document.getElementById("graph")?.dataset.edgeCount === "6", undefined, { timeout: 20_000 });
+      await page.waitForSelector('.card[data-node="bot-charlie"][data-flagged="true"]', { timeout: 45_000 });
+      expect(await page.textContent('.card[data-node="bot-charlie"] .flag')).toMatch(/^flagged by bot-(alpha|bravo)/);
+      expect(await page.getAttribute('.card[data-node="bot-alpha"]', "data-flagged")).toBe("false");
+      expect(await page.getAttribute('.card[data-node="bot-bravo"]', "data-flagged")).toBe("false");
+      await page.waitForFunction(() => document.querySelectorAll("#audits tr").length > 0);
+      // a moment more so the chart shows bot-charlie's fall under the threshold
+      await Bun.sleep(3_000);
+      await page.screenshot({ path: screenshotPath("dashboard-fleet.png"), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 80_000);
+});

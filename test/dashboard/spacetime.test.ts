@@ -9,10 +9,10 @@ import { spaceTimeBundle } from "../../src/fleet/dashboard/bundle.ts";
 import { colorOf } from "../../src/fleet/dashboard/client/spacetime.ts";
 import type { WireRecord } from "../../src/runtime/wire-record.ts";
 import { describeWith } from "../support/outside.ts";
-import { CHROMIUM, launchChromium, screenshotPath } from "./browser.ts";
+import { BROWSER, launchChromium, screenshotPath } from "./browser.ts";
 import { exchange, timeline } from "./wire-fixtures.ts";
 
-describeWith(CHROMIUM)("space-time diagram", () => {
+describeWith(BROWSER)("space-time diagram", () => {
   let browser: Browser;
   let script: string;
   beforeAll(async () => {
