@@ -28,6 +28,13 @@ export interface UpFlags {
 /** Past this, the process exits whatever is still stopping: exit within 10 s of the signal. */
 const EXIT_DEADLINE_MS = 9_000;
 
+/**
+ * A terminal sends Ctrl-C to the whole process group, and `bun run` forwards
+ * what it gets, so one press reaches the fleet twice, milliseconds apart. A
+ * signal this soon after the first is that same press, not a second one.
+ */
+export const SAME_PRESS_MS = 1_000;
+
 /** Flags win over the file; the result is validated by the file's schema, a bad flag named in the message. */
 export function applyFlags(f: FleetFile, flags: UpFlags): FleetFile {
   if (flags.only) {
@@ -115,14 +122,19 @@ export async function runUp(flags: UpFlags): Promise<never> {
   }
 
   return new Promise<never>(() => {
-    let signals = 0;
+    let firstSignalMs: number | null = null;
     const onSignal = (sig: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
+      const nowMs = Date.now();
+      if (firstSignalMs !== null && nowMs - firstSignalMs < SAME_PRESS_MS) {
+        fleet.log.debug({ signal: sig }, `${sig} again within ${SAME_PRESS_MS} ms: the same press, still stopping`);
+        return;
+      }
+      if (firstSignalMs !== null) {
         fleet.log.warn({ signal: sig }, "second signal: exiting at once");
         killCommandNodes();
         process.exit(130);
       }
+      firstSignalMs = nowMs;
       fleet.log.info({ signal: sig }, `${sig}: stopping every node (again to exit at once)`);
       const deadline = setTimeout(() => {
         fleet.log.error({}, `nodes still stopping after ${EXIT_DEADLINE_MS / 1000}s; exiting`);
