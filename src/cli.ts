@@ -132,7 +132,8 @@ if (args[0] === "sim") {
 }
 
 await yargs(args)
-  .scriptName("bun src/cli.ts")
+  // What users type: the package scripts `fleet`, `sim` and `bench` (package.json).
+  .scriptName("bun run")
   .usage("$0 <command>\n\nRun a P2P teaching network over SQS: instructor bots, your own node, logs and health.")
   .command("fleet", "run the fleet of fleet.yaml and talk to it (up, status, send, peek)", fleetCommands)
   // Listed for --help; handled above.

@@ -8,7 +8,7 @@ import { formatSweep, sweep } from "./sweep.ts";
 /** Parses the simulator's command line; the schema in options.ts fills the defaults and checks the values. */
 export function parseArgs(argv: string[]): SimOptionsInput & { seeds?: number } {
   const a = yargs(argv)
-    .scriptName("sim")
+    .scriptName("bun run sim")
     .usage("$0 [options]: a seeded simulation of the whole protocol under faults")
     .option("nodes", { type: "number", describe: "nodes in the fleet (default 50)" })
     .option("minutes", { type: "number", describe: "virtual minutes (default 30)" })
