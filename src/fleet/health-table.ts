@@ -28,7 +28,8 @@ function row(n: HealthNode): string[] {
     n.id,
     n.persona,
     n.state,
-    n.state === "running" || n.state === "degraded" || n.state === "starting" ? formatUptime(n.uptime_s) : "-",
+    // A stopped node (the final table) shows how long its last run lasted; one waiting to restart, or failed, is down.
+    n.state === "running" || n.state === "degraded" || n.state === "starting" || n.state === "stopped" ? formatUptime(n.uptime_s) : "-",
     String(n.restarts),
     peersKnown ? `${count("alive")}/${count("suspect")}/${count("dead")}` : "?",
     peersKnown ? `${sum(n.counters.in)}/${sum(n.counters.out)}` : "?",

@@ -156,6 +156,7 @@ describe("the health table", () => {
     slot("bot-charlie", { runner: runner("bot-charlie", "running", [peer("bot-alpha"), peer("bot-bravo")]) }),
     slot("sam", { kind: "command", persona: "command" }),
     slot("hugo", { slot: "failed", upSinceMs: null, restarts: 4 }),
+    slot("bruno", { kind: "command", persona: "command", slot: "stopped", upSinceMs: null, lastRunMs: 90_400 }),
   ]);
   const table = formatHealthTable(h);
   const lines = table.split("\n");
@@ -164,6 +165,7 @@ describe("the health table", () => {
     ["alpha's row", /^bot-alpha\s+bot-alpha\s+running\s+2m05s\s+0\s+2\/0\/0\s+28\/32\s+3\s+12ms\s+bot-charlie\s+bot-charlie$/],
     ["a command node's unknown counters", /^sam\s+command\s+running\s+2m05s\s+0\s+\?\s+\?\s+\?\s+-\s+-\s+-$/],
     ["a failed node", /^hugo\s+hugo\s+failed\s+-\s+4\s/],
+    ["a stopped node (the final table) shows how long it ran", /^bruno\s+command\s+stopped\s+1m30s\s+0\s/],
     ["the fleet line", /^flagged: bot-charlie by 2 of 2 \(bot-alpha, bot-bravo\)$/],
   ])("%s", (_name, re) => {
     expect(lines.some((l) => re.test(l))).toBe(true);
