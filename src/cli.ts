@@ -79,14 +79,16 @@ function fleetCommands(y: Argv) {
       "status",
       "print the health table of a running fleet",
       (y) =>
-        reachOptions(y)
+        y
+          .option("file", { alias: "f", type: "string", describe: "fleet file to take the control port from (default ./fleet.yaml when present)" })
+          .option("aws", { type: "boolean", describe: "the fleet on Amazon SQS: refuse a fleet on the embedded SQS at that port" })
           .option("control-port", { type: "number", describe: `its control port (default ${CONTROL_PORT_DEFAULT})` })
           .option("json", { type: "boolean", describe: "the /health JSON instead of the table" })
           .option("network", { type: "boolean", describe: "the class's network: every node the fleet knows, what each fleet node sees of it and what it sent wrong" }),
       (a) =>
         run(async () => {
           const { runStatus } = await import("./fleet/status.ts");
-          await runStatus({ file: a.file, controlPort: a["control-port"], json: a.json, network: a.network }, out);
+          await runStatus({ file: a.file, aws: a.aws, controlPort: a["control-port"], json: a.json, network: a.network }, out);
         }),
     )
     .command(

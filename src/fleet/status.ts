@@ -31,6 +31,16 @@ export async function runStatus(flags: StatusFlags, out: (s: string) => void): P
   } catch {
     throw new UserError(`${url} did not answer with a fleet's health; is that port a fleet's control endpoint?`, 1);
   }
+  // The control endpoint answers whichever SQS the fleet runs on: --aws asks for the fleet on Amazon SQS,
+  // so a fleet on the embedded one at that port is not the fleet meant.
+  const wantAws = flags.aws === true;
+  if (wantAws && h.sqs?.mode !== "aws") {
+    throw new UserError(
+      `The fleet on 127.0.0.1:${port} runs on the embedded SQS, not on Amazon SQS (--aws). ` +
+        `Drop --aws to see it, or pass the --control-port of the fleet started with \`bun run fleet up --aws\`.`,
+      1,
+    );
+  }
   if (flags.network) {
     if (!Array.isArray(h.network)) throw new UserError(`${url} has no network view; that fleet runs an older version`, 1);
     out(flags.json ? JSON.stringify(h.network, null, 2) + "\n" : formatNetworkTable(h) + "\n");
