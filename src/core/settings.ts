@@ -80,8 +80,12 @@ export const Content = z
 // The course's seed, so the bots' counts match the notebook's examples (PROTOCOL.md §4.1).
 export const Seed = z.string().min(1).max(200).default("ds2032");
 
-// The notebook's bootstrap bot (PROTOCOL.md §5): every node says HELLO to it at start.
-export const Bootstrap = z.array(NodeId).min(1).max(20).default(["bot-alpha"]);
+/** Bootstrap node ids, as a list in a file may give them. */
+export const BOOTSTRAP_MAX = 20;
+export const BootstrapIds = z.array(NodeId).min(1).max(BOOTSTRAP_MAX);
+// The notebook's bootstrap bot (PROTOCOL.md §5): a node on its own says HELLO to it at start
+// (a fleet's default is its bots: fleet/config.ts).
+export const Bootstrap = BootstrapIds.default(["bot-alpha"]);
 
 /** The defaults above, filled in once. */
 export const DEFAULT_TIMING_MS: TimingMs = timingMs(TimingSeconds.parse({}));

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NodeId } from "../protocol/index.ts";
-import { Bootstrap, Content, NETWORK_NAMES_SHAPE, Port, Seed, SqsPort, TimingSeconds } from "../core/settings.ts";
+import { BOOTSTRAP_MAX, BootstrapIds, Content, NETWORK_NAMES_SHAPE, Port, Seed, SqsPort, TimingSeconds } from "../core/settings.ts";
 import { PERSONAS } from "../core/types.ts";
 
 /**
@@ -63,6 +63,22 @@ const Node = z
     }
   });
 
+/** The notebook's STUDENTS and INSTRUCTOR (its cell "P2P queue configuration"). */
+export const DEFAULT_ROSTER = ["hugo", "sam", "phin", "manuel", "bruno", "gil"] as const;
+/** A class, not a directory: the queues of the roster are created at every start. */
+const ROSTER_MAX = 200;
+
+/**
+ * The default bootstrap: the fleet's bots, the bot-alpha persona first, then
+ * the others in file order. With bot-alpha down a newcomer still finds the
+ * network through bot-bravo or bot-charlie.
+ */
+export function defaultBootstrap(nodes: ReadonlyArray<{ id: string; persona?: string }>): string[] {
+  const bots = nodes.filter((n) => n.persona?.startsWith("bot-"));
+  const ordered = [...bots.filter((n) => n.persona === "bot-alpha"), ...bots.filter((n) => n.persona !== "bot-alpha")];
+  return ordered.length === 0 ? ["bot-alpha"] : ordered.slice(0, BOOTSTRAP_MAX).map((n) => n.id);
+}
+
 export const FleetFile = z
   .strictObject({
     network: Network.prefault({}),
@@ -91,7 +107,12 @@ export const FleetFile = z
       .prefault({}),
     // info: state changes (peer joined, suspect, dead, flagged, choked) without the traffic.
     log_level: LogLevel.default("info"),
-    bootstrap: Bootstrap,
+    // Unset: every bot of the fleet, bot-alpha first (docs/protocol.md §6, JOIN-5), so a new node joins
+    // while any one of them runs; a fleet without bots asks the course's bot-alpha.
+    bootstrap: BootstrapIds.optional(),
+    // The notebook's students and instructor: their queues exist on the network whether or not their
+    // nodes run, as the course provisions them on AWS, so the notebook's cells find them.
+    roster: z.array(NodeId).max(ROSTER_MAX).default([...DEFAULT_ROSTER]),
     nodes: z.array(Node).min(1, "list at least one node").max(100),
   })
   .superRefine((f, ctx) => {
@@ -102,12 +123,21 @@ export const FleetFile = z
         ctx.addIssue({ code: "custom", path: ["nodes", i, "id"], message: `duplicate id ${n.id} (also nodes[${first}])` });
       } else seen.set(n.id, i);
     });
-  });
+  })
+  .transform((f) => ({ ...f, bootstrap: f.bootstrap ?? defaultBootstrap(f.nodes) }));
 
 export type FleetFile = z.infer<typeof FleetFile>;
 export type FleetNode = FleetFile["nodes"][number];
 
 export { timingMs } from "../core/settings.ts";
+
+/**
+ * Every queue the network has for this fleet: its nodes' and its roster's,
+ * each once, nodes first.
+ */
+export function networkQueueIds(f: FleetFile): string[] {
+  return [...new Set([...f.nodes.map((n) => n.id), ...f.roster])];
+}
 
 /** Queues are created in local mode, left alone on AWS unless the file says otherwise. */
 export function createQueues(f: FleetFile): boolean {

@@ -7,7 +7,7 @@ import { createSqsClient, ensureQueue, resolveEndpoint, type SqsOptions } from "
 import { describeSqsError } from "../sqs/errors.ts";
 import type { WorkerInit } from "../runtime/worker.ts";
 import type { WireRecord } from "../runtime/wire-record.ts";
-import { createQueues, timingMs, type FleetFile, type FleetNode, type LogLevel } from "./config.ts";
+import { createQueues, networkQueueIds, timingMs, type FleetFile, type FleetNode, type LogLevel } from "./config.ts";
 import { createControlServer, json, type ControlServer, type Route } from "./control.ts";
 import { toHealth } from "./health.ts";
 import type { Health } from "./health-types.ts";
@@ -172,7 +172,12 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       ...(f.network.endpoint ? { endpoint: f.network.endpoint } : {}),
       createQueues: createQueues(f),
     };
-    await ensureQueues(sqsOptions, net, nodes);
+    // The queues of the nodes run here must be there; where the fleet creates queues, so are the
+    // roster's and the other nodes' of the file: the whole network, as the course provisions it on AWS.
+    const here = nodes.map((n) => n.id);
+    const rest = sqsOptions.createQueues ? networkQueueIds(f).filter((id) => !here.includes(id)) : [];
+    await ensureQueues(sqsOptions, net, [...here, ...rest]);
+    if (rest.length > 0) log.info({ event: "queues_created", queues: rest }, `queues of the network ready: ${rest.join(", ")}`);
     const k = createStateKeeper({ dir: resolve(opts.fileDir, f.state.dir), everyMs: f.state.every * 1000, log });
     keeper = k;
 
@@ -201,7 +206,16 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
               command: n.command!,
               cwd: opts.fileDir,
               sink,
-              env: commandNodeEnv({ nodeId: n.id, net, mode, endpoint, bootstrap: f.bootstrap, base: env, own: n.env }),
+              env: commandNodeEnv({
+                nodeId: n.id,
+                net,
+                mode,
+                endpoint,
+                bootstrap: f.bootstrap,
+                settings: { seed: f.seed, timing: f.timing, content: f.content },
+                base: env,
+                own: n.env,
+              }),
             }),
       }),
     );
@@ -291,14 +305,14 @@ function withDefined<K extends string, V>(key: K, v: V | undefined): { [k in K]?
 }
 
 /** Every node run here needs its queue before its first receive; a missing one is the user's to fix. */
-async function ensureQueues(sqs: SqsOptions, net: NetworkId, nodes: readonly FleetNode[]): Promise<void> {
+async function ensureQueues(sqs: SqsOptions, net: NetworkId, ids: readonly string[]): Promise<void> {
   const client = createSqsClient(sqs, { requestTimeoutMs: 10_000 });
   try {
-    for (const n of nodes) {
+    for (const id of ids) {
       try {
-        await ensureQueue(client, sqs, net, n.id);
+        await ensureQueue(client, sqs, net, id);
       } catch (err) {
-        throw new FleetStartError(`queue of ${n.id}: ${err instanceof Error && err.name.startsWith("Sqs") ? err.message : describeSqsError(err)}`);
+        throw new FleetStartError(`queue of ${id}: ${err instanceof Error && err.name.startsWith("Sqs") ? err.message : describeSqsError(err)}`);
       }
     }
   } finally {

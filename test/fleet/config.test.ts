@@ -24,6 +24,9 @@ describe("a bad fleet file gets one message naming the key path and what is expe
     ["typo in a node", "nodes:\n  - { id: a, persona: node, log_levle: debug }\n", ["nodes[0]", 'did you mean "log_level"']],
     ["unquoted account", `network:\n  account: 194722398367\n${BOTS}`, ["network.account", "quoted string", "got number"]],
     ["bad node id", "nodes:\n  - { id: Hugo, persona: node }\n", ["nodes[0].id", "lowercase", '"Hugo"']],
+    ["bad roster id", `roster: [hugo, Sam]\n${BOTS}`, ["roster[1]", "lowercase", '"Sam"']],
+    ["roster not a list", `roster: hugo\n${BOTS}`, ["roster", "expected a list", '"hugo"']],
+    ["bad bootstrap id", `bootstrap: [bot_alpha]\n${BOTS}`, ["bootstrap[0]", "lowercase", '"bot_alpha"']],
     ["duplicate ids", "nodes:\n  - { id: a, persona: node }\n  - { id: a, persona: node }\n", ["nodes[1].id", "duplicate id a"]],
     ["neither persona nor command", "nodes:\n  - { id: a }\n", ["nodes[0]", "exactly one of persona"]],
     ["both persona and command", "nodes:\n  - { id: a, persona: node, command: x }\n", ["nodes[0]", "exactly one of persona"]],
@@ -70,6 +73,9 @@ describe("a good file is filled with the defaults of PROTOCOL.md", () => {
     if (!r.ok) throw new Error(r.message);
     expect(r.file.nodes.map((n) => n.id)).toEqual(["bot-alpha", "bot-bravo", "bot-charlie"]);
     expect(timingMs(r.file.timing)).toEqual(DEFAULT_TIMING_MS);
+    // JOIN-5: with bot-alpha down, a newcomer still joins through the other bots.
+    expect(r.file.bootstrap).toEqual(["bot-alpha", "bot-bravo", "bot-charlie"]);
+    expect(r.file.roster).toEqual(["hugo", "sam", "phin", "manuel", "bruno", "gil"]);
   });
 
   test("a minimal file gets every default", () => {
@@ -80,7 +86,25 @@ describe("a good file is filled with the defaults of PROTOCOL.md", () => {
     expect(r.file.control.port).toBe(4580);
     expect(r.file.health.every).toBe(30);
     expect(r.file.bootstrap).toEqual(["bot-alpha"]);
+    expect(r.file.roster).toEqual(["hugo", "sam", "phin", "manuel", "bruno", "gil"]);
     expect(r.file.content.length).toBe(3);
+  });
+
+  test.each<[string, string, string[]]>([
+    ["every bot of the fleet", "  - { id: bot-alpha, persona: bot-alpha }\n  - { id: bot-bravo, persona: bot-bravo }\n  - { id: bot-charlie, persona: bot-charlie }\n", ["bot-alpha", "bot-bravo", "bot-charlie"]],
+    ["bot-alpha first, wherever it is listed", "  - { id: b2, persona: bot-bravo }\n  - { id: c3, persona: bot-charlie }\n  - { id: a1, persona: bot-alpha }\n", ["a1", "b2", "c3"]],
+    ["nodes of yours are not bootstrap nodes", "  - { id: hugo, persona: node }\n  - { id: bot-bravo, persona: bot-bravo }\n  - { id: sam, command: x }\n", ["bot-bravo"]],
+    ["a fleet without bots asks the course's bot-alpha", "  - { id: hugo, persona: node }\n", ["bot-alpha"]],
+  ])("default bootstrap: %s", (_name, nodes, want) => {
+    const r = validateFleetText(`nodes:\n${nodes}`, "f.yaml");
+    if (!r.ok) throw new Error(r.message);
+    expect(r.file.bootstrap).toEqual(want);
+  });
+
+  test("a bootstrap given in the file is kept as it is", () => {
+    const r = validateFleetText(`bootstrap: [bot-bravo]\n${BOTS}`, "f.yaml");
+    if (!r.ok) throw new Error(r.message);
+    expect(r.file.bootstrap).toEqual(["bot-bravo"]);
   });
 
   test.each([
@@ -112,6 +136,7 @@ describe("the CLI refuses a bad file with exit code 2 and no stack trace", () =>
     ["typo.yaml", `timing:\n  gosip: 3\n${BOTS}`, ["typo.yaml", 'did you mean "gossip"']],
     ["syntax.yaml", "nodes: [\n", ["syntax.yaml:2:1", "YAML syntax error"]],
     ["missing.yaml", null, ["missing.yaml: no such file", "--file"]],
+    ["roster.yaml", `roster: [gil, Hugo]\n${BOTS}`, ["roster.yaml", "roster[1]", "lowercase"]],
   ])("%s", (name, text, fragments) => {
     const path = join(dir, name);
     if (text !== null) writeFileSync(path, text);

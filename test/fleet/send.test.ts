@@ -67,11 +67,16 @@ describe("--set values", () => {
 });
 
 describe("the environment of a command node", () => {
-  const base = { PATH: "/usr/bin", HOME: "/home/u", AWS_PROFILE: "course" };
+  const base = { PATH: "/usr/bin", HOME: "/home/u", AWS_PROFILE: "course", P2P_SEED: "from-the-shell" };
+  const settings = {
+    seed: "ds2032",
+    timing: { heartbeat: 10, gossip: 15, views: 10, audit: 30, epoch: 30, rechoke: 10, optimistic: 30 },
+    content: [{ content_id: "show:midnight-run", ad_id: "ad-7" }],
+  };
   test.each<[string, Parameters<typeof commandNodeEnv>[0], Record<string, string | undefined>]>([
     [
       "local mode: the embedded endpoint and dummy credentials",
-      { nodeId: "sam", net: NET, mode: "local", endpoint: "http://127.0.0.1:4566", bootstrap: ["bot-alpha"], base },
+      { nodeId: "sam", net: NET, mode: "local", endpoint: "http://127.0.0.1:4566", bootstrap: ["bot-alpha"], settings, base },
       {
         NODE_ID: "sam",
         QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/194722398367/ds2032-node-sam-p2p",
@@ -85,13 +90,34 @@ describe("the environment of a command node", () => {
     ],
     [
       "aws mode: the user's own credentials chain, no endpoint",
-      { nodeId: "sam", net: NET, mode: "aws", endpoint: null, bootstrap: ["bot-alpha", "bot-bravo"], base },
+      { nodeId: "sam", net: NET, mode: "aws", endpoint: null, bootstrap: ["bot-alpha", "bot-bravo"], settings, base },
       { AWS_ENDPOINT_URL_SQS: undefined, AWS_ACCESS_KEY_ID: undefined, AWS_PROFILE: "course", BOOTSTRAP: "bot-alpha,bot-bravo" },
     ],
     [
       "the node's own env comes last",
-      { nodeId: "sam", net: NET, mode: "local", endpoint: "http://127.0.0.1:4566", bootstrap: [], base, own: { NODE_ID: "sam-2", LOG: "1" } },
+      { nodeId: "sam", net: NET, mode: "local", endpoint: "http://127.0.0.1:4566", bootstrap: [], settings, base, own: { NODE_ID: "sam-2", LOG: "1" } },
       { NODE_ID: "sam-2", LOG: "1" },
+    ],
+    [
+      "the network's settings (docs/protocol.md §12), over the supervisor's environment",
+      { nodeId: "sam", net: NET, mode: "local", endpoint: "http://127.0.0.1:4566", bootstrap: ["bot-alpha"], settings, base },
+      {
+        P2P_SEED: "ds2032",
+        P2P_EPOCH_S: "30",
+        P2P_HEARTBEAT_S: "10",
+        P2P_GOSSIP_S: "15",
+        P2P_VIEWS_S: "10",
+        P2P_AUDIT_S: "30",
+        P2P_RECHOKE_S: "10",
+        P2P_OPTIMISTIC_S: "30",
+        P2P_CONTENT: '[{"content_id":"show:midnight-run","ad_id":"ad-7"}]',
+        HOME: "/home/u",
+      },
+    ],
+    [
+      "fractions of a second stay as written",
+      { nodeId: "sam", net: NET, mode: "local", endpoint: null, bootstrap: [], settings: { ...settings, timing: { ...settings.timing, heartbeat: 0.5, epoch: 1 } }, base },
+      { P2P_HEARTBEAT_S: "0.5", P2P_EPOCH_S: "1" },
     ],
   ])("%s", (_name, input, want) => {
     const env = commandNodeEnv(input);
