@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { trueCount } from "../../src/core/views.ts";
-import { describeWith, onPath } from "../support/outside.ts";
+import { describeWith, pythonWith } from "../support/outside.ts";
 import { AREAS, CITATION_RE, parseRequirements, readProtocolDoc } from "../support/requirements.ts";
 
 const doc = readProtocolDoc();
@@ -115,7 +115,7 @@ describe("docs/protocol.md worked example of the view model", () => {
   });
 });
 
-const python = { name: "python3", install: "install Python 3 (apt install python3, or python.org)", found: onPath("python3") };
+const python = pythonWith([]);
 
 describeWith(python)("docs/protocol.md Python function", () => {
   test("reproduces every shared vector", async () => {

@@ -45,3 +45,20 @@ export function describeWith(part: OutsidePart): typeof describe {
   }
   return describe.skipIf(true) as typeof describe;
 }
+
+/**
+ * python3 on PATH that can import every one of `modules` (boto3 comes with
+ * Debian's python3-boto3 or `pip install boto3`).
+ */
+export function pythonWith(modules: readonly string[], env: Record<string, string | undefined> = process.env): OutsidePart {
+  const name = modules.length === 0 ? "python3" : `python3 with ${modules.join(", ")}`;
+  const install =
+    modules.length === 0
+      ? "install Python 3 (apt install python3, or python.org)"
+      : `install Python 3 and ${modules.join(", ")} (apt install ${modules.map((m) => `python3-${m}`).join(" ")}, or pip install ${modules.join(" ")})`;
+  const py = onPath("python3", env);
+  if (py === null) return { name, install, found: null };
+  if (modules.length === 0) return { name, install, found: py };
+  const r = Bun.spawnSync([py, "-c", modules.map((m) => `import ${m}`).join("; ")], { stdout: "ignore", stderr: "ignore" });
+  return { name, install, found: r.exitCode === 0 ? py : null };
+}
