@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { trueCount } from "../../src/core/views.ts";
+import { commandNodeEnv } from "../../src/fleet/node-env.ts";
 import { describeWith, pythonWith } from "../support/outside.ts";
 import { AREAS, CITATION_RE, parseRequirements, readProtocolDoc } from "../support/requirements.ts";
 
@@ -112,6 +113,25 @@ describe("docs/protocol.md worked example of the view model", () => {
     const mod = (await import(file)) as { trueCount: (s: string, c: string, e: number) => number };
     const cases = vectorCases();
     expect(cases.map((c) => mod.trueCount(c.seed, c.content_id, c.epoch))).toEqual(cases.map((c) => c.count));
+  });
+});
+
+describe("docs/protocol.md §12, the network's settings", () => {
+  test("lists exactly the variables a command node gets", () => {
+    const section = doc.slice(doc.indexOf("## 12. "));
+    const listed = new Set([...section.matchAll(/^\| (`[A-Z0-9_]+`(?:, `[A-Z0-9_]+`)*) \|/gm)].flatMap((m) => m[1]!.split(", ").map((v) => v.slice(1, -1))));
+    const env = commandNodeEnv({
+      nodeId: "sam",
+      net: { region: "us-east-1", account: "194722398367", prefix: "ds2032" },
+      mode: "local",
+      endpoint: "http://127.0.0.1:4566",
+      bootstrap: ["bot-alpha"],
+      settings: { seed: "ds2032", timing: { heartbeat: 10, gossip: 15, views: 10, audit: 30, epoch: 30, rechoke: 10, optimistic: 30 }, content: [] },
+      base: {},
+    });
+    // PYTHONUNBUFFERED is how the log stream gets a Python node's lines as they come, not a network setting.
+    const given = Object.keys(env).filter((k) => k !== "PYTHONUNBUFFERED");
+    expect([...listed].sort()).toEqual(given.sort());
   });
 });
 
