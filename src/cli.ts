@@ -52,7 +52,7 @@ function fleetCommands(y: Argv) {
           .option("log-level", { type: "string", choices: LOG_LEVELS, describe: "default level of every node (fleet.yaml log_level)" })
           .option("json", { type: "boolean", describe: "JSON log lines even on a terminal" })
           .option("health-every", { type: "number", describe: "seconds between health tables; 0 turns them off" })
-          .option("create-queues", { type: "boolean", describe: "AWS mode: create missing queues" })
+          .option("create-queues", { type: "boolean", describe: "AWS mode: create the network's queues (the nodes' and the roster's) if missing" })
           .option("state-dir", { type: "string", describe: "where nodes keep their peers and reputations across restarts (fleet.yaml state.dir)" })
           .option("trace", { type: "string", describe: "write every message the nodes send and receive to this file, one JSON line each" })
           .option("trace-max-mb", { type: "number", describe: "the trace file becomes FILE.1 past this size (3 old files kept); default 64" }),
@@ -121,7 +121,23 @@ function fleetCommands(y: Argv) {
           await runPeek({ file: a.file, aws: a.aws, sqsPort: a["sqs-port"], node: a.node, json: a.json }, out);
         }),
     )
-    .demandCommand(1, "which fleet command? up, status, send or peek")
+    .command(
+      "queues",
+      "list every queue of the network (nodes, roster, any other) with what waits in it",
+      (y) =>
+        reachOptions(y)
+          .option("json", { type: "boolean", describe: "the rows as JSON" })
+          .option("purge", { type: "string", describe: "node id whose queue is emptied of every message (with --yes)" })
+          .option("yes", { type: "boolean", describe: "confirm --purge" })
+          .example("$0 fleet queues", "every queue with its approximate depth")
+          .example("$0 fleet queues --purge hugo --yes", "empty hugo's queue"),
+      (a) =>
+        run(async () => {
+          const { runQueues } = await import("./fleet/queues.ts");
+          await runQueues({ file: a.file, aws: a.aws, sqsPort: a["sqs-port"], json: a.json, purge: a.purge, yes: a.yes }, out);
+        }),
+    )
+    .demandCommand(1, "which fleet command? up, status, send, peek or queues")
     .strict();
 }
 
@@ -137,7 +153,7 @@ await yargs(args)
   // What users type: the package scripts `fleet`, `sim` and `bench` (package.json).
   .scriptName("bun run")
   .usage("$0 <command>\n\nRun a P2P teaching network over SQS: instructor bots, your own node, logs and health.")
-  .command("fleet", "run the fleet of fleet.yaml and talk to it (up, status, send, peek)", fleetCommands)
+  .command("fleet", "run the fleet of fleet.yaml and talk to it (up, status, send, peek, queues)", fleetCommands)
   // Listed for --help; handled above.
   .command("sim", "run the deterministic simulator (sim --help for its options)", (y) => y.strict(false), () => {})
   .command(

@@ -11,6 +11,7 @@ const CASES: Array<[string[], string]> = [
   [["fleet", "status", "--help"], "bun run fleet status"],
   [["fleet", "send", "--help"], "bun run fleet send bot-alpha HELLO --from hugo"],
   [["fleet", "peek", "--help"], "bun run fleet peek"],
+  [["fleet", "queues", "--help"], "bun run fleet queues --purge hugo --yes"],
   [["sim", "--help"], "bun run sim"],
   [["bench", "--help"], "bun run bench"],
 ];
