@@ -109,7 +109,8 @@ export const FleetFile = z
     log_level: LogLevel.default("info"),
     // Unset: every bot of the fleet, bot-alpha first (docs/protocol.md §6, JOIN-5), so a new node joins
     // while any one of them runs; a fleet without bots asks the course's bot-alpha.
-    bootstrap: BootstrapIds.optional(),
+    // (Unset is parsed as [], which a list in the file cannot be, and filled in below.)
+    bootstrap: BootstrapIds.default([]),
     // The notebook's students and instructor: their queues exist on the network whether or not their
     // nodes run, as the course provisions them on AWS, so the notebook's cells find them.
     roster: z.array(NodeId).max(ROSTER_MAX).default([...DEFAULT_ROSTER]),
@@ -124,7 +125,8 @@ export const FleetFile = z
       } else seen.set(n.id, i);
     });
   })
-  .transform((f) => ({ ...f, bootstrap: f.bootstrap ?? defaultBootstrap(f.nodes) }));
+  // overwrite, not transform: the schema stays an object, its `shape` readable by the tools.
+  .overwrite((f) => (f.bootstrap.length > 0 ? f : { ...f, bootstrap: defaultBootstrap(f.nodes) }));
 
 export type FleetFile = z.infer<typeof FleetFile>;
 export type FleetNode = FleetFile["nodes"][number];
