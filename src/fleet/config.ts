@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NodeId } from "../protocol/index.ts";
-import { BOOTSTRAP_MAX, BootstrapIds, Content, NETWORK_NAMES_SHAPE, Port, Seed, SqsPort, TimingSeconds } from "../core/settings.ts";
+import { BOOTSTRAP_MAX, BootstrapIds, Content, DEFAULT_BOOTSTRAP, NETWORK_NAMES_SHAPE, Port, Seed, SqsPort, TimingSeconds } from "../core/settings.ts";
 import { PERSONAS } from "../core/types.ts";
 
 /**
@@ -76,7 +76,7 @@ const ROSTER_MAX = 200;
 export function defaultBootstrap(nodes: ReadonlyArray<{ id: string; persona?: string }>): string[] {
   const bots = nodes.filter((n) => n.persona?.startsWith("bot-"));
   const ordered = [...bots.filter((n) => n.persona === "bot-alpha"), ...bots.filter((n) => n.persona !== "bot-alpha")];
-  return ordered.length === 0 ? ["bot-alpha"] : ordered.slice(0, BOOTSTRAP_MAX).map((n) => n.id);
+  return ordered.length === 0 ? [...DEFAULT_BOOTSTRAP] : ordered.slice(0, BOOTSTRAP_MAX).map((n) => n.id);
 }
 
 export const FleetFile = z
