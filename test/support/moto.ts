@@ -13,7 +13,7 @@
  * account as ours.
  */
 import { spawnSync, type Subprocess } from "bun";
-import { onPath, type OutsidePart } from "./outside.ts";
+import { onPath, pythonWith, type OutsidePart } from "./outside.ts";
 
 export const MOTO_ACCOUNT = "194722398367";
 
@@ -108,13 +108,10 @@ export async function startMoto(boundMs = 20_000): Promise<Moto> {
   };
 }
 
-let boto3: string | null | undefined;
+let boto3: OutsidePart | undefined;
 
-/** python3 with boto3 (moto's own dependency), for tests that act as a notebook node. */
+/** python3 with boto3 (moto's own dependency), for tests that act as a notebook node; looked up once. */
 export function boto3Part(): OutsidePart {
-  if (boto3 === undefined) {
-    const py = onPath("python3");
-    boto3 = py !== null && spawnSync([py, "-c", "import boto3"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0 ? py : null;
-  }
-  return { name: "python3 with boto3", install: "pip install boto3", found: boto3 };
+  boto3 ??= pythonWith(["boto3"]);
+  return boto3;
 }
