@@ -1,5 +1,9 @@
 import { build, MESSAGE_TYPES, type MessageOf, type MessageType } from "../protocol/index.ts";
+import type { ScaleBounds } from "./bounds.ts";
+import type { PartnerSet } from "./partners.ts";
+import type { ProbeRound } from "./probe.ts";
 import type { Rng } from "./rng.ts";
+import type { RumourTable } from "./rumours.ts";
 import type { Dedupe } from "./dedupe.ts";
 import type { PeerTable } from "./peers.ts";
 import type { ReportTable } from "./reports.ts";
@@ -38,6 +42,15 @@ export interface Ctx {
   startedMs: number;
   join: { done: boolean; attempts: number };
   optimisticPeer: string | null;
+  /** Bounds of a large network, defaults filled. */
+  scale: ScaleBounds;
+  partners: PartnerSet;
+  probe: ProbeRound;
+  /** The last heartbeat PINGed every due peer: the network fits in the bounds, and no rumour is needed. */
+  probingAll: boolean;
+  rumours: RumourTable;
+  /** Ours: raised only to refute a suspicion of us (rumours.ts). */
+  incarnation: number;
   /** What the current call produces; reset by every entry point. */
   out: Output;
 }

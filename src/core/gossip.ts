@@ -1,7 +1,8 @@
 import type { PeerEntry } from "../protocol/index.ts";
 import { LIMITS } from "./config.ts";
 import { sendTo, type Ctx } from "./context.ts";
-import { isLive, servedPeers, type Peer } from "./peers.ts";
+import { gossipTargets, isLive, type Peer } from "./peers.ts";
+import { rumourEntries } from "./rumours.ts";
 import type { Rng } from "./rng.ts";
 
 /** Up to `n` distinct items, uniformly, in a random order (partial Fisher–Yates). */
@@ -24,22 +25,27 @@ export function sampleInPlace<T>(rng: Rng, a: T[], n: number): T[] {
  * entries in all. The addressee is left out: it knows itself.
  */
 export function peerListFor(ctx: Ctx, addressee: string): PeerEntry[] {
+  // Our own entry carries our incarnation once we had to refute a suspicion (rumours.ts).
+  const self: PeerEntry =
+    ctx.incarnation > 0
+      ? { node_id: ctx.config.id, queue_url: ctx.selfUrl, incarnation: ctx.incarnation }
+      : { node_id: ctx.config.id, queue_url: ctx.selfUrl };
+  // News first (none in a small network), then a sample of the live peers.
+  const news = rumourEntries(ctx, addressee);
+  const listed = news.length === 0 ? null : new Set(news.map((e) => e.node_id));
   // Every HELLO is answered with one of these: one pass over the table, no intermediate copies.
   const others: Peer[] = [];
-  for (const p of ctx.peers.values()) if (isLive(p) && p.id !== addressee) others.push(p);
-  const room = LIMITS.peerListMax - 1;
+  for (const p of ctx.peers.values()) if (isLive(p) && p.id !== addressee && !listed?.has(p.id)) others.push(p);
+  const room = LIMITS.peerListMax - 1 - news.length;
   const chosen = others.length <= room ? others : sampleInPlace(ctx.rng, others, room);
-  return [
-    { node_id: ctx.config.id, queue_url: ctx.selfUrl },
-    ...chosen.map((p) => ({ node_id: p.id, queue_url: p.queueUrl })),
-  ];
+  return [self, ...news, ...chosen.map((p) => ({ node_id: p.id, queue_url: p.queueUrl }))];
 }
 
 export function sendPeerList(ctx: Ctx, to: string, queueUrl: string, nowMs: number): void {
   sendTo(ctx, to, queueUrl, "PEER_LIST", nowMs, { peers: peerListFor(ctx, to) });
 }
 
-/** §4 gossip: a PEER_LIST to 3 random live peers that we do not choke. */
+/** §4 gossip: a PEER_LIST to 3 random live peers that we do not choke, partners or not. */
 export function runGossip(ctx: Ctx, nowMs: number): void {
-  for (const p of sample(ctx.rng, servedPeers(ctx), LIMITS.gossipFanout)) sendPeerList(ctx, p.id, p.queueUrl, nowMs);
+  for (const p of sample(ctx.rng, gossipTargets(ctx), LIMITS.gossipFanout)) sendPeerList(ctx, p.id, p.queueUrl, nowMs);
 }

@@ -10,6 +10,7 @@ import { joined } from "./join.ts";
 import { addPeer, heardFrom, replyUrl, urlRejected, type Peer } from "./peers.ts";
 import { recordPeerAudit } from "./audit.ts";
 import { recordReport } from "./reports.ts";
+import { onRumour, refute } from "./rumours.ts";
 import { epochOf, isViewTimely } from "./views.ts";
 
 /**
@@ -97,9 +98,18 @@ function onPeerList(ctx: Ctx, m: MessageOf<"PEER_LIST">, nowMs: number): void {
   for (const e of entries) {
     if (e.node_id === ctx.config.id) {
       drop(ctx, "self_in_peer_list", 1, m.sender, true);
+      if (e.status === "suspect" || e.status === "dead") refute(ctx, e.incarnation ?? 0, sender, nowMs);
       continue;
     }
-    if (e.node_id === m.sender || ctx.peers.has(e.node_id)) continue;
+    const known = ctx.peers.get(e.node_id);
+    if (known !== undefined) {
+      // The sender's own entry speaks for itself: its incarnation, if any, is a refutation.
+      const status = e.node_id === m.sender ? (e.incarnation === undefined ? undefined : "alive") : e.status;
+      if (status !== undefined) onRumour(ctx, known, status, e.incarnation ?? 0, nowMs);
+      continue;
+    }
+    // News of a stranger's suspicion or death introduces no one.
+    if (e.node_id === m.sender || e.status === "suspect" || e.status === "dead") continue;
     const verdict = checkQueueUrl(ctx.config.network, e.queue_url ?? queueUrlOf(ctx.config.network, e.node_id), e.node_id);
     if (!verdict.ok) {
       urlRejected(ctx, e.node_id, e.queue_url ?? "", verdict.reason);

@@ -1,5 +1,8 @@
 import { parse, queueUrlOf, type Message } from "../protocol/index.ts";
 import { runAudits } from "./audit.ts";
+import { DEFAULT_SCALE_BOUNDS } from "./bounds.ts";
+import { createPartnerSet } from "./partners.ts";
+import { createProbeRound } from "./probe.ts";
 import { rechoke } from "./choke.ts";
 import { LIMITS, personaAccuracy } from "./config.ts";
 import { drop, emit, emptyNodeCounters, type Ctx } from "./context.ts";
@@ -90,6 +93,12 @@ export function createNode(
     startedMs: nowMs,
     join: { done: false, attempts: 0 },
     optimisticPeer: null,
+    scale: config.scale ?? DEFAULT_SCALE_BOUNDS,
+    partners: createPartnerSet(),
+    probe: createProbeRound(),
+    probingAll: true,
+    rumours: new Map(),
+    incarnation: 0,
     out: { sends: [], events: [] },
   };
   if (state !== undefined) restoreState(ctx, state, nowMs);
