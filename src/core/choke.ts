@@ -55,6 +55,9 @@ export function chokeCandidates(ctx: Ctx): Peer[] {
  * its holder died, was flagged or forgotten. CHOKE/UNCHOKE go out only on change.
  */
 export function rechoke(ctx: Ctx, nowMs: number, rotate: boolean): void {
+  // Partners in return follow the contributions of the same window as §4.4's.
+  ctx.partners.contributedSinceMs = nowMs - LIMITS.contributionIntervals * ctx.config.timing.rechokeMs;
+  ctx.partners.dirty = true;
   const considered = chokeCandidates(ctx);
   const facts = new Map<string, ChokeFacts>();
   for (const p of considered) facts.set(p.id, chokeFacts(ctx, p, nowMs));

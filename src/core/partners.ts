@@ -12,12 +12,14 @@ import type { Peer } from "./peers.ts";
 export interface PartnerSet {
   /** The table changed since `ids` was computed. */
   dirty: boolean;
+  /** Contributions since this time make a peer a partner in return (set at each rechoke). */
+  contributedSinceMs: number;
   /** Partner ids, or null while every live peer is one (the live peers fit in the bound). */
   ids: Set<string> | null;
 }
 
 export function createPartnerSet(): PartnerSet {
-  return { dirty: true, ids: null };
+  return { dirty: true, contributedSinceMs: Infinity, ids: null };
 }
 
 /**
@@ -52,9 +54,15 @@ function before(ctx: Ctx, a: Peer, b: Peer): boolean {
 }
 
 /**
- * The partner ids, or null when every live peer is a partner. Recomputed
- * only after the table changed: one pass keeping the best `partners` live
- * peers, no sort of the whole table.
+ * The partner ids, or null when every live peer is one. Recomputed after
+ * the table changed and at each rechoke: the best `partners` live peers by
+ * rank, one pass, no sort of the whole table; and, in return, up to as many
+ * peers that reported to us lately and rank within twice the rank of our
+ * last partner. Those are the peers that chose us while we did not choose
+ * them (each end ranks from the peers it knows): without them they would
+ * report to us and hear nothing back, choke us, and stop being audited.
+ * The rank limit keeps out the partners of the first minute, whose views
+ * would otherwise keep each other's partnership alive for good.
  */
 export function partnerIds(ctx: Ctx): Set<string> | null {
   const set = ctx.partners;
@@ -76,8 +84,18 @@ export function partnerIds(ctx: Ctx): Set<string> | null {
       i--;
     }
   }
-  set.ids = new Set(best.map((p) => p.id));
-  return set.ids;
+  const ids = new Set(best.map((p) => p.id));
+  const rankMax = 2 * rankOf(ctx, best[max - 1]!);
+  let extra = 0;
+  for (const p of ctx.peers.values()) {
+    if (extra >= max) break;
+    if (p.status === "dead" || p.lastContributionMs === null || p.lastContributionMs < set.contributedSinceMs) continue;
+    if (ids.has(p.id) || rankOf(ctx, p) > rankMax) continue;
+    ids.add(p.id);
+    extra++;
+  }
+  set.ids = ids;
+  return ids;
 }
 
 export function isPartner(ctx: Ctx, id: string): boolean {
