@@ -5,7 +5,7 @@ import type { ProbeRound } from "./probe.ts";
 import type { Rng } from "./rng.ts";
 import type { RumourTable } from "./rumours.ts";
 import type { Dedupe } from "./dedupe.ts";
-import type { PeerTable } from "./peers.ts";
+import type { Peer, PeerTable } from "./peers.ts";
 import type { ReportTable } from "./reports.ts";
 import type { ReputationTable } from "./reputation-table.ts";
 import type { SenderTable } from "./senders.ts";
@@ -22,6 +22,8 @@ export interface Ctx {
   viewRng: Rng;
   selfUrl: string;
   peers: PeerTable;
+  /** The same peers in an array, in no order: random picks without copying the table (gossip.ts). */
+  peerSlots: Peer[];
   /** Peers whose status is dead: a full table looks for one to evict only when there is one. */
   deadPeers: number;
   reputations: ReputationTable;

@@ -33,12 +33,38 @@ export function peerListFor(ctx: Ctx, addressee: string): PeerEntry[] {
   // News first (none in a small network), then a sample of the live peers.
   const news = rumourEntries(ctx, addressee);
   const listed = news.length === 0 ? null : new Set(news.map((e) => e.node_id));
+  const room = LIMITS.peerListMax - 1 - news.length;
+  const eligible = (p: Peer) => isLive(p) && p.id !== addressee && !listed?.has(p.id);
+  const chosen = ctx.peers.size > PICK_FROM_SLOTS_MIN ? pickFromSlots(ctx, room, eligible) : null;
+  if (chosen !== null) return [self, ...news, ...chosen.map((p) => ({ node_id: p.id, queue_url: p.queueUrl }))];
   // Every HELLO is answered with one of these: one pass over the table, no intermediate copies.
   const others: Peer[] = [];
-  for (const p of ctx.peers.values()) if (isLive(p) && p.id !== addressee && !listed?.has(p.id)) others.push(p);
-  const room = LIMITS.peerListMax - 1 - news.length;
-  const chosen = others.length <= room ? others : sampleInPlace(ctx.rng, others, room);
-  return [self, ...news, ...chosen.map((p) => ({ node_id: p.id, queue_url: p.queueUrl }))];
+  for (const p of ctx.peers.values()) if (eligible(p)) others.push(p);
+  const picked = others.length <= room ? others : sampleInPlace(ctx.rng, others, room);
+  return [self, ...news, ...picked.map((p) => ({ node_id: p.id, queue_url: p.queueUrl }))];
+}
+
+/** Past this many peers a PEER_LIST is drawn from random slots rather than from a copy of the table. */
+export const PICK_FROM_SLOTS_MIN = 200;
+
+/**
+ * `n` distinct eligible peers drawn at random slots, or null when the
+ * draws keep missing (most of the table is dead): the caller then scans.
+ * A large table is mostly eligible, so this costs about `n` draws, not a
+ * pass over 500 peers for every HELLO answered.
+ */
+function pickFromSlots(ctx: Ctx, n: number, eligible: (p: Peer) => boolean): Peer[] | null {
+  const slots = ctx.peerSlots;
+  const chosen: Peer[] = [];
+  const seen = new Set<number>();
+  for (let draws = 0; chosen.length < n && draws < 4 * n; draws++) {
+    const i = ctx.rng.int(slots.length);
+    if (seen.has(i)) continue;
+    seen.add(i);
+    const p = slots[i]!;
+    if (eligible(p)) chosen.push(p);
+  }
+  return chosen.length < n ? null : chosen;
 }
 
 export function sendPeerList(ctx: Ctx, to: string, queueUrl: string, nowMs: number): void {

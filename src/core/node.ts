@@ -79,6 +79,7 @@ export function createNode(
     viewRng: rng.fork("views"),
     selfUrl: queueUrlOf(config.network, config.id),
     peers: new Map(),
+    peerSlots: [],
     deadPeers: 0,
     reputations: new Map(),
     seen: createDedupe(LIMITS.dedupeMax, LIMITS.dedupeWindowMs),

@@ -98,6 +98,32 @@ export function partnerIds(ctx: Ctx): Set<string> | null {
   return ids;
 }
 
+/**
+ * A stranger reports to us while the table is full of live peers (a network
+ * larger than the 500 bound, where each node knows only part of it). If it
+ * ranks as a partner would, it chose us as one: the live non-partner heard
+ * from longest ago makes room for it, so that the partnership works both
+ * ways. Anyone else is turned away as before. Returns whether room was made.
+ */
+export function makeRoomForPartner(ctx: Ctx, id: string, forget: (id: string) => void): boolean {
+  const ids = partnerIds(ctx);
+  if (ids === null || ids.size === 0) return false;
+  let last = -1;
+  for (const pid of ids) {
+    const p = ctx.peers.get(pid);
+    if (p !== undefined && rankOf(ctx, p) > last) last = rankOf(ctx, p);
+  }
+  if (pairRank(ctx.config.id, id) > 2 * last) return false;
+  let victim: Peer | null = null;
+  for (const p of ctx.peers.values()) {
+    if (ids.has(p.id) || p.choked || ctx.config.bootstrap.includes(p.id)) continue;
+    if (victim === null || p.lastSeenMs < victim.lastSeenMs) victim = p;
+  }
+  if (victim === null) return false;
+  forget(victim.id);
+  return true;
+}
+
 export function isPartner(ctx: Ctx, id: string): boolean {
   const ids = partnerIds(ctx);
   return ids === null || ids.has(id);

@@ -39,6 +39,8 @@ export interface Peer {
   incarnation: number;
   /** Its place in this node's partner order (partners.ts); computed once. */
   pairRank: number;
+  /** Its index in `Ctx.peerSlots`. */
+  slot: number;
 }
 
 export type PeerTable = Map<string, Peer>;
@@ -62,12 +64,36 @@ export function newPeer(id: string, queueUrl: string, nowMs: number): Peer {
     awaitingSinceMs: null,
     incarnation: 0,
     pairRank: -1,
+    slot: -1,
   };
+}
+
+/** Puts a new peer in the table and in the slot array that random picks use. */
+export function tableAdd(ctx: Ctx, p: Peer): void {
+  ctx.peers.set(p.id, p);
+  p.slot = ctx.peerSlots.length;
+  ctx.peerSlots.push(p);
+  ctx.partners.dirty = true;
+}
+
+function tableDelete(ctx: Ctx, p: Peer): void {
+  ctx.peers.delete(p.id);
+  const last = ctx.peerSlots.pop()!;
+  if (last !== p) {
+    ctx.peerSlots[p.slot] = last;
+    last.slot = p.slot;
+  }
+  ctx.partners.dirty = true;
 }
 
 /** alive and suspect peers: the ones gossiped, served and listed (§4). */
 export function isLive(p: Peer): boolean {
   return p.status !== "dead";
+}
+
+/** Whether a newcomer would be turned away: the table is full and no dead peer can make room. */
+export function tableFull(ctx: Ctx): boolean {
+  return ctx.peers.size >= LIMITS.peersMax && ctx.deadPeers === 0;
 }
 
 /**
@@ -127,8 +153,7 @@ export function addPeer(
     return null;
   }
   const peer = newPeer(id, queueUrl, nowMs);
-  ctx.peers.set(id, peer);
-  ctx.partners.dirty = true;
+  tableAdd(ctx, peer);
   emit(ctx, { type: "peer_added", peer: id, via });
   return peer;
 }
@@ -149,8 +174,7 @@ export function forgetPeer(ctx: Ctx, id: string): void {
   const p = ctx.peers.get(id);
   if (p === undefined) return;
   if (p.status === "dead") ctx.deadPeers--;
-  ctx.peers.delete(id);
-  ctx.partners.dirty = true;
+  tableDelete(ctx, p);
   if (ctx.optimisticPeer === id) ctx.optimisticPeer = null;
   emit(ctx, { type: "peer_forgotten", peer: id });
 }
