@@ -108,10 +108,10 @@ export function createNode(
 
   /** Runs one entry point with a fresh output. */
   const run = (fn: () => void): Output => {
-    ctx.out = { sends: [], events: [] };
+    // One fresh output per call; the caller owns it once returned, and the next call starts another.
+    const out: Output = { sends: [], events: [] };
+    ctx.out = out;
     fn();
-    const out = ctx.out;
-    ctx.out = { sends: [], events: [] };
     return out;
   };
 
