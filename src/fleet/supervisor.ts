@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { NetworkId } from "../protocol/index.ts";
 import type { NodeConfig, Persona } from "../core/types.ts";
 import { startEmbeddedSqs, type EmbeddedSqs } from "../sqs/embedded.ts";
+import { startEmbeddedSqsThread } from "../sqs/embedded-thread.ts";
 import { createSqsClient, ensureQueue, resolveEndpoint, type SqsOptions } from "../sqs/client.ts";
 import { describeSqsError } from "../sqs/errors.ts";
 import type { WorkerInit } from "../runtime/worker.ts";
@@ -155,7 +156,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
 
   try {
     if (mode === "local") {
-      sqs = opts.sqs ?? (await startEmbeddedSqs({ port: f.network.port }));
+      // A large fleet's requests get the embedded SQS a thread of its own, away from the logs and health.
+      const large = nodes.filter((n) => n.persona !== undefined).length > f.threads.pack_above;
+      sqs = opts.sqs ?? (await (large ? startEmbeddedSqsThread : startEmbeddedSqs)({ port: f.network.port }));
       endpoint = sqs.endpoint;
     } else {
       endpoint = resolveEndpoint({ mode, endpoint: f.network.endpoint, env }) ?? null;
@@ -184,7 +187,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
           sink,
           nodesPerThread: f.threads.nodes_per_thread,
           // Each node's long poll holds a socket; its sends want one more.
-          host: { sqs: sqsOptions, socketsMax: 2 * f.threads.nodes_per_thread + 2 },
+          host: { sqs: sqsOptions, socketsMax: 4 * f.threads.nodes_per_thread },
         })
       : null;
     const initOf = (n: FleetNode, persona: Persona): WorkerInit => ({
