@@ -186,8 +186,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       ? createThreadPool({
           sink,
           nodesPerThread: f.threads.nodes_per_thread,
-          // Each node's long poll holds a socket; its sends want one more.
-          host: { sqs: sqsOptions, socketsMax: 4 * f.threads.nodes_per_thread },
+          // Each node's long poll holds a socket for up to 20 s, and a tick sends to a dozen queues at once:
+          // a request waiting for a free socket past the connect timeout would count as SQS unreachable.
+          host: { sqs: sqsOptions, socketsMax: 8 * f.threads.nodes_per_thread },
         })
       : null;
     const initOf = (n: FleetNode, persona: Persona): WorkerInit => ({
