@@ -1,5 +1,5 @@
 import { build, MESSAGE_TYPES, type MessageOf, type MessageType } from "../protocol/index.ts";
-import type { ScaleBounds } from "./bounds.ts";
+import type { ScaleBounds } from "./settings.ts";
 import type { PartnerSet } from "./partners.ts";
 import type { ProbeRound } from "./probe.ts";
 import type { Rng } from "./rng.ts";

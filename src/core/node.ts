@@ -1,6 +1,6 @@
 import { parse, queueUrlOf, type Message } from "../protocol/index.ts";
 import { runAudits } from "./audit.ts";
-import { DEFAULT_SCALE_BOUNDS } from "./bounds.ts";
+import { DEFAULT_SCALE_BOUNDS } from "./settings.ts";
 import { createPartnerSet } from "./partners.ts";
 import { createProbeRound } from "./probe.ts";
 import { rechoke } from "./choke.ts";

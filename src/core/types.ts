@@ -1,5 +1,5 @@
 import type { Message, MessageType, NetworkId, RejectReason } from "../protocol/index.ts";
-import type { ScaleBounds } from "./bounds.ts";
+import type { ScaleBounds } from "./settings.ts";
 import type { PersistedState } from "./state.ts";
 
 /** PROTOCOL.md §5. */

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { NodeId } from "../protocol/index.ts";
-import { ScaleBounds } from "../core/bounds.ts";
-import { Bootstrap, Content, NETWORK_NAMES_SHAPE, Port, Seed, SqsPort, TimingSeconds } from "../core/settings.ts";
+import { Bootstrap, Content, NETWORK_NAMES_SHAPE, Port, ScaleBounds, Seed, SqsPort, TimingSeconds } from "../core/settings.ts";
 import { PERSONAS } from "../core/types.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_SCALE_BOUNDS, ScaleBounds } from "../../src/core/bounds.ts";
+import { DEFAULT_SCALE_BOUNDS, ScaleBounds } from "../../src/core/settings.ts";
 import { pairRank } from "../../src/core/partners.ts";
 import { silenceMs } from "../../src/core/probe.ts";
 import { supersedes } from "../../src/core/rumours.ts";

@@ -43,7 +43,8 @@ export class DiscoveryChecker {
       if (!t.up[i]) continue;
       const skipLiars = aliveOnly && !t.honest(i);
       const known = t.known[i]!;
-      if (known.size < Math.min(t.upCount - 1, this.peersMax)) return false;
+      // Cheap first: an honest node must hold every live peer, up to the bound.
+      if (!skipLiars && known.size < Math.min(t.upCount - 1, this.peersMax)) return false;
       let covered = 0;
       let liarsKnown = 0;
       for (const [p, status] of known) {
