@@ -166,9 +166,22 @@ await yargs(args)
         .option("scale", { type: "string", describe: "instead: one simulator run per fleet size, comma-separated (8,50,200,1000)" })
         .option("minutes", { type: "number", describe: "with --scale: virtual minutes per run (default 30)" })
         .option("seed", { type: "string", describe: "with --scale: the runs' seed (default 1)" })
-        .example("$0 bench --scale 8,50,200 --minutes 10", "wall time, peak memory and messages per fleet size"),
+        .option("fleet", { type: "number", describe: "instead: a real fleet of N nodes at default timing; time until all see each other alive, whether it holds --seconds (default 60), CPU, memory, SQS requests" })
+        .example("$0 bench --scale 8,50,200 --minutes 10", "wall time, peak memory and messages per fleet size")
+        .example("$0 bench --fleet 100", "a fleet of 100 on this machine"),
     (a) =>
       run(async () => {
+        if (a.fleet !== undefined) {
+          if (!Number.isInteger(a.fleet) || a.fleet < 2 || a.fleet > 100) {
+            throw new UserError(`--fleet: ${a.fleet} is not a fleet size; give a whole number from 2 to 100 (fleet.yaml's bound on nodes)`);
+          }
+          if (a.scale !== undefined) throw new UserError("--fleet and --scale are two benchmarks; give one");
+          const mod = await import(new URL("./bench/fleet-scale.ts", import.meta.url).href);
+          const r = await mod.runFleetScale({ nodes: a.fleet, json: a.json === true, ...(a.seconds !== undefined ? { holdS: a.seconds } : {}) });
+          out(a.json === true ? `${JSON.stringify(r)}\n` : mod.formatScale(r));
+          if (!r.ok) process.exitCode = 1;
+          return;
+        }
         if (a.scale !== undefined) {
           const { ScaleFlags, runScale } = await import("./bench/scale.ts");
           const sizes = a.scale.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);

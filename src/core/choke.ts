@@ -1,6 +1,7 @@
 import { LIMITS } from "./config.ts";
 import { emit, type Ctx } from "./context.ts";
 import { sample } from "./gossip.ts";
+import { partnerIds } from "./partners.ts";
 import { isLive, tellChoke, type Peer } from "./peers.ts";
 import { isFlagged } from "./reputation-table.ts";
 
@@ -35,13 +36,31 @@ export function chokeFacts(ctx: Ctx, p: Peer, nowMs: number): ChokeFacts {
 }
 
 /**
+ * The peers a rechoke decides for: every peer while the live ones fit in
+ * the partner bound (a small network, as §4.4 says), else the partners and
+ * whoever is still choked, so that a peer that left the partners while
+ * choked is not left believing so for good. A peer outside both is not
+ * served views and is not told CHOKE: it was never a partner to withhold from.
+ */
+export function chokeCandidates(ctx: Ctx): Peer[] {
+  const partners = partnerIds(ctx);
+  const out: Peer[] = [];
+  for (const p of ctx.peers.values()) if (partners === null || partners.has(p.id) || p.choked) out.push(p);
+  return out;
+}
+
+/**
  * §4.4 rechoke. `rotate` chooses the optimistic peer anew (every
  * `optimistic` interval); between rotations the slot is refilled only when
  * its holder died, was flagged or forgotten. CHOKE/UNCHOKE go out only on change.
  */
 export function rechoke(ctx: Ctx, nowMs: number, rotate: boolean): void {
+  // Partners in return follow the contributions of the same window as §4.4's.
+  ctx.partners.contributedSinceMs = nowMs - LIMITS.contributionIntervals * ctx.config.timing.rechokeMs;
+  ctx.partners.dirty = true;
+  const considered = chokeCandidates(ctx);
   const facts = new Map<string, ChokeFacts>();
-  for (const p of ctx.peers.values()) facts.set(p.id, chokeFacts(ctx, p, nowMs));
+  for (const p of considered) facts.set(p.id, chokeFacts(ctx, p, nowMs));
 
   const holder = ctx.optimisticPeer === null ? undefined : facts.get(ctx.optimisticPeer);
   if (rotate || holder === undefined || !mayBeOptimistic(holder)) {
@@ -49,7 +68,7 @@ export function rechoke(ctx: Ctx, nowMs: number, rotate: boolean): void {
     ctx.optimisticPeer = sample(ctx.rng, candidates, 1)[0] ?? null;
   }
 
-  for (const p of ctx.peers.values()) {
+  for (const p of considered) {
     const f = facts.get(p.id)!;
     const optimistic = p.id === ctx.optimisticPeer;
     const choke = !(earnsUnchoke(f) || optimistic);

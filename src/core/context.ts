@@ -1,7 +1,11 @@
 import { build, MESSAGE_TYPES, type MessageOf, type MessageType } from "../protocol/index.ts";
+import type { ScaleBounds } from "./settings.ts";
+import type { PartnerSet } from "./partners.ts";
+import type { ProbeRound } from "./probe.ts";
 import type { Rng } from "./rng.ts";
+import type { RumourTable } from "./rumours.ts";
 import type { Dedupe } from "./dedupe.ts";
-import type { PeerTable } from "./peers.ts";
+import type { Peer, PeerTable } from "./peers.ts";
 import type { ReportTable } from "./reports.ts";
 import type { ReputationTable } from "./reputation-table.ts";
 import type { SenderTable } from "./senders.ts";
@@ -18,6 +22,8 @@ export interface Ctx {
   viewRng: Rng;
   selfUrl: string;
   peers: PeerTable;
+  /** The same peers in an array, in no order: random picks without copying the table (gossip.ts). */
+  peerSlots: Peer[];
   /** Peers whose status is dead: a full table looks for one to evict only when there is one. */
   deadPeers: number;
   reputations: ReputationTable;
@@ -38,6 +44,15 @@ export interface Ctx {
   startedMs: number;
   join: { done: boolean; attempts: number };
   optimisticPeer: string | null;
+  /** Bounds of a large network, defaults filled. */
+  scale: ScaleBounds;
+  partners: PartnerSet;
+  probe: ProbeRound;
+  /** The last heartbeat PINGed every due peer: the network fits in the bounds, and no rumour is needed. */
+  probingAll: boolean;
+  rumours: RumourTable;
+  /** Ours: raised only to refute a suspicion of us (rumours.ts). */
+  incarnation: number;
   /** What the current call produces; reset by every entry point. */
   out: Output;
 }

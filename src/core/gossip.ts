@@ -1,7 +1,8 @@
 import type { PeerEntry } from "../protocol/index.ts";
 import { LIMITS } from "./config.ts";
 import { sendTo, type Ctx } from "./context.ts";
-import { isLive, servedPeers, type Peer } from "./peers.ts";
+import { gossipTargets, isLive, type Peer } from "./peers.ts";
+import { rumourEntries } from "./rumours.ts";
 import type { Rng } from "./rng.ts";
 
 /** Up to `n` distinct items, uniformly, in a random order (partial Fisher–Yates). */
@@ -24,22 +25,53 @@ export function sampleInPlace<T>(rng: Rng, a: T[], n: number): T[] {
  * entries in all. The addressee is left out: it knows itself.
  */
 export function peerListFor(ctx: Ctx, addressee: string): PeerEntry[] {
+  // Our own entry carries our incarnation once we had to refute a suspicion (rumours.ts).
+  const self: PeerEntry =
+    ctx.incarnation > 0
+      ? { node_id: ctx.config.id, queue_url: ctx.selfUrl, incarnation: ctx.incarnation }
+      : { node_id: ctx.config.id, queue_url: ctx.selfUrl };
+  // News first (none in a small network), then a sample of the live peers.
+  const news = rumourEntries(ctx, addressee);
+  const listed = news.length === 0 ? null : new Set(news.map((e) => e.node_id));
+  const room = LIMITS.peerListMax - 1 - news.length;
+  const eligible = (p: Peer) => isLive(p) && p.id !== addressee && !listed?.has(p.id);
+  const chosen = ctx.peers.size > PICK_FROM_SLOTS_MIN ? pickFromSlots(ctx, room, eligible) : null;
+  if (chosen !== null) return [self, ...news, ...chosen.map((p) => ({ node_id: p.id, queue_url: p.queueUrl }))];
   // Every HELLO is answered with one of these: one pass over the table, no intermediate copies.
   const others: Peer[] = [];
-  for (const p of ctx.peers.values()) if (isLive(p) && p.id !== addressee) others.push(p);
-  const room = LIMITS.peerListMax - 1;
-  const chosen = others.length <= room ? others : sampleInPlace(ctx.rng, others, room);
-  return [
-    { node_id: ctx.config.id, queue_url: ctx.selfUrl },
-    ...chosen.map((p) => ({ node_id: p.id, queue_url: p.queueUrl })),
-  ];
+  for (const p of ctx.peers.values()) if (eligible(p)) others.push(p);
+  const picked = others.length <= room ? others : sampleInPlace(ctx.rng, others, room);
+  return [self, ...news, ...picked.map((p) => ({ node_id: p.id, queue_url: p.queueUrl }))];
+}
+
+/** Past this many peers a PEER_LIST is drawn from random slots rather than from a copy of the table. */
+export const PICK_FROM_SLOTS_MIN = 200;
+
+/**
+ * `n` distinct eligible peers drawn at random slots, or null when the
+ * draws keep missing (most of the table is dead): the caller then scans.
+ * A large table is mostly eligible, so this costs about `n` draws, not a
+ * pass over 500 peers for every HELLO answered.
+ */
+function pickFromSlots(ctx: Ctx, n: number, eligible: (p: Peer) => boolean): Peer[] | null {
+  const slots = ctx.peerSlots;
+  const chosen: Peer[] = [];
+  const seen = new Set<number>();
+  for (let draws = 0; chosen.length < n && draws < 4 * n; draws++) {
+    const i = ctx.rng.int(slots.length);
+    if (seen.has(i)) continue;
+    seen.add(i);
+    const p = slots[i]!;
+    if (eligible(p)) chosen.push(p);
+  }
+  return chosen.length < n ? null : chosen;
 }
 
 export function sendPeerList(ctx: Ctx, to: string, queueUrl: string, nowMs: number): void {
   sendTo(ctx, to, queueUrl, "PEER_LIST", nowMs, { peers: peerListFor(ctx, to) });
 }
 
-/** §4 gossip: a PEER_LIST to 3 random live peers that we do not choke. */
+/** §4 gossip: a PEER_LIST to 3 random live peers that we do not choke, partners or not. */
 export function runGossip(ctx: Ctx, nowMs: number): void {
-  for (const p of sample(ctx.rng, servedPeers(ctx), LIMITS.gossipFanout)) sendPeerList(ctx, p.id, p.queueUrl, nowMs);
+  for (const p of sample(ctx.rng, gossipTargets(ctx), LIMITS.gossipFanout)) sendPeerList(ctx, p.id, p.queueUrl, nowMs);
 }

@@ -7,9 +7,11 @@ import type { Remembered } from "./types.ts";
 import { sendPeerList } from "./gossip.ts";
 import { onPong } from "./heartbeat.ts";
 import { joined } from "./join.ts";
-import { addPeer, heardFrom, replyUrl, urlRejected, type Peer } from "./peers.ts";
+import { makeRoomForPartner } from "./partners.ts";
+import { addPeer, forgetPeer, heardFrom, replyUrl, tableFull, urlRejected, type Peer } from "./peers.ts";
 import { recordPeerAudit } from "./audit.ts";
 import { recordReport } from "./reports.ts";
+import { onRumour, refute } from "./rumours.ts";
 import { epochOf, isViewTimely } from "./views.ts";
 
 /**
@@ -67,8 +69,13 @@ function dispatch(ctx: Ctx, m: Message, nowMs: number): void {
   }
 }
 
-/** The sender as a peer: known, or added with its naming-scheme URL (null when the table is full). */
-function senderPeer(ctx: Ctx, id: string, nowMs: number): Peer | null {
+/**
+ * The sender as a peer: known, or added with its naming-scheme URL (null
+ * when the table is full). A `contribution` (a report) from a stranger that
+ * ranks as a partner may make room in a full table (partners.ts).
+ */
+function senderPeer(ctx: Ctx, id: string, nowMs: number, contribution = false): Peer | null {
+  if (contribution && !ctx.peers.has(id) && tableFull(ctx)) makeRoomForPartner(ctx, id, (victim) => forgetPeer(ctx, victim));
   const p = ctx.peers.get(id) ?? addPeer(ctx, id, queueUrlOf(ctx.config.network, id), nowMs, "message");
   if (p) heardFrom(ctx, p, nowMs);
   return p;
@@ -94,12 +101,27 @@ function onPeerList(ctx: Ctx, m: MessageOf<"PEER_LIST">, nowMs: number): void {
   }
   const sender = ctx.peers.get(m.sender);
   if (sender) heardFrom(ctx, sender, nowMs);
+  let fullCount = 0;
   for (const e of entries) {
     if (e.node_id === ctx.config.id) {
       drop(ctx, "self_in_peer_list", 1, m.sender, true);
+      if (e.status === "suspect" || e.status === "dead") refute(ctx, e.incarnation ?? 0, sender, nowMs);
       continue;
     }
-    if (e.node_id === m.sender || ctx.peers.has(e.node_id)) continue;
+    const known = ctx.peers.get(e.node_id);
+    if (known !== undefined) {
+      // The sender's own entry speaks for itself: its incarnation, if any, is a refutation.
+      const status = e.node_id === m.sender ? (e.incarnation === undefined ? undefined : "alive") : e.status;
+      if (status !== undefined) onRumour(ctx, known, status, e.incarnation ?? 0, nowMs);
+      continue;
+    }
+    // News of a stranger's suspicion or death introduces no one.
+    if (e.node_id === m.sender || e.status === "suspect" || e.status === "dead") continue;
+    if (tableFull(ctx)) {
+      // Counted once for the list: a full table meets most entries of every list in a large network.
+      fullCount++;
+      continue;
+    }
     const verdict = checkQueueUrl(ctx.config.network, e.queue_url ?? queueUrlOf(ctx.config.network, e.node_id), e.node_id);
     if (!verdict.ok) {
       urlRejected(ctx, e.node_id, e.queue_url ?? "", verdict.reason);
@@ -108,6 +130,7 @@ function onPeerList(ctx: Ctx, m: MessageOf<"PEER_LIST">, nowMs: number): void {
     const p = addPeer(ctx, e.node_id, verdict.url, nowMs, "peer_list");
     if (p) sendTo(ctx, p.id, p.queueUrl, "HELLO", nowMs, { queue_url: ctx.selfUrl });
   }
+  drop(ctx, "peers_table_full", fullCount, m.sender);
   joined(ctx, m.sender);
 }
 
@@ -119,7 +142,7 @@ function onPing(ctx: Ctx, m: MessageOf<"PING">, nowMs: number): void {
 
 /** Records the report for its epoch's audit, once per (sender, event_id). */
 function onViewEvent(ctx: Ctx, m: MessageOf<"VIEW_EVENT">, nowMs: number): void {
-  const p = senderPeer(ctx, m.sender, nowMs);
+  const p = senderPeer(ctx, m.sender, nowMs, true);
   if (!p) return;
   const tsMs = parseTimestampMs(m.timestamp);
   const { epochMs } = ctx.config.timing;
@@ -147,7 +170,7 @@ function onViewEvent(ctx: Ctx, m: MessageOf<"VIEW_EVENT">, nowMs: number): void 
  * not steer an honest node.
  */
 function onAuditResult(ctx: Ctx, m: MessageOf<"AUDIT_RESULT">, nowMs: number): void {
-  const p = senderPeer(ctx, m.sender, nowMs);
+  const p = senderPeer(ctx, m.sender, nowMs, true);
   if (!p) return;
   p.lastContributionMs = nowMs;
   recordPeerAudit(ctx, m, nowMs);

@@ -2,18 +2,24 @@ import { LIMITS } from "./config.ts";
 import { drop, sendTo, type Ctx } from "./context.ts";
 import { shouldForget, shouldPingDead, statusForSilence } from "./failure.ts";
 import { forgetPeer, heardFrom, setStatus, type Peer } from "./peers.ts";
+import { chooseProbes, silenceMs } from "./probe.ts";
+import { ageRumours, localStatusChanged } from "./rumours.ts";
 
 /**
  * §4 heartbeat with failure detection: statuses follow silence, dead peers
  * are pinged every 6th beat and forgotten after 30, every other peer gets a
- * PING with a fresh seq.
+ * PING with a fresh seq; past the probe bound, the peers probe.ts chooses.
  */
 export function runHeartbeat(ctx: Ctx, nowMs: number): void {
   const { heartbeatMs } = ctx.config.timing;
+  const due: Peer[] = [];
   for (const p of [...ctx.peers.values()]) {
-    const status = statusForSilence(nowMs - p.lastSeenMs, heartbeatMs);
+    const status = statusForSilence(silenceMs(p, nowMs, heartbeatMs), heartbeatMs);
     // Only a message brings a peer back; a heartbeat only ever worsens its status.
-    if (rank(status) > rank(p.status)) setStatus(ctx, p, status);
+    if (rank(status) > rank(p.status)) {
+      setStatus(ctx, p, status);
+      localStatusChanged(ctx, p, nowMs);
+    }
     if (p.status === "dead") {
       p.deadBeats++;
       // Bootstrap nodes are never forgotten: after a partition longer than the
@@ -25,8 +31,10 @@ export function runHeartbeat(ctx: Ctx, nowMs: number): void {
       }
       if (!shouldPingDead(p.deadBeats)) continue;
     }
-    ping(ctx, p, nowMs);
+    due.push(p);
   }
+  for (const p of chooseProbes(ctx, due)) ping(ctx, p, nowMs);
+  ageRumours(ctx, nowMs);
 }
 
 function rank(s: Peer["status"]): number {
@@ -36,6 +44,7 @@ function rank(s: Peer["status"]): number {
 function ping(ctx: Ctx, p: Peer, nowMs: number): void {
   const seq = ++ctx.seq;
   p.pendingPings.set(seq, nowMs);
+  if (p.awaitingSinceMs === null) p.awaitingSinceMs = nowMs;
   if (p.pendingPings.size > LIMITS.pendingPingsMax) {
     // Give up on the oldest PING: its PONG, if it ever comes, counts as unknown.
     const oldest = p.pendingPings.keys().next();

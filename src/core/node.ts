@@ -1,5 +1,8 @@
 import { parse, queueUrlOf, type Message } from "../protocol/index.ts";
 import { runAudits } from "./audit.ts";
+import { DEFAULT_SCALE_BOUNDS } from "./settings.ts";
+import { createPartnerSet } from "./partners.ts";
+import { createProbeRound } from "./probe.ts";
 import { rechoke } from "./choke.ts";
 import { LIMITS, personaAccuracy } from "./config.ts";
 import { drop, emit, emptyNodeCounters, type Ctx } from "./context.ts";
@@ -76,6 +79,7 @@ export function createNode(
     viewRng: rng.fork("views"),
     selfUrl: queueUrlOf(config.network, config.id),
     peers: new Map(),
+    peerSlots: [],
     deadPeers: 0,
     reputations: new Map(),
     seen: createDedupe(LIMITS.dedupeMax, LIMITS.dedupeWindowMs),
@@ -90,6 +94,12 @@ export function createNode(
     startedMs: nowMs,
     join: { done: false, attempts: 0 },
     optimisticPeer: null,
+    scale: config.scale ?? DEFAULT_SCALE_BOUNDS,
+    partners: createPartnerSet(),
+    probe: createProbeRound(),
+    probingAll: true,
+    rumours: new Map(),
+    incarnation: 0,
     out: { sends: [], events: [] },
   };
   if (state !== undefined) restoreState(ctx, state, nowMs);
@@ -98,10 +108,10 @@ export function createNode(
 
   /** Runs one entry point with a fresh output. */
   const run = (fn: () => void): Output => {
-    ctx.out = { sends: [], events: [] };
+    // One fresh output per call; the caller owns it once returned, and the next call starts another.
+    const out: Output = { sends: [], events: [] };
+    ctx.out = out;
     fn();
-    const out = ctx.out;
-    ctx.out = { sends: [], events: [] };
     return out;
   };
 

@@ -1,6 +1,7 @@
 import { checkQueueUrl, queueUrlOf } from "../protocol/index.ts";
 import { LIMITS } from "./config.ts";
 import { drop, emit, sendTo, type Ctx } from "./context.ts";
+import { partnerIds } from "./partners.ts";
 import type { NodeEvent, PeerStatus } from "./types.ts";
 
 /**
@@ -32,6 +33,14 @@ export interface Peer {
   chokingUs: boolean;
   /** When we last sent it CHOKE or UNCHOKE; null if never. */
   chokeToldMs: number | null;
+  /** First PING sent since it was last heard from; null while none waits (probe.ts). */
+  awaitingSinceMs: number | null;
+  /** Highest incarnation heard for it (rumours.ts); 0 until it refutes a suspicion. */
+  incarnation: number;
+  /** Its place in this node's partner order (partners.ts); computed once. */
+  pairRank: number;
+  /** Its index in `Ctx.peerSlots`. */
+  slot: number;
 }
 
 export type PeerTable = Map<string, Peer>;
@@ -52,7 +61,29 @@ export function newPeer(id: string, queueUrl: string, nowMs: number): Peer {
     choked: false,
     chokingUs: false,
     chokeToldMs: null,
+    awaitingSinceMs: null,
+    incarnation: 0,
+    pairRank: -1,
+    slot: -1,
   };
+}
+
+/** Puts a new peer in the table and in the slot array that random picks use. */
+export function tableAdd(ctx: Ctx, p: Peer): void {
+  ctx.peers.set(p.id, p);
+  p.slot = ctx.peerSlots.length;
+  ctx.peerSlots.push(p);
+  ctx.partners.dirty = true;
+}
+
+function tableDelete(ctx: Ctx, p: Peer): void {
+  ctx.peers.delete(p.id);
+  const last = ctx.peerSlots.pop()!;
+  if (last !== p) {
+    ctx.peerSlots[p.slot] = last;
+    last.slot = p.slot;
+  }
+  ctx.partners.dirty = true;
 }
 
 /** alive and suspect peers: the ones gossiped, served and listed (§4). */
@@ -60,13 +91,29 @@ export function isLive(p: Peer): boolean {
   return p.status !== "dead";
 }
 
+/** Whether a newcomer would be turned away: the table is full and no dead peer can make room. */
+export function tableFull(ctx: Ctx): boolean {
+  return ctx.peers.size >= LIMITS.peersMax && ctx.deadPeers === 0;
+}
+
 /**
- * The peers this node serves (§4.4): live and not choked by us. Views, audit
- * results and gossip go only to these; liveness and discovery answers go to
- * anyone.
+ * The peers this node serves (§4.4): live partners (partners.ts) not choked
+ * by us. Views and audit results go only to these; liveness and discovery
+ * answers go to anyone. While the live peers fit in the partner bound,
+ * every live peer is a partner.
  */
 export function servedPeers(ctx: Ctx): Peer[] {
-  return [...ctx.peers.values()].filter((p) => isLive(p) && !p.choked);
+  const partners = partnerIds(ctx);
+  const out: Peer[] = [];
+  for (const p of ctx.peers.values()) if (isLive(p) && !p.choked && (partners === null || partners.has(p.id))) out.push(p);
+  return out;
+}
+
+/** Who gossip may go to: live peers we do not choke, partners or not, so that news mixes across the network. */
+export function gossipTargets(ctx: Ctx): Peer[] {
+  const out: Peer[] = [];
+  for (const p of ctx.peers.values()) if (isLive(p) && !p.choked) out.push(p);
+  return out;
 }
 
 /**
@@ -106,7 +153,7 @@ export function addPeer(
     return null;
   }
   const peer = newPeer(id, queueUrl, nowMs);
-  ctx.peers.set(id, peer);
+  tableAdd(ctx, peer);
   emit(ctx, { type: "peer_added", peer: id, via });
   return peer;
 }
@@ -127,7 +174,7 @@ export function forgetPeer(ctx: Ctx, id: string): void {
   const p = ctx.peers.get(id);
   if (p === undefined) return;
   if (p.status === "dead") ctx.deadPeers--;
-  ctx.peers.delete(id);
+  tableDelete(ctx, p);
   if (ctx.optimisticPeer === id) ctx.optimisticPeer = null;
   emit(ctx, { type: "peer_forgotten", peer: id });
 }
@@ -137,6 +184,7 @@ export function setStatus(ctx: Ctx, p: Peer, to: PeerStatus): void {
   emit(ctx, { type: "peer_status", peer: p.id, from: p.status, to });
   if (p.status === "dead") ctx.deadPeers--;
   if (to === "dead") ctx.deadPeers++;
+  if (p.status === "dead" || to === "dead") ctx.partners.dirty = true;
   p.status = to;
   if (to !== "dead") p.deadBeats = 0;
 }
@@ -151,6 +199,10 @@ export function heardFrom(ctx: Ctx, p: Peer, nowMs: number): void {
   const back = p.status !== "alive";
   const lastHeardMs = p.lastSeenMs;
   p.lastSeenMs = Math.max(p.lastSeenMs, nowMs);
+  p.awaitingSinceMs = null;
+  // A suspicion of it we hold is spent: spreading it further would only make others doubt a live peer.
+  const rumour = ctx.rumours.get(p.id);
+  if (rumour !== undefined && rumour.status !== "alive") rumour.sendsLeft = 0;
   setStatus(ctx, p, "alive");
   if (back && p.chokeToldMs !== null && p.chokeToldMs >= lastHeardMs) tellChoke(ctx, p, nowMs);
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { checkQueueUrl, NodeId } from "../protocol/index.ts";
 import { LIMITS } from "./config.ts";
 import type { Ctx } from "./context.ts";
-import { newPeer } from "./peers.ts";
+import { newPeer, tableAdd } from "./peers.ts";
 
 /** Bumped whenever the shape changes; an unknown version is not restored. */
 export const STATE_VERSION = 1;
@@ -76,7 +76,7 @@ export function restoreState(ctx: Ctx, raw: unknown, nowMs: number): boolean {
     // that is back gets pinged at once instead of every 6th heartbeat.
     const p = newPeer(s.id, s.queueUrl, nowMs);
     p.knownSinceMs = Math.min(s.knownSinceMs, nowMs);
-    ctx.peers.set(s.id, p);
+    tableAdd(ctx, p);
   }
   const flagged = new Set(state.flagged);
   for (const r of state.reputations) {

@@ -1,4 +1,5 @@
 import type { Message, MessageType, NetworkId, RejectReason } from "../protocol/index.ts";
+import type { ScaleBounds } from "./settings.ts";
 import type { PersistedState } from "./state.ts";
 
 /** PROTOCOL.md §5. */
@@ -34,6 +35,8 @@ export interface NodeConfig {
   timing: TimingMs;
   /** Reporting accuracy; defaults from the persona (bot-charlie 0.5, others 1.0). */
   accuracy?: number;
+  /** Bounds of a large network (bounds.ts); unset means their defaults. */
+  scale?: ScaleBounds;
 }
 
 /** One message to send: `to` is the peer's node id, `queueUrl` an allowed URL. */

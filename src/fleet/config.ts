@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NodeId } from "../protocol/index.ts";
-import { BOOTSTRAP_MAX, BootstrapIds, Content, DEFAULT_BOOTSTRAP, NETWORK_NAMES_SHAPE, Port, Seed, SqsPort, TimingSeconds } from "../core/settings.ts";
+import { BOOTSTRAP_MAX, BootstrapIds, Content, DEFAULT_BOOTSTRAP, NETWORK_NAMES_SHAPE, Port, ScaleBounds, Seed, SqsPort, TimingSeconds } from "../core/settings.ts";
 import { PERSONAS } from "../core/types.ts";
 
 /**
@@ -85,6 +85,17 @@ export const FleetFile = z
     seed: Seed,
     content: Content,
     timing: TimingSeconds.prefault({}),
+    // The bounds of a large network (docs/protocol.md, "Large networks"); a class of a dozen nodes never reaches them.
+    scale: ScaleBounds.prefault({}),
+    threads: z
+      .strictObject({
+        // Up to this many built-in nodes, each runs in a thread of its own: a crash takes nobody else down.
+        pack_above: z.number().int().min(0).max(100).default(12),
+        // Past it, the `node`s share threads this many at a time (the bots keep their own): a thread costs
+        // tens of MB whatever it runs, a node a few.
+        nodes_per_thread: z.number().int().min(1).max(100).default(10),
+      })
+      .prefault({}),
     control: z
       .strictObject({
         // Next to the SQS port and free on a usual machine; 0 picks a free one.

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { NetworkId } from "../protocol/index.ts";
 import type { NodeConfig, Persona } from "../core/types.ts";
 import { startEmbeddedSqs, type EmbeddedSqs } from "../sqs/embedded.ts";
+import { startEmbeddedSqsThread } from "../sqs/embedded-thread.ts";
 import { createSqsClient, ensureQueue, resolveEndpoint, type SqsOptions } from "../sqs/client.ts";
 import { describeSqsError } from "../sqs/errors.ts";
 import type { WorkerInit } from "../runtime/worker.ts";
@@ -16,6 +17,7 @@ import { createLogSink, createNodeLogger, REDACT_PATHS, type LogSink } from "./l
 import { commandNodeEnv } from "./node-env.ts";
 import type { RestartPolicyOptions } from "./restart-policy.ts";
 import { createSlot, type Slot } from "./slot.ts";
+import { createThreadPool } from "./thread-pool.ts";
 import { workerLauncher } from "./worker-launcher.ts";
 import { commandLauncher } from "./command-launcher.ts";
 import { createDashboard } from "./dashboard/index.ts";
@@ -154,7 +156,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
 
   try {
     if (mode === "local") {
-      sqs = opts.sqs ?? (await startEmbeddedSqs({ port: f.network.port }));
+      // A large fleet's requests get the embedded SQS a thread of its own, away from the logs and health.
+      const large = nodes.filter((n) => n.persona !== undefined).length > f.threads.pack_above;
+      sqs = opts.sqs ?? (await (large ? startEmbeddedSqsThread : startEmbeddedSqs)({ port: f.network.port }));
       endpoint = sqs.endpoint;
     } else {
       endpoint = resolveEndpoint({ mode, endpoint: f.network.endpoint, env }) ?? null;
@@ -181,6 +185,23 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     const k = createStateKeeper({ dir: resolve(opts.fileDir, f.state.dir), everyMs: f.state.every * 1000, log });
     keeper = k;
 
+    const builtins = nodes.filter((n) => n.persona !== undefined).length;
+    const pack = builtins > f.threads.pack_above;
+    const pool = pack
+      ? createThreadPool({
+          sink,
+          nodesPerThread: f.threads.nodes_per_thread,
+          // Each node's long poll holds a socket for up to 20 s, and a tick sends to a dozen queues at once:
+          // a request waiting for a free socket past the connect timeout would count as SQS unreachable.
+          host: { sqs: sqsOptions, socketsMax: 8 * f.threads.nodes_per_thread },
+        })
+      : null;
+    const initOf = (n: FleetNode, persona: Persona): WorkerInit => ({
+      ...workerInit(f, n, persona, net, sqsOptions, levelOf(n.id), opts.debugRoutes ?? false),
+      wirePerReportMax: opts.wirePerReportMax ?? WIRE_PER_REPORT_MAX,
+      ...withDefined("state", k.load(n.id)),
+      seenJournalPath: k.seenPath(n.id),
+    });
     slots = nodes.map((n) =>
       createSlot({
         id: n.id,
@@ -189,18 +210,15 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         log,
         policy: opts.policy,
         launcher: n.persona
-          ? workerLauncher({
-              sink,
-              url: opts.workerUrl,
-              init: {
-                ...workerInit(f, n, n.persona, net, sqsOptions, levelOf(n.id), opts.debugRoutes ?? false),
-                wirePerReportMax: opts.wirePerReportMax ?? WIRE_PER_REPORT_MAX,
-                ...withDefined("state", k.load(n.id)),
-                seenJournalPath: k.seenPath(n.id),
-              },
-              onState: (state) => k.note(n.id, state),
-              onWire,
-            })
+          ? pool !== null && n.persona === "node" && opts.workerUrl === undefined
+            ? pool.launcherFor(n.id, initOf(n, n.persona), (state) => k.note(n.id, state), onWire)
+            : workerLauncher({
+                sink,
+                url: opts.workerUrl,
+                init: initOf(n, n.persona),
+                onState: (state) => k.note(n.id, state),
+                onWire,
+              })
           : commandLauncher({
               id: n.id,
               command: n.command!,
@@ -295,6 +313,7 @@ function workerInit(
     seed: f.seed,
     content: f.content,
     timing: timingMs(f.timing),
+    scale: f.scale,
   };
   const stateEveryMs = f.state.every > 0 ? Math.min(WORKER_STATE_EVERY_MS, f.state.every * 1000) : WORKER_STATE_EVERY_MS;
   return { config, sqs, logLevel, redactPaths: REDACT_PATHS, healthEveryMs: WORKER_HEALTH_EVERY_MS, debug, stateEveryMs };

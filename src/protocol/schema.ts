@@ -41,10 +41,20 @@ const common = {
   msg_id: Label(64),
 };
 
-/** A PEER_LIST entry; one without a queue_url gets the naming-scheme URL. */
+/** Statuses a PEER_LIST entry may carry (docs/protocol.md, "Large networks"). */
+export const ENTRY_STATUSES = ["alive", "suspect", "dead"] as const;
+
+/**
+ * A PEER_LIST entry; one without a queue_url gets the naming-scheme URL.
+ * `status` and `incarnation` spread suspicions and refutations in a large
+ * network; other nodes ignore them, and a value of the wrong kind is taken
+ * as absent rather than refusing the whole list.
+ */
 export const PeerEntry = z.object({
   node_id: NodeId,
   queue_url: z.string().max(2048).optional(),
+  status: z.enum(ENTRY_STATUSES).optional().catch(undefined),
+  incarnation: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined),
 });
 export type PeerEntry = z.infer<typeof PeerEntry>;
 

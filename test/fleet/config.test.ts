@@ -55,7 +55,9 @@ describe("a bad fleet file gets one message naming the key path and what is expe
 
 describe("the keys the schema knows at a path, read through its defaults and lists", () => {
   test.each<[string, PropertyKey[], string[]]>([
-    ["top level", [], ["network", "seed", "content", "timing", "control", "health", "state", "log_level", "bootstrap", "roster", "nodes"]],
+    ["top level", [], ["network", "seed", "content", "timing", "scale", "threads", "control", "health", "state", "log_level", "bootstrap", "roster", "nodes"]],
+    ["scale (the core's bounds)", ["scale"], ["probes_per_beat", "urgent_per_beat", "partners", "rumours", "rumour_sends", "rumours_per_list", "rumour_keep_beats"]],
+    ["threads", ["threads"], ["pack_above", "nodes_per_thread"]],
     ["network (composed with the core's names)", ["network"], ["sqs", "port", "region", "account", "prefix", "endpoint", "create_queues"]],
     ["timing", ["timing"], ["heartbeat", "gossip", "views", "audit", "epoch", "rechoke", "optimistic"]],
     ["an entry of a list", ["nodes", 3], ["id", "persona", "command", "env", "log_level"]],

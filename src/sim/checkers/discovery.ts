@@ -42,13 +42,17 @@ export class DiscoveryChecker {
     for (let i = 0; i < t.n; i++) {
       if (!t.up[i]) continue;
       const skipLiars = aliveOnly && !t.honest(i);
-      const target = Math.min(t.upCount - 1 - (skipLiars ? upLiars - 1 : 0), this.peersMax);
       const known = t.known[i]!;
-      if (known.size < target) return false;
+      // Cheap first: an honest node must hold every live peer, up to the bound.
+      if (!skipLiars && known.size < Math.min(t.upCount - 1, this.peersMax)) return false;
       let covered = 0;
+      let liarsKnown = 0;
       for (const [p, status] of known) {
-        if (t.up[p] && (!aliveOnly || status === "alive") && !(skipLiars && !t.honest(p))) covered++;
+        if (skipLiars && !t.honest(p)) liarsKnown++;
+        else if (t.up[p] && (!aliveOnly || status === "alive")) covered++;
       }
+      // A full table may hold other liars, which a liar is not asked to see alive.
+      const target = Math.min(t.upCount - 1 - (skipLiars ? upLiars - 1 : 0), this.peersMax - liarsKnown);
       if (covered < target) return false;
     }
     return true;

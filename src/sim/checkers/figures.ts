@@ -20,7 +20,7 @@ export interface OutageFigure {
 
 export interface LiarFigure {
   id: string;
-  /** Honest nodes that count: never crashed, and knew the liar. */
+  /** Honest nodes that count: never crashed, and audited the liar (scored as many of its reports as a flag needs). */
   observers: number;
   flaggedBy: number;
   /** Run time at which the last of them flagged it; null when one never did. */

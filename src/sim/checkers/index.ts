@@ -104,6 +104,7 @@ export class Checkers {
         return;
       }
       case "audit":
+        this.flagging.audit(ix, e.voters);
         return this.audits.audit(ix, e.content_id, e.epoch, e.agreed_count);
       case "rejected":
       case "url_rejected":
