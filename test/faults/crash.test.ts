@@ -40,7 +40,11 @@ describe("crashes", () => {
     const bodies = Array.from({ length: PINGS }, (_, i) => ({ ...envelope("PING", LEDGER, i === 4 ? "crash-here" : `led-${i}`), seq: i }));
     await f.sendMany("bot-bravo", bodies);
 
-    await until("bot-bravo crashed", 10_000, async () => (await f.node("bot-bravo")).state === "restarting", 20);
+    // Restarting lasts one backoff (1 s): a starved poll may only see the restart that followed it.
+    await until("bot-bravo crashed", 10_000, async () => {
+      const n = await f.node("bot-bravo");
+      return n.state === "restarting" || n.restarts >= 1;
+    }, 20);
     // Nobody else reads bot-bravo's queue: what is in flight now, the dead worker had taken and not deleted.
     const held = await f.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl("bot-bravo"), AttributeNames: ["ApproximateNumberOfMessagesNotVisible"] }),

@@ -10,6 +10,7 @@ export const PROTOCOL_DOC = join(import.meta.dir, "..", "..", "docs", "protocol.
 export const AREAS = [
   "WIRE", "FIELD", "ID", "URL", "BOUND", "HELLO", "PEERS", "PING", "PONG", "VIEW", "AUDIT",
   "CHOKE", "JOIN", "GOSSIP", "BEAT", "FAIL", "PUB", "MODEL", "VOTE", "REP", "RECHOKE", "PERSONA",
+  "SCALE",
 ] as const;
 
 export interface Requirement {
