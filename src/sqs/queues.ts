@@ -1,10 +1,14 @@
 import {
   SetQueueAttributesCommand,
+  DeleteQueueCommand,
   GetQueueAttributesCommand,
+  GetQueueUrlCommand,
   ListQueuesCommand,
   PurgeQueueCommand,
 } from "@aws-sdk/client-sqs";
+import { queueName, type NetworkId } from "../protocol/index.ts";
 import type { SqsClient } from "./client.ts";
+import { classifySqsError, describeSqsError, SqsCredentialsError } from "./errors.ts";
 
 /** Messages waiting in a queue (visible) and taken but not yet deleted (in flight), as SQS approximates them. */
 export interface QueueDepth {
@@ -68,4 +72,27 @@ export async function listQueues(client: SqsClient, namePrefix: string): Promise
  */
 export async function purgeQueue(client: SqsClient, queueUrl: string): Promise<void> {
   await client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+}
+
+/** Whether a node's queue exists (a node nobody provisioned has none). */
+export async function nodeQueueExists(client: SqsClient, net: NetworkId, nodeId: string): Promise<boolean> {
+  try {
+    await client.send(new GetQueueUrlCommand({ QueueName: queueName(net.prefix, nodeId), QueueOwnerAWSAccountId: net.account }));
+    return true;
+  } catch (err) {
+    const kind = classifySqsError(err);
+    if (kind === "queue_missing") return false;
+    if (kind === "credentials") throw new SqsCredentialsError(describeSqsError(err));
+    throw err;
+  }
+}
+
+/** Deletes a node's queue (the checker's probes leave none behind); a queue already gone is no error. */
+export async function deleteNodeQueue(client: SqsClient, net: NetworkId, nodeId: string): Promise<void> {
+  try {
+    const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: queueName(net.prefix, nodeId), QueueOwnerAWSAccountId: net.account }));
+    if (QueueUrl) await client.send(new DeleteQueueCommand({ QueueUrl }));
+  } catch (err) {
+    if (classifySqsError(err) !== "queue_missing") throw err;
+  }
 }

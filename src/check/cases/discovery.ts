@@ -1,0 +1,148 @@
+import { checkQueueUrl, type MessageOf } from "../../protocol/index.ts";
+import { LIMITS } from "../../core/config.ts";
+import { defineCases, type CheckSession } from "../session.ts";
+import type { Outcome } from "../types.ts";
+import { exchange, recs, replyAt, replyMs, seconds, type From } from "./util.ts";
+
+/** A probe says HELLO once; the PEER_LIST cases all judge the one answer. */
+function helloExchange(s: CheckSession) {
+  return s.scenario("hello", async () => {
+    const p = await s.probe("hello");
+    const t0 = Date.now();
+    p.send(s.target, "HELLO", { queue_url: p.queueUrl });
+    const reply = await replyAt(s, p, "PEER_LIST", replyMs(s.timing));
+    return { probe: p, t0, reply, evidence: () => recs(exchange(s, p, t0, 4)) };
+  });
+}
+
+const noReply = (waitedMs: number): Outcome => ({
+  verdict: "skip",
+  expected: "a PEER_LIST to judge",
+  observed: `no PEER_LIST within ${seconds(waitedMs)} of a HELLO`,
+  reason: "the node never answered a HELLO (case disc-01)",
+});
+
+function entryProblems(s: CheckSession, reply: From<"PEER_LIST">): string[] {
+  const m = reply.message;
+  const problems: string[] = [];
+  if (m.peers.length > LIMITS.peerListMax) problems.push(`${m.peers.length} entries (at most ${LIMITS.peerListMax})`);
+  const ids = new Set<string>();
+  for (const e of m.peers) {
+    if (ids.has(e.node_id)) problems.push(`${e.node_id} listed twice`);
+    ids.add(e.node_id);
+    if (e.queue_url !== undefined) {
+      const v = checkQueueUrl(s.net, e.queue_url, e.node_id);
+      if (!v.ok) problems.push(`${e.node_id}: queue_url ${JSON.stringify(e.queue_url.slice(0, 120))} is not allowed (${v.reason}: ${v.detail})`);
+    }
+  }
+  return problems;
+}
+
+export const discoveryCases = defineCases([
+  {
+    id: "disc-01",
+    title: "answers HELLO with a PEER_LIST to the announced queue, in time",
+    area: "discovery",
+    requirement: "HELLO-3",
+    phase: "quick",
+    needsMs: replyMs,
+    async run(s) {
+      const { reply, t0, evidence } = await helloExchange(s);
+      const expected = `a PEER_LIST at the HELLO's queue_url within ${seconds(replyMs(s.timing))}`;
+      if (!reply) return { verdict: "fail", expected, observed: "no PEER_LIST arrived", evidence: evidence() };
+      return { verdict: "pass", expected, observed: `PEER_LIST after ${reply.rec.atMs - t0} ms`, evidence: evidence() };
+    },
+  },
+  {
+    id: "disc-02",
+    title: "a PEER_LIST names its sender first, with its own queue URL",
+    area: "discovery",
+    requirement: "PEERS-2",
+    phase: "quick",
+    needsMs: replyMs,
+    async run(s) {
+      const { reply, evidence } = await helloExchange(s);
+      if (!reply) return noReply(replyMs(s.timing));
+      const first = reply.message.peers[0];
+      const expected = `peers[0] = {node_id: "${s.target}", queue_url: its own queue}`;
+      const observed = first === undefined ? "an empty list" : JSON.stringify(first).slice(0, 200);
+      const ok =
+        first !== undefined &&
+        first.node_id === s.target &&
+        (first.queue_url === undefined || checkQueueUrl(s.net, first.queue_url, s.target).ok);
+      return { verdict: ok ? "pass" : "fail", expected, observed, evidence: evidence() };
+    },
+  },
+  {
+    id: "disc-03",
+    title: "PEER_LIST entries are well formed, allowed and within the bound",
+    area: "discovery",
+    requirement: "BOUND-1",
+    phase: "quick",
+    needsMs: replyMs,
+    async run(s) {
+      const { reply, evidence } = await helloExchange(s);
+      if (!reply) return noReply(replyMs(s.timing));
+      const problems = entryProblems(s, reply);
+      return {
+        verdict: problems.length === 0 ? "pass" : "fail",
+        expected: `at most ${LIMITS.peerListMax} entries, each node once, every queue_url an allowed URL of that node`,
+        observed: problems.length === 0 ? `${reply.message.peers.length} entries, all allowed` : problems.slice(0, 5).join("; "),
+        evidence: evidence(),
+      };
+    },
+  },
+  {
+    id: "disc-04",
+    title: "says HELLO to a peer it learned from a PEER_LIST",
+    area: "discovery",
+    requirement: "PEERS-4",
+    phase: "quick",
+    needsMs: replyMs,
+    async run(s) {
+      const lister = await s.probe("lister");
+      const newcomer = await s.probe("newcomer");
+      const t0 = Date.now();
+      lister.send(s.target, "PEER_LIST", {
+        peers: [
+          { node_id: lister.id, queue_url: lister.queueUrl },
+          { node_id: newcomer.id, queue_url: newcomer.queueUrl },
+        ],
+      });
+      const hello = await replyAt(s, newcomer, "HELLO", replyMs(s.timing));
+      const expected = `a HELLO at ${newcomer.id}'s queue within ${seconds(replyMs(s.timing))}`;
+      const evidence = recs([...exchange(s, lister, t0, 2), hello]);
+      if (!hello) return { verdict: "fail", expected, observed: `${newcomer.id} got no HELLO`, evidence };
+      const url = hello.message.queue_url;
+      const v = checkQueueUrl(s.net, url, s.target);
+      if (!v.ok) return { verdict: "fail", expected, observed: `HELLO's queue_url ${url} is not the node's own (${v.detail})`, evidence };
+      return { verdict: "pass", expected, observed: `HELLO after ${hello.rec.atMs - t0} ms`, evidence };
+    },
+  },
+  {
+    id: "disc-05",
+    title: "gossips PEER_LISTs of its own, unasked",
+    area: "discovery",
+    requirement: "GOSSIP-1",
+    phase: "long",
+    needsMs: (t) => 4 * t.gossipMs + replyMs(t),
+    async run(s) {
+      const waitMs = 4 * s.timing.gossipMs + replyMs(s.timing);
+      // A PEER_LIST to a party that said HELLO to the node shortly before is an answer, not gossip.
+      const answersTo = (to: string, atMs: number) =>
+        s.observer
+          .all()
+          .some((x) => x.rec.dir === "out" && x.rec.from === to && x.rec.to === s.target && x.rec.type === "HELLO" && x.rec.atMs <= atMs && atMs - x.rec.atMs < replyMs(s.timing));
+      const hit = await s.observer.waitFor(
+        (x) => x.rec.dir === "in" && x.parsed.ok && x.parsed.message.sender === s.target && x.rec.type === "PEER_LIST" && !answersTo(x.rec.to, x.rec.atMs),
+        Math.max(0, Math.min(s.startedMs + waitMs, s.deadlineMs) - Date.now()),
+        s.signal,
+      );
+      const expected = `a PEER_LIST that answers no HELLO, within ${seconds(waitMs)} (gossip every ${seconds(s.timing.gossipMs)})`;
+      if (!hit) return { verdict: "fail", expected, observed: "only PEER_LISTs that answered a HELLO" };
+      return { verdict: "pass", expected, observed: `gossip to ${hit.rec.to}`, evidence: [hit.rec] };
+    },
+  },
+]);
+
+export type PeerList = MessageOf<"PEER_LIST">;

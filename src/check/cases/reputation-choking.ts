@@ -1,0 +1,146 @@
+import type { Seen } from "../observer.ts";
+import { defineCases, type CheckSession } from "../session.ts";
+import { recs, replyMs, seconds } from "./util.ts";
+import { chokeByMs, chokeNotBeforeMs, freeRider, idler, liar, liarBudgetMs, optimisticWaitMs } from "./scenarios.ts";
+
+/**
+ * Reputation and choking, seen from outside: what the node tells probes
+ * that lie, that contribute nothing, and that start to contribute.
+ */
+
+const riderBudget = (t: CheckSession["timing"]) => chokeByMs(t) + 2 * replyMs(t) + 5 * t.rechokeMs + t.viewsMs;
+
+/** What the node sent a choked probe between `fromMs` and `untilMs` that it must withhold. */
+function servedWhileChoked(s: CheckSession, probeId: string, fromMs: number, untilMs: number): Seen[] {
+  const answeredHello = (atMs: number) =>
+    s.observer.all().some((x) => x.rec.dir === "out" && x.rec.from === probeId && x.rec.to === s.target && x.rec.type === "HELLO" && x.rec.atMs <= atMs && atMs - x.rec.atMs < replyMs(s.timing));
+  return s.observer.received(
+    s.target,
+    (x) =>
+      x.rec.observer === probeId &&
+      x.rec.atMs > fromMs + replyMs(s.timing) &&
+      x.rec.atMs < untilMs &&
+      (x.message.type === "VIEW_EVENT" || x.message.type === "AUDIT_RESULT" || (x.message.type === "PEER_LIST" && !answeredHello(x.rec.atMs))),
+  );
+}
+
+export const reputationChokingCases = defineCases([
+  {
+    id: "rep-01",
+    title: "a peer that reports wrong half the time ends up choked",
+    area: "reputation-choking",
+    requirement: "REP-4",
+    phase: "long",
+    needsMs: (t) => liarBudgetMs(t, 3),
+    async run(s) {
+      const story = await liar(s);
+      const budgetMs = liarBudgetMs(s.timing, s.content.length);
+      const expected = `a CHOKE to the liar within ${seconds(budgetMs)} (flagged after 8 audited reports below 0.7)`;
+      if (!story.choke) return { verdict: Date.now() >= s.deadlineMs ? "skip" : "fail", expected, observed: "the liar was never choked", ...(Date.now() >= s.deadlineMs ? { reason: "the time limit ran out first (--time-limit)" } : {}), evidence: recs(s.observer.received(s.target, (x) => x.rec.observer === story.probe.id).slice(0, 6)) };
+      return { verdict: "pass", expected, observed: `choked ${seconds(story.choke.rec.atMs - story.helloMs)} after its HELLO`, evidence: [story.choke.rec] };
+    },
+  },
+  {
+    id: "rep-02",
+    title: "a peer that never contributes is choked after the newcomer's grace",
+    area: "reputation-choking",
+    requirement: "RECHOKE-2",
+    phase: "long",
+    needsMs: chokeByMs,
+    async run(s) {
+      const story = await freeRider(s);
+      const lo = chokeNotBeforeMs(s.timing);
+      const hi = chokeByMs(s.timing);
+      const expected = `a CHOKE between ${seconds(lo)} and ${seconds(hi)} after its HELLO (grace: 6 rechoke intervals of ${seconds(s.timing.rechokeMs)})`;
+      if (!story.choke) return { verdict: "fail", expected, observed: "never choked" };
+      const after = story.choke.rec.atMs - story.helloMs;
+      return { verdict: after >= lo ? "pass" : "fail", expected, observed: `choked after ${seconds(after)}${after < lo ? ", within its grace" : ""}`, evidence: [story.choke.rec] };
+    },
+  },
+  {
+    id: "rep-03",
+    title: "a choked peer that starts to contribute is unchoked",
+    area: "reputation-choking",
+    requirement: "RECHOKE-2",
+    phase: "long",
+    needsMs: riderBudget,
+    async run(s) {
+      const story = await freeRider(s);
+      if (!story.choke || story.contributedMs === null) return { verdict: "skip", expected: "an UNCHOKE once it contributes", observed: "it was never choked", reason: "no CHOKE came (case rep-02)" };
+      const waitMs = 3 * s.timing.rechokeMs + s.timing.viewsMs + replyMs(s.timing);
+      const expected = `an UNCHOKE within ${seconds(waitMs)} of its first report, and no CHOKE while it keeps reporting`;
+      if (!story.unchoke) return { verdict: Date.now() >= s.deadlineMs ? "skip" : "fail", expected, observed: "no UNCHOKE", evidence: recs([story.choke]) };
+      if (story.rechoked) return { verdict: "fail", expected, observed: `choked again ${seconds(story.rechoked.rec.atMs - story.unchoke.rec.atMs)} after the UNCHOKE`, evidence: recs([story.choke, story.unchoke, story.rechoked]) };
+      return { verdict: "pass", expected, observed: `unchoked ${seconds(story.unchoke.rec.atMs - story.contributedMs)} after its first report`, evidence: recs([story.choke, story.unchoke]) };
+    },
+  },
+  {
+    id: "rep-04",
+    title: "a choked peer gets no VIEW_EVENT, AUDIT_RESULT or gossip",
+    area: "reputation-choking",
+    requirement: "RECHOKE-5",
+    phase: "long",
+    needsMs: riderBudget,
+    async run(s) {
+      const [rider, lying] = await Promise.all([freeRider(s), liar(s)]);
+      const spans: Array<{ id: string; from: number; until: number }> = [];
+      if (rider.choke) spans.push({ id: rider.probe.id, from: rider.choke.rec.atMs, until: rider.unchoke?.rec.atMs ?? rider.contributedMs ?? Date.now() });
+      if (lying.choke) spans.push({ id: lying.probe.id, from: lying.choke.rec.atMs, until: Date.now() });
+      if (spans.length === 0) return { verdict: "skip", expected: "nothing but liveness and answers to a choked peer", observed: "no peer was choked", reason: "no CHOKE came (cases rep-01, rep-02)" };
+      const served = spans.flatMap((sp) => servedWhileChoked(s, sp.id, sp.from, sp.until));
+      return {
+        verdict: served.length === 0 ? "pass" : "fail",
+        expected: "while choked: PINGs, PONGs and PEER_LISTs answering a HELLO only",
+        observed: served.length === 0 ? `${spans.map((sp) => `${sp.id} choked ${seconds(sp.until - sp.from)}`).join(", ")}: nothing withheld was sent` : `${served.length} messages: ${served.slice(0, 4).map((x) => `${x.rec.type} to ${x.rec.to}`).join(", ")}`,
+        evidence: served.slice(0, 8).map((x) => x.rec),
+      };
+    },
+  },
+  {
+    id: "rep-05",
+    title: "CHOKE and UNCHOKE are sent only when the decision changes",
+    area: "reputation-choking",
+    requirement: "CHOKE-4",
+    phase: "final",
+    needsMs: () => 0,
+    async run(s) {
+      const byReceiver = new Map<string, Seen[]>();
+      for (const x of s.observer.received(s.target, (x) => x.message.type === "CHOKE" || x.message.type === "UNCHOKE")) {
+        const list = byReceiver.get(x.rec.to) ?? [];
+        list.push(x);
+        byReceiver.set(x.rec.to, list);
+      }
+      const total = [...byReceiver.values()].reduce((n, l) => n + l.length, 0);
+      if (total === 0) return { verdict: "skip", expected: "CHOKE/UNCHOKE to judge", observed: "none sent", reason: "the node sent no CHOKE or UNCHOKE to any party of the check" };
+      const repeats: Seen[] = [];
+      for (const list of byReceiver.values()) {
+        // The first message may be an UNCHOKE only if something came before; a first UNCHOKE repeats the initial state.
+        list.forEach((x, i) => {
+          const prevType = i === 0 ? "UNCHOKE" : list[i - 1]!.rec.type;
+          if (x.rec.type === prevType) repeats.push(x);
+        });
+      }
+      return {
+        verdict: repeats.length === 0 ? "pass" : "fail",
+        expected: "CHOKE and UNCHOKE alternate for each peer, starting from unchoked",
+        observed: repeats.length === 0 ? `${total} sent to ${byReceiver.size} peers, each a change` : `${repeats.length} repeats: ${repeats.slice(0, 4).map((x) => `${x.rec.type} to ${x.rec.to} at ${new Date(x.rec.atMs).toISOString().slice(11, 23)}`).join(", ")}`,
+        evidence: repeats.slice(0, 8).map((x) => x.rec),
+      };
+    },
+  },
+  {
+    id: "rep-06",
+    title: "a choked peer that is live and not flagged is unchoked optimistically now and then",
+    area: "reputation-choking",
+    requirement: "RECHOKE-3",
+    phase: "long",
+    needsMs: (t) => chokeByMs(t) + optimisticWaitMs(t),
+    async run(s) {
+      const story = await idler(s);
+      const expected = `an UNCHOKE to the idler within ${seconds(optimisticWaitMs(s.timing))} of its CHOKE, though it contributes nothing (optimistic every ${seconds(s.timing.optimisticMs)})`;
+      if (!story.choke) return { verdict: "skip", expected, observed: "the idler was never choked", reason: "no CHOKE came (case rep-02)" };
+      if (!story.optimistic) return { verdict: Date.now() >= s.deadlineMs ? "skip" : "fail", expected, observed: `no UNCHOKE in ${seconds(story.waitedMs)}`, evidence: recs([story.choke]) };
+      return { verdict: "pass", expected, observed: `UNCHOKE ${seconds(story.optimistic.rec.atMs - story.choke.rec.atMs)} after the CHOKE`, evidence: recs([story.choke, story.optimistic]) };
+    },
+  },
+]);

@@ -1,0 +1,198 @@
+import { LIMITS } from "../../core/config.ts";
+import type { TimingMs } from "../../core/types.ts";
+import type { Seen } from "../observer.ts";
+import type { Probe } from "../probe.ts";
+import type { CheckSession } from "../session.ts";
+import { budget, replyAt, replyMs } from "./util.ts";
+
+/**
+ * The long stories several cases judge: a free rider that is choked and then
+ * contributes, an idler that never contributes (the optimistic unchoke), a
+ * liar, and a peer that falls silent. Each runs once per check.
+ */
+
+/** The newcomer's grace and the contribution window, in rechoke intervals (docs/protocol.md, choking). */
+export const GRACE_INTERVALS = LIMITS.graceIntervals;
+
+/** Latest a free rider may be choked: grace, then a few rechokes of slack for a slow poll. */
+export function chokeByMs(t: TimingMs): number {
+  return (GRACE_INTERVALS + 3) * t.rechokeMs + replyMs(t);
+}
+
+/** Earliest a newcomer may be choked, with one interval of slack for clocks and polls. */
+export function chokeNotBeforeMs(t: TimingMs): number {
+  return (GRACE_INTERVALS - 1) * t.rechokeMs;
+}
+
+/** The choke state a probe sees: the last CHOKE or UNCHOKE the target sent it by `atMs`. */
+export function chokeState(s: CheckSession, probe: Probe, atMs = Infinity): { state: "choked" | "unchoked"; last: Seen | null } {
+  const xs = s.observer.received(s.target, (x) => x.rec.observer === probe.id && (x.message.type === "CHOKE" || x.message.type === "UNCHOKE") && x.rec.atMs <= atMs);
+  const last = xs.at(-1) ?? null;
+  return { state: last?.message.type === "CHOKE" ? "choked" : "unchoked", last };
+}
+
+async function joinAs(s: CheckSession, name: string, reports: "none" | "liar"): Promise<{ probe: Probe; helloMs: number }> {
+  const probe = await s.probe(name);
+  probe.setReports(reports);
+  const helloMs = Date.now();
+  probe.send(s.target, "HELLO", { queue_url: probe.queueUrl });
+  return { probe, helloMs };
+}
+
+export interface RiderStory {
+  probe: Probe;
+  helloMs: number;
+  choke: Seen | null;
+  /** The PING sent while choked and its PONG. */
+  chokedPing: Seen | null;
+  chokedPong: Seen | null;
+  contributedMs: number | null;
+  /** The UNCHOKE after it began to contribute. */
+  unchoke: Seen | null;
+  /** A CHOKE again while it kept contributing. */
+  rechoked: Seen | null;
+}
+
+/** Contributes nothing until choked; then PINGs once and starts to report honestly. */
+export function freeRider(s: CheckSession): Promise<RiderStory> {
+  return s.scenario("rider", async () => {
+    const t = s.timing;
+    const { probe, helloMs } = await joinAs(s, "rider", "none");
+    const story: RiderStory = { probe, helloMs, choke: null, chokedPing: null, chokedPong: null, contributedMs: null, unchoke: null, rechoked: null };
+    story.choke = await replyAt(s, probe, "CHOKE", chokeByMs(t));
+    if (!story.choke) return story;
+    const ping = probe.send(s.target, "PING", { seq: 4242 });
+    story.chokedPing = s.observer.all().findLast((x) => x.rec.dir === "out" && x.rec.msgId === ping.msg_id) ?? null;
+    story.chokedPong = await replyAt(s, probe, "PONG", replyMs(t), (m) => m.seq === 4242);
+    story.contributedMs = Date.now();
+    probe.setReports("honest");
+    story.unchoke = await replyAt(s, probe, "UNCHOKE", 3 * t.rechokeMs + t.viewsMs + replyMs(t), () => true, story.choke.rec.atMs);
+    if (!story.unchoke) return story;
+    const after = story.unchoke.rec.atMs;
+    story.rechoked = await s.observer.waitFor(
+      (x) => x.rec.observer === probe.id && x.rec.dir === "in" && x.rec.from === s.target && x.rec.type === "CHOKE" && x.rec.atMs > after,
+      budget(s, 2 * t.rechokeMs + replyMs(t)),
+      s.signal,
+    );
+    return story;
+  });
+}
+
+export interface IdlerStory {
+  probe: Probe;
+  helloMs: number;
+  choke: Seen | null;
+  optimistic: Seen | null;
+  waitedMs: number;
+}
+
+/** Optimistic unchokes: a live, unflagged idler must get one sooner or later. */
+export function optimisticWaitMs(t: TimingMs): number {
+  return 4 * t.optimisticMs + 2 * t.rechokeMs + replyMs(t);
+}
+
+/** Never contributes: choked after the grace, then unchoked optimistically now and then. */
+export function idler(s: CheckSession): Promise<IdlerStory> {
+  return s.scenario("idler", async () => {
+    const t = s.timing;
+    const { probe, helloMs } = await joinAs(s, "idler", "none");
+    const choke = await replyAt(s, probe, "CHOKE", chokeByMs(t));
+    if (!choke) return { probe, helloMs, choke, optimistic: null, waitedMs: 0 };
+    const from = Date.now();
+    const optimistic = await replyAt(s, probe, "UNCHOKE", optimisticWaitMs(t), () => true, choke.rec.atMs);
+    return { probe, helloMs, choke, optimistic, waitedMs: Date.now() - from };
+  });
+}
+
+/** Reports needed before a flag, and what the liar needs to reach them. */
+export function liarBudgetMs(t: TimingMs, contentItems: number): number {
+  const epochsForReports = Math.ceil(8 / Math.max(1, contentItems));
+  // The first whole epoch after it joined, the epochs that give 8 audited reports, the audit after each, then the rechoke.
+  return Math.max(GRACE_INTERVALS * t.rechokeMs, (epochsForReports + 3) * t.epochMs + t.auditMs + t.viewsMs) + 3 * t.rechokeMs + replyMs(t);
+}
+
+export interface LiarStory {
+  probe: Probe;
+  helloMs: number;
+  choke: Seen | null;
+}
+
+/** Reports wrong half the time: flagged, it is choked for good. */
+export function liar(s: CheckSession): Promise<LiarStory> {
+  return s.scenario("liar", async () => {
+    const { probe, helloMs } = await joinAs(s, "liar", "liar");
+    const choke = await replyAt(s, probe, "CHOKE", liarBudgetMs(s.timing, s.content.length));
+    return { probe, helloMs, choke };
+  });
+}
+
+export interface SilentStory {
+  probe: Probe;
+  asker: Probe;
+  /** The PEER_LIST answering a HELLO while the probe was alive. */
+  listedWhileAlive: Seen | null;
+  mutedMs: number | null;
+  /** The PEER_LIST answering a HELLO after the dead threshold. */
+  listedAfterDead: Seen | null;
+  /** PINGs the muted probe got in the watch window, and the window. */
+  pingsWhileDead: Seen[];
+  watchFromMs: number;
+  watchMs: number;
+  pingsWhileAlive: Seen[];
+  aliveWatchMs: number;
+}
+
+/** Dead after 6 silent heartbeats; slack for the heartbeat grid and a poll. */
+export function deadByMs(t: TimingMs): number {
+  return (LIMITS.deadAfterBeats + 2) * t.heartbeatMs + 1_000;
+}
+
+/** Heartbeats watched once the probe is dead: a dead peer is pinged every 6th. */
+export const DEAD_WATCH_BEATS = 7;
+
+export function silentBudgetMs(t: TimingMs): number {
+  return 3 * t.heartbeatMs + replyMs(t) + deadByMs(t) + DEAD_WATCH_BEATS * t.heartbeatMs + 2 * replyMs(t);
+}
+
+/** Alive (answers PINGs, reports honestly) for 3 heartbeats, then silent. */
+export function silentPeer(s: CheckSession): Promise<SilentStory> {
+  return s.scenario("silent", async () => {
+    const t = s.timing;
+    const probe = await s.probe("silent");
+    const asker = await s.probe("asker");
+    probe.send(s.target, "HELLO", { queue_url: probe.queueUrl });
+    await replyAt(s, probe, "PEER_LIST", replyMs(t));
+    const aliveFrom = Date.now();
+    await s.observer.waitFor(() => false, budget(s, 3 * t.heartbeatMs), s.signal);
+    const aliveWatchMs = Date.now() - aliveFrom;
+    const pingsWhileAlive = s.observer.received(s.target, (x) => x.rec.observer === probe.id && x.message.type === "PING" && x.rec.atMs >= aliveFrom);
+    const listed = (x: Seen) => x.parsed.ok && x.parsed.message.type === "PEER_LIST" && x.parsed.message.peers.some((e) => e.node_id === probe.id);
+    asker.send(s.target, "HELLO", { queue_url: asker.queueUrl });
+    const firstAnswer = await replyAt(s, asker, "PEER_LIST", replyMs(t));
+    const story: SilentStory = {
+      probe,
+      asker,
+      listedWhileAlive: firstAnswer && listed(firstAnswer) ? firstAnswer : null,
+      mutedMs: null,
+      listedAfterDead: null,
+      pingsWhileDead: [],
+      watchFromMs: 0,
+      watchMs: 0,
+      pingsWhileAlive,
+      aliveWatchMs,
+    };
+    if (!firstAnswer) return story;
+    probe.mute();
+    story.mutedMs = Date.now();
+    await s.observer.waitFor(() => false, budget(s, deadByMs(t)), s.signal);
+    if (Date.now() < story.mutedMs + deadByMs(t)) return story;
+    const asked = Date.now();
+    asker.send(s.target, "HELLO", { queue_url: asker.queueUrl });
+    story.listedAfterDead = await replyAt(s, asker, "PEER_LIST", replyMs(t), () => true, asked);
+    story.watchFromMs = Date.now();
+    await s.observer.waitFor(() => false, budget(s, DEAD_WATCH_BEATS * t.heartbeatMs), s.signal);
+    story.watchMs = Date.now() - story.watchFromMs;
+    story.pingsWhileDead = s.observer.received(s.target, (x) => x.rec.observer === probe.id && x.message.type === "PING" && x.rec.atMs >= story.watchFromMs);
+    return story;
+  });
+}

@@ -1,0 +1,128 @@
+import { BAD_BODY_KINDS } from "../bad-bodies.ts";
+import type { CaseDef, CheckSession } from "../session.ts";
+import type { Outcome } from "../types.ts";
+import { exchange, pause, recs, replyAt, replyMs, seconds } from "./util.ts";
+
+/** How long to wait, after the answer that came, for one that must not. */
+function graceMs(s: CheckSession): number {
+  return Math.min(replyMs(s.timing), Math.max(1_000, 2 * s.timing.heartbeatMs));
+}
+
+/** PINGs with these bodies' twists must each get a PONG of their seq. */
+async function pingsAnswered(s: CheckSession, probeName: string, pings: Array<{ seq: number; body: (sender: string, msgId: string) => string }>, expected: string): Promise<Outcome> {
+  const p = await s.probe(probeName);
+  const t0 = Date.now();
+  for (const ping of pings) p.sendRaw(s.target, ping.body(p.id, p.nextMsgId()));
+  const got = await Promise.all(pings.map(({ seq }) => replyAt(s, p, "PONG", replyMs(s.timing), (m) => m.seq === seq)));
+  const missing = pings.filter((_, i) => got[i] === null).map((x) => x.seq);
+  return {
+    verdict: missing.length === 0 ? "pass" : "fail",
+    expected,
+    observed: missing.length === 0 ? `${pings.length} of ${pings.length} answered` : `no PONG for seq ${missing.join(", ")}`,
+    evidence: recs(exchange(s, p, t0, 12)),
+  };
+}
+
+const ping = (sender: string, msgId: string, seq: number, ts = new Date().toISOString(), extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ type: "PING", sender, timestamp: ts, msg_id: msgId, seq, ...extra });
+
+/** One case per kind of bad body: the node must answer the PING that follows, and (with --run) still be the same process. */
+const badBodyCases: CaseDef[] = BAD_BODY_KINDS.map((kind, i) => ({
+  id: `tran-${String(5 + i).padStart(2, "0")}`,
+  title: `survives ${kind.title}`,
+  area: "transport",
+  requirement: kind.id === "huge-list" ? "BOUND-2" : "WIRE-6",
+  phase: "quick",
+  needsMs: replyMs,
+  async run(s) {
+    const p = await s.probe("garbler");
+    const before = s.processState();
+    const t0 = Date.now();
+    const bodies = kind.bodies(p.id, new Date().toISOString());
+    for (const b of bodies) p.sendRaw(s.target, b);
+    const seq = 77_000 + i;
+    p.send(s.target, "PING", { seq });
+    const pong = await replyAt(s, p, "PONG", replyMs(s.timing), (m) => m.seq === seq);
+    const after = s.processState();
+    const restarted = before && after && (!after.running || after.starts !== before.starts);
+    const expected = `after ${bodies.length} such bod${bodies.length === 1 ? "y" : "ies"}, a PONG to the next PING within ${seconds(replyMs(s.timing))}, same process`;
+    const observed = restarted ? `the node's process ${after!.running ? "was restarted" : `ended (${after!.exit ?? "exited"})`}` : pong ? `answered after ${pong.rec.atMs - t0} ms` : "no PONG to the PING that followed";
+    return { verdict: pong && !restarted ? "pass" : "fail", expected, observed, evidence: recs(exchange(s, p, t0, 10)) };
+  },
+}));
+
+export const transportCases: CaseDef[] = [
+  {
+    id: "tran-01",
+    title: "a redelivered message (same sender and msg_id) is handled once",
+    area: "transport",
+    requirement: "WIRE-4",
+    phase: "quick",
+    needsMs: (t) => replyMs(t) + Math.max(1_000, 2 * t.heartbeatMs),
+    async run(s) {
+      const p = await s.probe("dup");
+      const t0 = Date.now();
+      const twice = ping(p.id, "dup-once", 555_001);
+      p.sendRaw(s.target, twice);
+      p.sendRaw(s.target, twice);
+      p.send(s.target, "PING", { seq: 555_002 });
+      const [a, b] = await Promise.all([555_001, 555_002].map((seq) => replyAt(s, p, "PONG", replyMs(s.timing), (m) => m.seq === seq)));
+      await pause(s, graceMs(s));
+      const pongs = s.observer.received(s.target, (x) => x.rec.observer === p.id && x.message.type === "PONG" && x.message.seq === 555_001);
+      const expected = "exactly one PONG for the PING delivered twice";
+      const evidence = recs(exchange(s, p, t0, 8));
+      if (!a || !b) return { verdict: "fail", expected, observed: `no PONG for seq ${!a ? 555_001 : 555_002}`, evidence };
+      return { verdict: pongs.length === 1 ? "pass" : "fail", expected, observed: `${pongs.length} PONGs`, evidence };
+    },
+  },
+  {
+    id: "tran-02",
+    title: "order does not matter: PINGs arriving newest first are all answered",
+    area: "transport",
+    requirement: "WIRE-3",
+    phase: "quick",
+    needsMs: replyMs,
+    run: (s) =>
+      pingsAnswered(
+        s,
+        "shuffle",
+        [5, 4, 3, 2, 1].map((k) => ({ seq: 660_000 + k, body: (from, id) => ping(from, id, 660_000 + k, new Date(Date.now() - (6 - k) * 60_000).toISOString()) })),
+        "a PONG for each of 5 PINGs sent with their timestamps in reverse order",
+      ),
+  },
+  {
+    id: "tran-03",
+    title: "unknown fields are ignored",
+    area: "transport",
+    requirement: "WIRE-5",
+    phase: "quick",
+    needsMs: replyMs,
+    run: (s) =>
+      pingsAnswered(
+        s,
+        "extras",
+        [{ seq: 670_001, body: (from, id) => ping(from, id, 670_001, undefined, { ttl: 3, via: ["x"], meta: { nested: { deep: true } }, seq_hint: "7" }) }],
+        "a PONG to a PING carrying fields the protocol does not know",
+      ),
+  },
+  {
+    id: "tran-04",
+    title: "the notebook's timestamp form (+00:00, microseconds) is accepted",
+    area: "transport",
+    requirement: "FIELD-5",
+    phase: "quick",
+    needsMs: replyMs,
+    run: (s) =>
+      pingsAnswered(
+        s,
+        "pythonic",
+        [
+          { seq: 680_001, body: (from, id) => ping(from, id, 680_001, new Date().toISOString().replace("Z", "123+00:00")) },
+          { seq: 680_002, body: (from, id) => ping(from, id, 680_002, new Date().toISOString().replace(/\.\d+Z$/, "+00:00")) },
+          { seq: 680_003, body: (from, id) => ping(from, id, 680_003, new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, ".5+01:00")) },
+        ],
+        "a PONG to PINGs stamped 2026-…T…:…:….123456+00:00, …+00:00 and an hour east",
+      ),
+  },
+  ...badBodyCases,
+];

@@ -1,0 +1,81 @@
+import type { Message, MessageType } from "../../protocol/index.ts";
+import type { TimingMs } from "../../core/types.ts";
+import type { Seen } from "../observer.ts";
+import type { Probe } from "../probe.ts";
+import type { CheckSession } from "../session.ts";
+import type { Outcome } from "../types.ts";
+
+/**
+ * How long an answer may take: a node polling its queue the notebook's way
+ * (a few seconds' wait) answers well within this; bounded so a check at
+ * slow timings still ends.
+ */
+export function replyMs(t: TimingMs): number {
+  return Math.min(30_000, Math.max(5_000, 2 * t.heartbeatMs));
+}
+
+/** The wait a case may still afford: `ms`, cut at the session's deadline. */
+export function budget(s: CheckSession, ms: number): number {
+  return Math.max(0, Math.min(ms, s.deadlineMs - Date.now()));
+}
+
+export const outOfTime = (what: string): Outcome => ({
+  verdict: "skip",
+  expected: what,
+  observed: "ran out of time",
+  reason: "the time limit ran out before this could be judged (--time-limit)",
+});
+
+export type From<T extends MessageType> = Seen & { message: Extract<Message, { type: T }> };
+
+/** The first message of `type` from the target that reached `probe`, matching `pred`, within `ms`. */
+export async function replyAt<T extends MessageType>(
+  s: CheckSession,
+  probe: Probe,
+  type: T,
+  ms: number,
+  pred: (m: Extract<Message, { type: T }>) => boolean = () => true,
+  /** Only what arrived at or after this time counts. */
+  sinceMs = 0,
+): Promise<From<T> | null> {
+  const hit = await s.observer.waitFor(
+    (x) =>
+      x.rec.dir === "in" &&
+      x.rec.atMs >= sinceMs &&
+      x.rec.observer === probe.id &&
+      x.parsed.ok &&
+      x.parsed.message.sender === s.target &&
+      x.parsed.message.type === type &&
+      pred(x.parsed.message as Extract<Message, { type: T }>),
+    budget(s, ms),
+    s.signal,
+  );
+  return hit as From<T> | null;
+}
+
+/** The records this probe sent, for evidence. */
+export function sentBy(s: CheckSession, probe: Probe, sinceMs: number): Seen[] {
+  return s.observer.all().filter((x) => x.rec.dir === "out" && x.rec.observer === probe.id && x.rec.atMs >= sinceMs);
+}
+
+/** What a probe sent and what it received from the target since `sinceMs`, for evidence. */
+export function exchange(s: CheckSession, probe: Probe, sinceMs: number, limit = 12): Seen[] {
+  return s.observer
+    .all()
+    .filter(
+      (x) =>
+        x.rec.atMs >= sinceMs &&
+        x.rec.observer === probe.id &&
+        ((x.rec.dir === "out" && x.rec.to === s.target) || (x.rec.dir === "in" && x.rec.from === s.target)),
+    )
+    .slice(0, limit);
+}
+
+export const recs = (xs: readonly (Seen | null | undefined)[]) => xs.filter((x): x is Seen => x != null).map((x) => x.rec);
+
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+
+/** Sleeps `ms` (cut at the deadline), waking early when the check is stopped. */
+export function pause(s: CheckSession, ms: number): Promise<void> {
+  return s.observer.waitFor(() => false, budget(s, ms), s.signal).then(() => undefined);
+}

@@ -1,0 +1,284 @@
+import { parseTimestampMs, type MessageOf } from "../../protocol/index.ts";
+import type { TimingMs } from "../../core/types.ts";
+import { epochOf, trueCount } from "../../core/views.ts";
+import type { Seen } from "../observer.ts";
+import { defineCases, type CheckSession } from "../session.ts";
+import type { Outcome } from "../types.ts";
+import { outOfTime, pause, replyMs, seconds } from "./util.ts";
+
+/**
+ * The node's reports and audits, judged against the view model
+ * (docs/protocol.md, the view model and the vote) from what reached the
+ * check's parties.
+ */
+
+type View = Seen & { message: MessageOf<"VIEW_EVENT"> };
+type Audit = Seen & { message: MessageOf<"AUDIT_RESULT"> };
+
+/** Epochs back from an AUDIT_RESULT's timestamp that it may cover: audits run after their epoch, reports older than 4 epochs are gone. */
+const AUDIT_EPOCHS_BACK = [1, 2, 3, 4] as const;
+
+export function viewsWindowMs(t: TimingMs): number {
+  return 2 * t.epochMs + 2 * t.viewsMs + replyMs(t);
+}
+
+export function auditWindowMs(t: TimingMs): number {
+  return 3 * t.epochMs + t.auditMs + t.viewsMs + replyMs(t);
+}
+
+/** Waits until `windowMs` after the start of the check, or the deadline; false when cut short. */
+async function watched(s: CheckSession, windowMs: number): Promise<boolean> {
+  const until = s.startedMs + windowMs;
+  await pause(s, until - Date.now());
+  return Date.now() >= until;
+}
+
+const tsEpoch = (s: CheckSession, timestamp: string) => epochOf(parseTimestampMs(timestamp) ?? 0, s.timing.epochMs);
+
+function viewsOf(s: CheckSession): View[] {
+  return s.observer.received(s.target, (x) => x.message.type === "VIEW_EVENT") as View[];
+}
+
+function auditsOf(s: CheckSession): Audit[] {
+  return s.observer.received(s.target, (x) => x.message.type === "AUDIT_RESULT") as Audit[];
+}
+
+/** The epoch an AUDIT_RESULT covers: the one whose true count it agreed on, or null. */
+function coveredEpoch(s: CheckSession, a: Audit): number | null {
+  const e = tsEpoch(s, a.message.timestamp);
+  for (const k of AUDIT_EPOCHS_BACK) if (trueCount(s.seed, a.message.content_id, e - k) === a.message.agreed_count) return e - k;
+  return null;
+}
+
+/** Reports the check's own parties sent the node for one (content, epoch): reporter -> latest count. */
+function reportsTo(s: CheckSession, content: string, epoch: number): Map<string, number> {
+  const latest = new Map<string, { count: number; ts: number }>();
+  for (const x of s.observer.all()) {
+    if (x.rec.dir !== "out" || x.rec.to !== s.target || !x.parsed.ok || x.parsed.message.type !== "VIEW_EVENT") continue;
+    const m = x.parsed.message;
+    if (m.content_id !== content || tsEpoch(s, m.timestamp) !== epoch) continue;
+    const ts = parseTimestampMs(m.timestamp) ?? 0;
+    const prev = latest.get(m.sender);
+    if (!prev || ts >= prev.ts) latest.set(m.sender, { count: m.count, ts });
+  }
+  return new Map([...latest].map(([k, v]) => [k, v.count]));
+}
+
+/** The node's own report for (content, epoch), from what it sent others; undefined when it said several things, as which one it counted is its own. */
+function ownReport(s: CheckSession, content: string, epoch: number): number | undefined {
+  const counts = new Set(viewsOf(s).filter((v) => v.message.content_id === content && tsEpoch(s, v.message.timestamp) === epoch).map((v) => v.message.count));
+  return counts.size === 1 ? [...counts][0] : undefined;
+}
+
+const noAudits = (s: CheckSession): Outcome => ({
+  verdict: "skip",
+  expected: "AUDIT_RESULTs to judge",
+  observed: `no AUDIT_RESULT within ${seconds(auditWindowMs(s.timing))}`,
+  reason: "the node sent no AUDIT_RESULT to any party of the check, so its audits cannot be judged",
+});
+
+function listing<T>(bad: T[], fmt: (b: T) => string, n = 5): string {
+  return bad.slice(0, n).map(fmt).join("; ") + (bad.length > n ? `; … (${bad.length} in all)` : "");
+}
+
+export const viewsAuditsCases = defineCases([
+  {
+    id: "view-01",
+    title: "VIEW_EVENT counts follow the view model",
+    area: "views-audits",
+    requirement: "MODEL-4",
+    phase: "long",
+    needsMs: viewsWindowMs,
+    async run(s) {
+      if (!(await watched(s, viewsWindowMs(s.timing))) && viewsOf(s).length === 0) return outOfTime("VIEW_EVENTs to judge");
+      const byEvent = new Map<string, View>();
+      for (const v of viewsOf(s)) if (!byEvent.has(v.message.event_id)) byEvent.set(v.message.event_id, v);
+      const catalog = new Set(s.content.map((c) => c.content_id));
+      const judged = [...byEvent.values()].filter((v) => catalog.has(v.message.content_id));
+      const foreign = byEvent.size - judged.length;
+      if (judged.length === 0) {
+        return { verdict: "skip", expected: "VIEW_EVENTs of the catalog", observed: foreign > 0 ? `${foreign} reports, none of the catalog` : "no VIEW_EVENT", reason: "the node never sent a VIEW_EVENT of the network's catalog, so its accuracy cannot be judged" };
+      }
+      const wrong = judged.flatMap((v) => {
+        const e = tsEpoch(s, v.message.timestamp);
+        const truth = trueCount(s.seed, v.message.content_id, e);
+        return v.message.count === truth ? [] : [{ v, e, truth }];
+      });
+      const right = judged.length - wrong.length;
+      const share = `${right} of ${judged.length} right (${Math.round((100 * right) / judged.length)}%)`;
+      return {
+        verdict: wrong.length === 0 ? "pass" : "fail",
+        expected: `count = 100 + sha256("${s.seed}:<content>:<epoch of the timestamp>")[0:4] % 900, epoch ${seconds(s.timing.epochMs)}`,
+        observed: wrong.length === 0 ? `${share}${foreign ? `; ${foreign} of content outside the catalog` : ""}` : `${share}; wrong: ${listing(wrong, (w) => `${w.v.message.content_id} epoch ${w.e}: ${w.v.message.count}, truth ${w.truth}`)}`,
+        evidence: (wrong.length > 0 ? wrong.map((w) => w.v) : judged).slice(0, 10).map((x) => x.rec),
+      };
+    },
+  },
+  {
+    id: "view-02",
+    title: "publishes a VIEW_EVENT for every item of the catalog",
+    area: "views-audits",
+    requirement: "PUB-1",
+    phase: "long",
+    needsMs: viewsWindowMs,
+    async run(s) {
+      if (!(await watched(s, viewsWindowMs(s.timing))) && viewsOf(s).length === 0) return outOfTime("VIEW_EVENTs");
+      const seen = new Set(viewsOf(s).map((v) => v.message.content_id));
+      const missing = s.content.map((c) => c.content_id).filter((c) => !seen.has(c));
+      return {
+        verdict: missing.length === 0 ? "pass" : "fail",
+        expected: `a VIEW_EVENT of each of ${s.content.map((c) => c.content_id).join(", ")} (every ${seconds(s.timing.viewsMs)} to each served peer)`,
+        observed: missing.length === 0 ? `all ${s.content.length} items reported` : `never reported: ${missing.join(", ")}`,
+        evidence: viewsOf(s).slice(0, s.content.length).map((x) => x.rec),
+      };
+    },
+  },
+  {
+    id: "view-03",
+    title: "all copies of one report carry the same event_id, content and count",
+    area: "views-audits",
+    requirement: "PUB-2",
+    phase: "long",
+    needsMs: viewsWindowMs,
+    async run(s) {
+      if (!(await watched(s, viewsWindowMs(s.timing))) && viewsOf(s).length === 0) return outOfTime("VIEW_EVENTs");
+      const views = viewsOf(s);
+      if (views.length === 0) return { verdict: "skip", expected: "VIEW_EVENTs", observed: "none", reason: "the node never sent a VIEW_EVENT" };
+      const first = new Map<string, View>();
+      const bad: Array<[View, View]> = [];
+      for (const v of views) {
+        const f = first.get(v.message.event_id);
+        if (!f) first.set(v.message.event_id, v);
+        else if (f.message.count !== v.message.count || f.message.content_id !== v.message.content_id) bad.push([f, v]);
+      }
+      return {
+        verdict: bad.length === 0 ? "pass" : "fail",
+        expected: "one event_id, one content item and one count for every copy of a round's report",
+        observed: bad.length === 0 ? `${first.size} reports, ${views.length} copies, all consistent` : listing(bad, ([a, b]) => `${a.message.event_id}: ${a.message.content_id}=${a.message.count} to ${a.rec.to}, ${b.message.content_id}=${b.message.count} to ${b.rec.to}`),
+        evidence: bad.flat().slice(0, 10).map((x) => x.rec),
+      };
+    },
+  },
+  {
+    id: "audit-01",
+    title: "AUDIT_RESULT agrees on the true count while honest reporters hold the majority",
+    area: "views-audits",
+    requirement: "VOTE-4",
+    phase: "long",
+    needsMs: auditWindowMs,
+    async run(s) {
+      if (!(await watched(s, auditWindowMs(s.timing))) && auditsOf(s).length === 0) return outOfTime("AUDIT_RESULTs");
+      const audits = auditsOf(s).filter((a) => s.content.some((c) => c.content_id === a.message.content_id));
+      if (audits.length === 0) return noAudits(s);
+      const wrong = audits.filter((a) => coveredEpoch(s, a) === null);
+      return {
+        verdict: wrong.length === 0 ? "pass" : "fail",
+        expected: `agreed_count = the true count of the epoch audited (1 to 4 epochs before the result's timestamp)${s.mode === "network" ? "; assumes the network's honest reporters hold the majority" : ""}`,
+        observed: wrong.length === 0 ? `${audits.length} results, all the truth` : `${wrong.length} of ${audits.length} wrong: ${listing(wrong, (a) => { const e = tsEpoch(s, a.message.timestamp); return `${a.message.content_id} agreed ${a.message.agreed_count}, truth ${AUDIT_EPOCHS_BACK.map((k) => trueCount(s.seed, a.message.content_id, e - k)).join("/")}`; })}`,
+        evidence: (wrong.length > 0 ? wrong : audits).slice(0, 8).map((x) => x.rec),
+      };
+    },
+  },
+  {
+    id: "audit-02",
+    title: "AUDIT_RESULT confidence is in [0, 1], to 2 decimals, and matches the reports",
+    area: "views-audits",
+    requirement: "VOTE-5",
+    phase: "long",
+    needsMs: auditWindowMs,
+    async run(s) {
+      if (!(await watched(s, auditWindowMs(s.timing))) && auditsOf(s).length === 0) return outOfTime("AUDIT_RESULTs");
+      const audits = auditsOf(s);
+      if (audits.length === 0) return noAudits(s);
+      const bad: Array<{ a: Audit; why: string }> = [];
+      let judged = 0;
+      for (const a of audits) {
+        const m = a.message;
+        if (m.confidence < 0 || m.confidence > 1 || Math.abs(m.confidence * 100 - Math.round(m.confidence * 100)) > 1e-9) {
+          bad.push({ a, why: `confidence ${m.confidence}` });
+          continue;
+        }
+        const e = coveredEpoch(s, a);
+        if (e === null) continue;
+        const theirs = reportsTo(s, m.content_id, e);
+        const counts = m.voters.map((v) => (v === s.target ? ownReport(s, m.content_id, e) : theirs.get(v)));
+        if (counts.some((c) => c === undefined)) continue;
+        judged++;
+        const unanimous = counts.every((c) => c === m.agreed_count);
+        if (unanimous && m.confidence !== 1) bad.push({ a, why: `every voter reported ${m.agreed_count}, confidence ${m.confidence} (expected 1)` });
+        if (!unanimous && m.confidence >= 1) bad.push({ a, why: `voters reported ${counts.join(", ")}, confidence 1 (expected below 1)` });
+      }
+      if (bad.length === 0 && judged === 0) return { verdict: "skip", expected: "results whose voters' reports are known", observed: `${audits.length} results, none with every voter's report seen`, reason: "the check saw not every voter's report of any audited epoch" };
+      return {
+        verdict: bad.length === 0 ? "pass" : "fail",
+        expected: "confidence = weight agreeing / total weight: 1 when every voter agreed, below 1 otherwise",
+        observed: bad.length === 0 ? `${audits.length} results in range; ${judged} checked against their voters' reports` : listing(bad, (b) => `${b.a.message.content_id}: ${b.why}`),
+        evidence: bad.slice(0, 8).map((b) => b.a.rec),
+      };
+    },
+  },
+  {
+    id: "audit-03",
+    title: "AUDIT_RESULT voters really reported, each once",
+    area: "views-audits",
+    requirement: "VOTE-2",
+    phase: "long",
+    needsMs: auditWindowMs,
+    async run(s) {
+      if (!(await watched(s, auditWindowMs(s.timing))) && auditsOf(s).length === 0) return outOfTime("AUDIT_RESULTs");
+      const audits = auditsOf(s);
+      if (audits.length === 0) return noAudits(s);
+      const bad: Array<{ a: Audit; why: string }> = [];
+      let unverifiable = 0;
+      for (const a of audits) {
+        const m = a.message;
+        const dup = m.voters.find((v, i) => m.voters.indexOf(v) !== i);
+        if (dup) bad.push({ a, why: `${dup} counted twice` });
+        const e = coveredEpoch(s, a);
+        const epochs = e === null ? AUDIT_EPOCHS_BACK.map((k) => tsEpoch(s, m.timestamp) - k) : [e];
+        for (const v of m.voters) {
+          if (v === s.target) continue;
+          if (!s.ours.has(v)) {
+            unverifiable++;
+            continue;
+          }
+          if (!epochs.some((ep) => reportsTo(s, m.content_id, ep).has(v))) bad.push({ a, why: `${v} never reported ${m.content_id} for that epoch` });
+        }
+      }
+      return {
+        verdict: bad.length === 0 ? "pass" : "fail",
+        expected: "voters = the distinct reporters counted, each of whom sent a report of that content and epoch",
+        observed: bad.length === 0 ? `${audits.length} results, every voter the check knows reported${unverifiable ? ` (${unverifiable} votes of nodes outside the check not verifiable)` : ""}` : listing(bad, (b) => `${b.a.message.content_id}: ${b.why}`),
+        evidence: bad.slice(0, 8).map((b) => b.a.rec),
+      };
+    },
+  },
+  {
+    id: "audit-04",
+    title: "each (content, epoch) is audited once",
+    area: "views-audits",
+    requirement: "VOTE-1",
+    phase: "long",
+    needsMs: auditWindowMs,
+    async run(s) {
+      if (!(await watched(s, auditWindowMs(s.timing))) && auditsOf(s).length === 0) return outOfTime("AUDIT_RESULTs");
+      const audits = auditsOf(s);
+      if (audits.length === 0) return noAudits(s);
+      const first = new Map<string, Audit>();
+      const bad: Array<[Audit, Audit]> = [];
+      for (const a of audits) {
+        const e = coveredEpoch(s, a);
+        const key = `${a.rec.to}\u0000${a.message.content_id}\u0000${e ?? `count ${a.message.agreed_count}`}`;
+        const f = first.get(key);
+        if (f) bad.push([f, a]);
+        else first.set(key, a);
+      }
+      return {
+        verdict: bad.length === 0 ? "pass" : "fail",
+        expected: "one AUDIT_RESULT per receiver for each (content, epoch)",
+        observed: bad.length === 0 ? `${audits.length} results, no (content, epoch) twice` : listing(bad, ([x, y]) => `${x.message.content_id} agreed ${x.message.agreed_count} sent to ${x.rec.to} at ${x.message.timestamp} and again at ${y.message.timestamp}`),
+        evidence: bad.flat().slice(0, 8).map((x) => x.rec),
+      };
+    },
+  },
+]);

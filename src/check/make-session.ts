@@ -1,0 +1,82 @@
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { ContentItem, TimingMs } from "../core/types.ts";
+import type { NetworkId } from "../protocol/index.ts";
+import type { SqsOptions } from "../sqs/client.ts";
+import type { Observer } from "./observer.ts";
+import { startProbe, type Probe } from "./probe.ts";
+import type { CheckSession } from "./session.ts";
+
+export interface SessionInput {
+  target: string;
+  mode: "run" | "network";
+  net: NetworkId;
+  sqs: SqsOptions;
+  client: SQSClient;
+  timing: TimingMs;
+  seed: string;
+  content: ContentItem[];
+  observer: Observer;
+  deadlineMs: number;
+  /** Probe ids are `<probePrefix>-<name>`. */
+  probePrefix: string;
+  /** Parties of the check beside the probes (the bots, with --run). */
+  ours: string[];
+  processState?: CheckSession["processState"];
+}
+
+export interface OwnedSession extends CheckSession {
+  probes(): Probe[];
+  /** Aborts every wait and stops the probes. */
+  close(): Promise<void>;
+}
+
+export function makeSession(i: SessionInput): OwnedSession {
+  const abort = new AbortController();
+  const probes = new Map<string, Promise<Probe>>();
+  const scenarios = new Map<string, Promise<unknown>>();
+  const ours = new Set(i.ours);
+  const session: OwnedSession = {
+    target: i.target,
+    mode: i.mode,
+    net: i.net,
+    sqs: i.sqs,
+    client: i.client,
+    timing: i.timing,
+    seed: i.seed,
+    content: i.content,
+    observer: i.observer,
+    startedMs: Date.now(),
+    deadlineMs: i.deadlineMs,
+    ours,
+    signal: abort.signal,
+    probe(name) {
+      const id = `${i.probePrefix}-${name}`;
+      let p = probes.get(id);
+      if (!p) {
+        ours.add(id);
+        p = startProbe({ client: i.client, sqs: i.sqs, net: i.net, timing: i.timing, seed: i.seed, content: i.content, observer: i.observer, target: i.target }, id);
+        probes.set(id, p);
+      }
+      return p;
+    },
+    scenario<T>(name: string, fn: () => Promise<T>): Promise<T> {
+      let p = scenarios.get(name) as Promise<T> | undefined;
+      if (!p) {
+        p = fn();
+        scenarios.set(name, p);
+      }
+      return p;
+    },
+    processState: i.processState ?? (() => null),
+    probes: () => [],
+    async close() {
+      abort.abort();
+      const started = await Promise.allSettled(probes.values());
+      await Promise.all(started.flatMap((r) => (r.status === "fulfilled" ? [r.value.stop()] : [])));
+    },
+  };
+  return session;
+}
+
+/** Ids of every probe a check with this prefix may start, for queues made ahead (and asked for on AWS). */
+export const PROBE_NAMES = ["hello", "lister", "newcomer", "pinger", "stranger", "burst", "watched", "dup", "shuffle", "extras", "pythonic", "garbler", "rider", "idler", "liar", "silent", "asker"] as const;

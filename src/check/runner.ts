@@ -1,0 +1,100 @@
+import type { WireRecord } from "../runtime/wire-record.ts";
+import { requirements } from "./requirements.ts";
+import type { CaseDef, CheckSession } from "./session.ts";
+import type { CaseReport, Evidence, NodeReport, Outcome, Summary, Verdict } from "./types.ts";
+
+/**
+ * Runs the cases against one node: the request/response ones one after the
+ * other, the long ones side by side from the start, the final ones over
+ * everything seen once the others are done. A case that throws is the
+ * checker's bug and says so in its verdict; it never takes the others down.
+ */
+
+/** Evidence bodies are cut to one line of this many characters. */
+export const EVIDENCE_BODY_CHARS = 160;
+/** Messages kept per case. */
+export const EVIDENCE_MAX = 12;
+
+export function evidenceOf(r: WireRecord): Evidence {
+  const oneLine = r.body.replace(/[\u0000-\u001f\u007f]/g, " ");
+  return {
+    atMs: r.atMs,
+    time: new Date(r.atMs).toISOString(),
+    type: r.type,
+    from: r.from,
+    to: r.to,
+    msgId: r.msgId,
+    body: oneLine.length > EVIDENCE_BODY_CHARS ? oneLine.slice(0, EVIDENCE_BODY_CHARS - 1) + "…" : oneLine,
+  };
+}
+
+export interface RunOptions {
+  quick: boolean;
+  /** Called as each case ends, for the progress line. */
+  onCase?: (r: CaseReport, done: number, total: number) => void;
+}
+
+export function selectCases(all: readonly CaseDef[], quick: boolean): CaseDef[] {
+  return all.filter((c) => !quick || c.phase !== "long");
+}
+
+function report(c: CaseDef, o: Outcome, durationMs: number): CaseReport {
+  const req = requirements().get(c.requirement);
+  const level = req?.level ?? "MUST";
+  const verdict: Verdict = o.verdict === "fail" && level === "SHOULD" ? "non-strict" : o.verdict;
+  return {
+    id: c.id,
+    title: c.title,
+    area: c.area,
+    requirement: c.requirement,
+    requirementText: req?.text ?? "(not in docs/protocol.md)",
+    level,
+    verdict,
+    expected: o.expected,
+    observed: o.observed,
+    ...(o.reason === undefined ? {} : { reason: o.reason }),
+    evidence: (o.evidence ?? []).slice(0, EVIDENCE_MAX).map(evidenceOf),
+    durationMs,
+  };
+}
+
+async function runOne(c: CaseDef, s: CheckSession): Promise<CaseReport> {
+  const t0 = Date.now();
+  const left = s.deadlineMs - t0;
+  if (c.needsMs(s.timing) > left && c.phase !== "final") {
+    return report(c, { verdict: "skip", expected: "-", observed: "not run", reason: `needs up to ${Math.ceil(c.needsMs(s.timing) / 1000)} s at these timings, ${Math.max(0, Math.floor(left / 1000))} s were left (--time-limit)` }, 0);
+  }
+  try {
+    return report(c, await c.run(s), Date.now() - t0);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    return report(c, { verdict: "skip", expected: "-", observed: "the case could not run", reason: `checker error: ${detail}` }, Date.now() - t0);
+  }
+}
+
+export async function runCases(cases: readonly CaseDef[], s: CheckSession, opts: RunOptions): Promise<CaseReport[]> {
+  const results = new Map<string, CaseReport>();
+  const total = cases.length;
+  const done = (r: CaseReport) => {
+    results.set(r.id, r);
+    opts.onCase?.(r, results.size, total);
+    return r;
+  };
+  const long = Promise.all(cases.filter((c) => c.phase === "long").map((c) => runOne(c, s).then(done)));
+  for (const c of cases.filter((c) => c.phase === "quick")) done(await runOne(c, s));
+  await long;
+  for (const c of cases.filter((c) => c.phase === "final")) done(await runOne(c, s));
+  return cases.map((c) => results.get(c.id)!);
+}
+
+export function summarize(cases: readonly CaseReport[]): Summary {
+  const n = (v: Verdict) => cases.filter((c) => c.verdict === v).length;
+  return { cases: cases.length, passed: n("pass"), failed: n("fail"), nonStrict: n("non-strict"), skipped: n("skip"), info: n("info") };
+}
+
+/** pass: at least one case ran to a verdict and no MUST failed. A run that judged nothing never passes. */
+export function nodeReport(node: string, cases: CaseReport[]): NodeReport {
+  const summary = summarize(cases);
+  const judged = summary.passed + summary.failed + summary.nonStrict;
+  return { node, verdict: summary.failed === 0 && judged > 0 ? "pass" : "fail", cases, summary };
+}
