@@ -133,7 +133,7 @@ export async function startLocalNetwork(i: LocalInput): Promise<LocalNetwork> {
       lines.push(line);
       if (lines.length > NODE_LINES_MAX) lines.shift();
     }
-    const env = commandNodeEnv({ nodeId: i.id, net, mode: "local", endpoint: sqs.endpoint, bootstrap: f.bootstrap, base: i.env ?? process.env });
+    const env = commandNodeEnv({ nodeId: i.id, net, mode: "local", endpoint: sqs.endpoint, bootstrap: f.bootstrap, settings: { seed: f.seed, timing: f.timing, content: f.content }, base: i.env ?? process.env });
     running = commandLauncher({ id: i.id, command: i.command, env, cwd: i.cwd, sink }).launch({ onHealth: () => {} });
     starts++;
     const ended = running.ended.then((e) => {
