@@ -137,7 +137,68 @@ function fleetCommands(y: Argv) {
           await runQueues({ file: a.file, aws: a.aws, sqsPort: a["sqs-port"], json: a.json, purge: a.purge, yes: a.yes }, out);
         }),
     )
-    .demandCommand(1, "which fleet command? up, status, send, peek or queues")
+    .command(
+      "check [ids..]",
+      "grade a node against docs/protocol.md: --run \"CMD\" on a network of its own, or node ids of a running fleet",
+      (y) =>
+        y
+          .positional("ids", { type: "string", array: true, describe: "ids of nodes on a running fleet's network" })
+          .option("run", { type: "string", describe: "the command that starts your node; it runs as --id beside the fleet file's bots" })
+          .option("id", { type: "string", describe: "the node id --run gives your node (default student)" })
+          .option("all", { type: "boolean", describe: "every node the running fleet's nodes know that is not one of them" })
+          .option("file", { alias: "f", type: "string", describe: "the fleet file: bots, timings, seed and catalog (default ./fleet.yaml)" })
+          .option("time-limit", { type: "number", describe: "seconds the check may take at most; cases out of time are skipped, saying so" })
+          .option("quick", { type: "boolean", describe: "request/response cases only (within 15 s)" })
+          .option("json", { type: "boolean", describe: "the report as one JSON object" })
+          .option("junit", { type: "string", describe: "also write a JUnit XML report to this file" })
+          .option("html", { type: "string", describe: "also write a self-contained HTML report to this file" })
+          .option("aws", { type: "boolean", describe: "the running fleet is on Amazon SQS" })
+          .option("create-queues", { type: "boolean", describe: "AWS: create the probes' queues (else the check lists those it needs)" })
+          .option("sqs-port", { type: "number", describe: "port of the running fleet's embedded SQS", coerce: port("sqs-port") })
+          .option("control-port", { type: "number", describe: "its control port, for --all", coerce: port("control-port") })
+          .example("$0 fleet check --run \"python3 my_node.py\"", "grade your node")
+          .example("$0 fleet check hugo sam --html class.html", "grade two nodes on the running fleet"),
+      (a) =>
+        run(async () => {
+          const { runCheck } = await import("./check/main.ts");
+          const code = await runCheck(
+            {
+              run: a.run,
+              id: a.id,
+              ids: (a.ids ?? []).map(String),
+              all: a.all,
+              file: a.file,
+              timeLimit: a["time-limit"],
+              quick: a.quick,
+              json: a.json,
+              junit: a.junit,
+              html: a.html,
+              aws: a.aws,
+              createQueues: a["create-queues"],
+              sqsPort: a["sqs-port"],
+              controlPort: a["control-port"],
+            },
+            { out, err: (s) => void process.stderr.write(s), progress: true },
+          );
+          // Let the last lines reach a pipe first.
+          process.stdout.write("", () => process.exit(code));
+        }),
+    )
+    .command(
+      "node",
+      "run one built-in node as a process, set up from a command node's environment (NODE_ID, AWS_ENDPOINT_URL_SQS, P2P_*)",
+      (y) =>
+        y
+          .option("persona", { type: "string", default: "node", choices: ["bot-alpha", "bot-bravo", "bot-charlie", "node"], describe: "which built-in node" })
+          .option("log-level", { type: "string", default: "info", choices: LOG_LEVELS, describe: "its log level (JSON lines on stdout)" })
+          .example("$0 fleet check --run \"bun run fleet node --persona node\"", "grade the built-in node"),
+      (a) =>
+        run(async () => {
+          const { runStandalone } = await import("./fleet/node-standalone.ts");
+          await runStandalone(a.persona, a["log-level"]);
+        }),
+    )
+    .demandCommand(1, "which fleet command? up, status, send, peek, queues, check or node")
     .strict();
 }
 

@@ -7,7 +7,7 @@
 export interface BadBodyKind {
   id: string;
   title: string;
-  bodies: (sender: string, nowIso: string) => string[];
+  bodies: (sender: string, nowIso: string, target: string) => string[];
 }
 
 const env = (type: unknown, sender: string, ts: string, msgId: string) => ({ type, sender, timestamp: ts, msg_id: msgId });
@@ -72,7 +72,8 @@ export const BAD_BODY_KINDS: BadBodyKind[] = [
   },
   {
     id: "huge-list",
-    title: "a PEER_LIST of 10,000 entries",
-    bodies: (s, ts) => [j({ ...env("PEER_LIST", s, ts, "huge1"), peers: Array.from({ length: 10_000 }, (_, i) => ({ node_id: `f${i}` })) })],
+    title: "a PEER_LIST of 10,000 entries, the first 50 naming the node itself",
+    // The entries a node looks at (the first 50) name the node itself, so that a node handling it right gains no peer from it.
+  bodies: (s, ts, target) => [j({ ...env("PEER_LIST", s, ts, "huge1"), peers: Array.from({ length: 10_000 }, (_, i) => ({ node_id: i < 50 ? target : `f${i}` })) })],
   },
 ];

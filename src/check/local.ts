@@ -137,7 +137,8 @@ export async function startLocalNetwork(i: LocalInput): Promise<LocalNetwork> {
     running = commandLauncher({ id: i.id, command: i.command, env, cwd: i.cwd, sink }).launch({ onHealth: () => {} });
     starts++;
     const ended = running.ended.then((e) => {
-      exit = e.reason;
+      // Stopped by the check at its end: not the node's doing.
+      if (e.crashed) exit = e.reason;
       return e;
     });
     i.progress?.(`started ${i.id}: ${i.command}`);

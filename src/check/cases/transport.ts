@@ -38,7 +38,7 @@ const badBodyCases: CaseDef[] = BAD_BODY_KINDS.map((kind, i) => ({
     const p = await s.probe("garbler");
     const before = s.processState();
     const t0 = Date.now();
-    const bodies = kind.bodies(p.id, new Date().toISOString());
+    const bodies = kind.bodies(p.id, new Date().toISOString(), s.target);
     for (const b of bodies) p.sendRaw(s.target, b);
     const seq = 77_000 + i;
     p.send(s.target, "PING", { seq });

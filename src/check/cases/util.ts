@@ -50,7 +50,7 @@ export async function replyAt<T extends MessageType>(
     budget(s, ms),
     s.signal,
   );
-  return hit as From<T> | null;
+  return hit && hit.parsed.ok ? ({ ...hit, message: hit.parsed.message } as From<T>) : null;
 }
 
 /** The records this probe sent, for evidence. */

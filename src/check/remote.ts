@@ -1,0 +1,89 @@
+import { timingMs } from "../fleet/config.ts";
+import type { Reach } from "../fleet/cli-context.ts";
+import type { Health } from "../fleet/health-types.ts";
+import { createSqsClient, deleteNodeQueue, ensureQueue, nodeQueueExists } from "../sqs/client.ts";
+import { describeSqsError } from "../sqs/errors.ts";
+import { queueName } from "../protocol/index.ts";
+import { CheckCannotRun } from "./local.ts";
+import { makeSession, PROBE_NAMES, type OwnedSession } from "./make-session.ts";
+import type { Observer } from "./observer.ts";
+
+/**
+ * `fleet check ID...`: the cases against nodes already on a running fleet's
+ * network, local or Amazon SQS. The checker adds only its probes, one set
+ * per node checked (`chk<n>-<name>`), and deletes their queues at the end.
+ */
+
+export const probePrefixOf = (i: number) => `chk${i}`;
+export const probeIds = (i: number) => PROBE_NAMES.map((n) => `${probePrefixOf(i)}-${n}`);
+
+/** `--all`: every node the fleet's nodes know that is not one of them. */
+export async function classOf(controlPort: number): Promise<string[]> {
+  let h: Health;
+  try {
+    const res = await fetch(`http://127.0.0.1:${controlPort}/health`, { signal: AbortSignal.timeout(5_000) });
+    h = (await res.json()) as Health;
+  } catch {
+    throw new CheckCannotRun(`--all: no fleet answers on 127.0.0.1:${controlPort}; start one with \`bun run fleet up\`, or pass --control-port N`);
+  }
+  const fleet = new Set(h.nodes.map((n) => n.id));
+  const known = new Set(h.nodes.flatMap((n) => n.peers.map((p) => p.id)).filter((id) => !fleet.has(id) && !/^chk\d+-/.test(id)));
+  return [...known].sort();
+}
+
+export interface RemoteNetwork {
+  sessions: OwnedSession[];
+  stop(): Promise<void>;
+}
+
+export async function startRemote(reach: Reach, ids: readonly string[], observer: Observer, deadlineMs: number, createQueues: boolean): Promise<RemoteNetwork> {
+  const f = reach.file;
+  const aws = reach.sqs.mode === "aws";
+  const client = createSqsClient(reach.sqs, { requestTimeoutMs: 30_000 });
+  const made: string[] = [];
+  const fail = async (msg: string): Promise<never> => {
+    client.destroy();
+    throw new CheckCannotRun(msg);
+  };
+  try {
+    for (const id of ids) if (!(await nodeQueueExists(client, reach.net, id))) await fail(`no node ${id} on ${reach.where}: its queue ${queueName(reach.net.prefix, id)} does not exist`);
+  } catch (err) {
+    if (err instanceof CheckCannotRun) throw err;
+    await fail(`cannot reach ${reach.where}: ${describeSqsError(err)}`);
+  }
+  const needed = ids.flatMap((_, i) => probeIds(i));
+  if (aws && !createQueues) {
+    const missing: string[] = [];
+    for (const id of needed) if (!(await nodeQueueExists(client, reach.net, id))) missing.push(queueName(reach.net.prefix, id));
+    if (missing.length > 0) await fail(`on Amazon SQS the check needs its probes' queues; create them, or run with --create-queues:\n  ${missing.join("\n  ")}`);
+  }
+  for (const id of needed) {
+    await ensureQueue(client, { ...reach.sqs, createQueues: true }, reach.net, id);
+    made.push(id);
+  }
+  const sessions = ids.map((id, i) =>
+    makeSession({
+      target: id,
+      mode: "network",
+      net: reach.net,
+      sqs: reach.sqs,
+      client,
+      timing: timingMs(f.timing),
+      seed: f.seed,
+      content: f.content,
+      observer,
+      deadlineMs,
+      probePrefix: probePrefixOf(i),
+      ours: [],
+    }),
+  );
+  return {
+    sessions,
+    async stop() {
+      await Promise.all(sessions.map((s) => s.close()));
+      // Queues made for this check only: what the course provisioned on AWS stays.
+      if (!aws || createQueues) for (const id of made) await deleteNodeQueue(client, reach.net, id).catch(() => {});
+      client.destroy();
+    },
+  };
+}
