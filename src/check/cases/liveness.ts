@@ -1,7 +1,8 @@
 import { defineCases, type CheckSession } from "../session.ts";
 import type { Seen } from "../observer.ts";
-import { budget, exchange, outOfTime, pause, recs, replyAt, replyMs, seconds } from "./util.ts";
-import { freeRider } from "./scenarios.ts";
+import { exchange, outOfTime, pause, recs, replyAt, replyMs, seconds } from "./util.ts";
+import { freeRiders } from "./scenarios.ts";
+import { parseTimestampMs } from "../../protocol/index.ts";
 
 /** seq values a PONG must echo: the smallest, the usual, past 32 bits, the largest a JSON number holds exactly. */
 export const SEQS = [0, 1, 2 ** 31, Number.MAX_SAFE_INTEGER] as const;
@@ -94,8 +95,10 @@ export const livenessCases = defineCases([
       const windowMs = WATCH_BEATS * hb;
       await pause(s, windowMs + hb);
       if (Date.now() < from + windowMs) return outOfTime(`PINGs over ${WATCH_BEATS} heartbeats`);
-      const pings = s.observer.received(s.target, (x) => x.rec.observer === p.id && x.message.type === "PING" && x.rec.atMs >= from && x.rec.atMs <= from + windowMs);
-      const times = [from, ...pings.map((x) => x.rec.atMs), from + windowMs];
+      // When the node sent them, by its own timestamps: a queue slow to deliver is not the node's doing.
+      const sentAt = (x: Seen) => parseTimestampMs(x.parsed.ok ? x.parsed.message.timestamp : "") ?? x.rec.atMs;
+      const pings = s.observer.received(s.target, (x) => x.rec.observer === p.id && x.message.type === "PING" && sentAt(x) >= from && sentAt(x) <= from + windowMs);
+      const times = [from, ...pings.map(sentAt).sort((a, b) => a - b), from + windowMs];
       let gapMs = 0;
       for (let i = 1; i < times.length; i++) gapMs = Math.max(gapMs, times[i]! - times[i - 1]!);
       const ok = pings.length > 0 && gapMs < SUSPECT_BEATS * hb;
@@ -115,16 +118,15 @@ export const livenessCases = defineCases([
     phase: "long",
     needsMs: (t) => 10 * t.rechokeMs + 2 * replyMs(t),
     async run(s: CheckSession) {
-      const rider = await freeRider(s);
-      if (!rider.choke) return { verdict: "skip", expected: "a PONG from a node that chokes the pinger", observed: "the node never choked the free rider", reason: "no CHOKE came (case rep-02)" };
-      const t0 = Date.now();
-      rider.probe.send(s.target, "PING", { seq: 4242 });
-      const pong: Seen | null = await replyAt(s, rider.probe, "PONG", budget(s, replyMs(s.timing)), (m) => m.seq === 4242);
+      const rider = await freeRiders(s);
+      if (!rider.choke || !rider.choked) return { verdict: "skip", expected: "a PONG from a node that chokes the pinger", observed: "the node never choked the free rider", reason: "no CHOKE came (case rep-02)" };
+      const pong: Seen | null = rider.chokedPong;
+      const t0 = rider.chokedPing?.rec.atMs ?? 0;
       return {
         verdict: pong ? "pass" : "fail",
         expected: `a PONG within ${seconds(replyMs(s.timing))}, choked or not`,
         observed: pong ? `PONG after ${pong.rec.atMs - t0} ms while choking the pinger` : "no PONG",
-        evidence: recs([rider.choke, ...exchange(s, rider.probe, t0, 3)]),
+        evidence: recs([rider.choke, rider.chokedPing, pong]),
       };
     },
   },

@@ -1,14 +1,19 @@
 import type { Seen } from "../observer.ts";
 import { defineCases, type CheckSession } from "../session.ts";
 import { recs, replyMs, seconds } from "./util.ts";
-import { chokeByMs, chokeNotBeforeMs, freeRider, idler, liar, liarBudgetMs, optimisticWaitMs } from "./scenarios.ts";
+import { chokeByMs, chokeNotBeforeMs, freeRiders, liar, liarBudgetMs, optimisticWaitMs } from "./scenarios.ts";
+import { parseTimestampMs } from "../../protocol/index.ts";
+import { probeReportEveryMs } from "../probe.ts";
 
 /**
  * Reputation and choking, seen from outside: what the node tells probes
  * that lie, that contribute nothing, and that start to contribute.
  */
 
-const riderBudget = (t: CheckSession["timing"]) => chokeByMs(t) + 2 * replyMs(t) + 5 * t.rechokeMs + t.viewsMs;
+const riderBudget = (t: CheckSession["timing"]) => chokeByMs(t) + 2 * replyMs(t) + 6 * t.rechokeMs + probeReportEveryMs(t);
+
+/** When the node sent a message, by its own timestamp (a queue slow to deliver is not the node's doing). */
+const sentAt = (x: Seen) => (x.parsed.ok ? parseTimestampMs(x.parsed.message.timestamp) : null) ?? x.rec.atMs;
 
 /** What the node sent a choked probe between `fromMs` and `untilMs` that it must withhold. */
 function servedWhileChoked(s: CheckSession, probeId: string, fromMs: number, untilMs: number): Seen[] {
@@ -22,6 +27,21 @@ function servedWhileChoked(s: CheckSession, probeId: string, fromMs: number, unt
       x.rec.atMs < untilMs &&
       (x.message.type === "VIEW_EVENT" || x.message.type === "AUDIT_RESULT" || (x.message.type === "PEER_LIST" && !answeredHello(x.rec.atMs))),
   );
+}
+
+/**
+ * CHOKE-5: a peer that turned suspect and is heard again gets its choke state
+ * resent. Seen from outside, a peer could have seemed silent when the
+ * node's messages to it took over 2 heartbeats to arrive (the same queue
+ * delivers the peer's own messages late) or the peer sent nothing for 3.
+ */
+function mayHaveSeemedSilent(s: CheckSession, peer: string, fromMs: number, untilMs: number): boolean {
+  const hb = s.timing.heartbeatMs;
+  const lagged = s.observer.received(s.target, (x) => x.rec.to === peer && x.rec.atMs >= fromMs && x.rec.atMs <= untilMs).some((x) => x.rec.atMs - sentAt(x) > 2 * hb);
+  if (lagged) return true;
+  const sends = s.observer.all().filter((x) => x.rec.dir === "out" && x.rec.from === peer && x.rec.to === s.target && x.rec.atMs >= fromMs - 3 * hb && x.rec.atMs <= untilMs).map((x) => x.rec.atMs);
+  const times = [fromMs - 3 * hb, ...sends, untilMs];
+  return times.some((t, i) => i > 0 && t - times[i - 1]! >= 3 * hb);
 }
 
 export const reputationChokingCases = defineCases([
@@ -48,13 +68,13 @@ export const reputationChokingCases = defineCases([
     phase: "long",
     needsMs: chokeByMs,
     async run(s) {
-      const story = await freeRider(s);
+      const story = await freeRiders(s);
       const lo = chokeNotBeforeMs(s.timing);
       const hi = chokeByMs(s.timing);
       const expected = `a CHOKE between ${seconds(lo)} and ${seconds(hi)} after its HELLO (grace: 6 rechoke intervals of ${seconds(s.timing.rechokeMs)})`;
       if (!story.choke) return { verdict: "fail", expected, observed: "never choked" };
-      const after = story.choke.rec.atMs - story.helloMs;
-      return { verdict: after >= lo ? "pass" : "fail", expected, observed: `choked after ${seconds(after)}${after < lo ? ", within its grace" : ""}`, evidence: [story.choke.rec] };
+      const after = sentAt(story.choke) - story.helloMs;
+      return { verdict: after >= lo ? "pass" : "fail", expected, observed: `${story.choked!.id} choked ${seconds(after)} after its HELLO${after < lo ? ", within its grace" : ""}`, evidence: [story.choke.rec] };
     },
   },
   {
@@ -65,9 +85,9 @@ export const reputationChokingCases = defineCases([
     phase: "long",
     needsMs: riderBudget,
     async run(s) {
-      const story = await freeRider(s);
+      const story = await freeRiders(s);
       if (!story.choke || story.contributedMs === null) return { verdict: "skip", expected: "an UNCHOKE once it contributes", observed: "it was never choked", reason: "no CHOKE came (case rep-02)" };
-      const waitMs = 3 * s.timing.rechokeMs + s.timing.viewsMs + replyMs(s.timing);
+      const waitMs = 3 * s.timing.rechokeMs + probeReportEveryMs(s.timing) + replyMs(s.timing);
       const expected = `an UNCHOKE within ${seconds(waitMs)} of its first report, and no CHOKE while it keeps reporting`;
       if (!story.unchoke) return { verdict: Date.now() >= s.deadlineMs ? "skip" : "fail", expected, observed: "no UNCHOKE", evidence: recs([story.choke]) };
       if (story.rechoked) return { verdict: "fail", expected, observed: `choked again ${seconds(story.rechoked.rec.atMs - story.unchoke.rec.atMs)} after the UNCHOKE`, evidence: recs([story.choke, story.unchoke, story.rechoked]) };
@@ -82,9 +102,10 @@ export const reputationChokingCases = defineCases([
     phase: "long",
     needsMs: riderBudget,
     async run(s) {
-      const [rider, lying] = await Promise.all([freeRider(s), liar(s)]);
+      const [rider, lying] = await Promise.all([freeRiders(s), liar(s)]);
       const spans: Array<{ id: string; from: number; until: number }> = [];
-      if (rider.choke) spans.push({ id: rider.probe.id, from: rider.choke.rec.atMs, until: rider.unchoke?.rec.atMs ?? rider.contributedMs ?? Date.now() });
+      if (rider.choke && rider.choked) spans.push({ id: rider.choked.id, from: rider.choke.rec.atMs, until: rider.unchoke?.rec.atMs ?? Date.now() });
+      if (rider.sparedChoke && rider.spared) spans.push({ id: rider.spared.id, from: rider.sparedChoke.rec.atMs, until: rider.sparedUnchoke?.rec.atMs ?? Date.now() });
       if (lying.choke) spans.push({ id: lying.probe.id, from: lying.choke.rec.atMs, until: Date.now() });
       if (spans.length === 0) return { verdict: "skip", expected: "nothing but liveness and answers to a choked peer", observed: "no peer was choked", reason: "no CHOKE came (cases rep-01, rep-02)" };
       const served = spans.flatMap((sp) => servedWhileChoked(s, sp.id, sp.from, sp.until));
@@ -113,17 +134,20 @@ export const reputationChokingCases = defineCases([
       const total = [...byReceiver.values()].reduce((n, l) => n + l.length, 0);
       if (total === 0) return { verdict: "skip", expected: "CHOKE/UNCHOKE to judge", observed: "none sent", reason: "the node sent no CHOKE or UNCHOKE to any party of the check" };
       const repeats: Seen[] = [];
+      let excused = 0;
       for (const list of byReceiver.values()) {
-        // The first message may be an UNCHOKE only if something came before; a first UNCHOKE repeats the initial state.
+        // A first UNCHOKE repeats the initial state, unchoked.
         list.forEach((x, i) => {
           const prevType = i === 0 ? "UNCHOKE" : list[i - 1]!.rec.type;
-          if (x.rec.type === prevType) repeats.push(x);
+          if (x.rec.type !== prevType) return;
+          if (i > 0 && mayHaveSeemedSilent(s, x.rec.to, list[i - 1]!.rec.atMs, x.rec.atMs)) excused++;
+          else repeats.push(x);
         });
       }
       return {
         verdict: repeats.length === 0 ? "pass" : "fail",
         expected: "CHOKE and UNCHOKE alternate for each peer, starting from unchoked",
-        observed: repeats.length === 0 ? `${total} sent to ${byReceiver.size} peers, each a change` : `${repeats.length} repeats: ${repeats.slice(0, 4).map((x) => `${x.rec.type} to ${x.rec.to} at ${new Date(x.rec.atMs).toISOString().slice(11, 23)}`).join(", ")}`,
+        observed: repeats.length === 0 ? `${total} sent to ${byReceiver.size} peers, each a change${excused ? ` (${excused} repeated after the peer could have seemed silent: CHOKE-5)` : ""}` : `${repeats.length} repeats: ${repeats.slice(0, 4).map((x) => `${x.rec.type} to ${x.rec.to} at ${new Date(x.rec.atMs).toISOString().slice(11, 23)}`).join(", ")}`,
         evidence: repeats.slice(0, 8).map((x) => x.rec),
       };
     },
@@ -136,11 +160,12 @@ export const reputationChokingCases = defineCases([
     phase: "long",
     needsMs: (t) => chokeByMs(t) + optimisticWaitMs(t),
     async run(s) {
-      const story = await idler(s);
-      const expected = `an UNCHOKE to the idler within ${seconds(optimisticWaitMs(s.timing))} of its CHOKE, though it contributes nothing (optimistic every ${seconds(s.timing.optimisticMs)})`;
-      if (!story.choke) return { verdict: "skip", expected, observed: "the idler was never choked", reason: "no CHOKE came (case rep-02)" };
-      if (!story.optimistic) return { verdict: Date.now() >= s.deadlineMs ? "skip" : "fail", expected, observed: `no UNCHOKE in ${seconds(story.waitedMs)}`, evidence: recs([story.choke]) };
-      return { verdict: "pass", expected, observed: `UNCHOKE ${seconds(story.optimistic.rec.atMs - story.choke.rec.atMs)} after the CHOKE`, evidence: recs([story.choke, story.optimistic]) };
+      const story = await freeRiders(s);
+      const expected = `of two free riders past their grace, one unchoked though it contributes nothing: kept unchoked, or unchoked within ${seconds(optimisticWaitMs(s.timing))} of its CHOKE (optimistic every ${seconds(s.timing.optimisticMs)})`;
+      if (!story.choke || !story.spared) return { verdict: "skip", expected, observed: "neither free rider was choked", reason: "no CHOKE came (case rep-02)" };
+      if (!story.sparedChoke) return { verdict: "pass", expected, observed: `${story.spared.id} stayed unchoked ${seconds(story.sparedWatchedMs)} after its HELLO while ${story.choked!.id} was choked: it holds the optimistic slot`, evidence: recs([story.choke]) };
+      if (story.sparedUnchoke) return { verdict: "pass", expected, observed: `${story.spared.id} unchoked ${seconds(sentAt(story.sparedUnchoke) - sentAt(story.sparedChoke))} after its CHOKE`, evidence: recs([story.sparedChoke, story.sparedUnchoke]) };
+      return { verdict: Date.now() >= s.deadlineMs ? "skip" : "fail", expected, observed: `both choked; ${story.spared.id} got no UNCHOKE in ${seconds(story.sparedWatchedMs)}`, ...(Date.now() >= s.deadlineMs ? { reason: "the time limit ran out first (--time-limit)" } : {}), evidence: recs([story.choke, story.sparedChoke]) };
     },
   },
 ]);

@@ -1,7 +1,7 @@
 import { LIMITS } from "../../core/config.ts";
 import type { TimingMs } from "../../core/types.ts";
 import type { Seen } from "../observer.ts";
-import type { Probe } from "../probe.ts";
+import { probeReportEveryMs, type Probe } from "../probe.ts";
 import type { CheckSession } from "../session.ts";
 import { budget, replyAt, replyMs } from "./util.ts";
 
@@ -39,9 +39,15 @@ async function joinAs(s: CheckSession, name: string, reports: "none" | "liar"): 
   return { probe, helloMs };
 }
 
-export interface RiderStory {
-  probe: Probe;
+/** Optimistic unchokes: a live, unflagged choked peer gets one sooner or later. */
+export function optimisticWaitMs(t: TimingMs): number {
+  return 4 * t.optimisticMs + 2 * t.rechokeMs + replyMs(t);
+}
+
+export interface RidersStory {
   helloMs: number;
+  /** The free rider choked first, and its CHOKE. */
+  choked: Probe | null;
   choke: Seen | null;
   /** The PING sent while choked and its PONG. */
   chokedPing: Seen | null;
@@ -51,56 +57,62 @@ export interface RiderStory {
   unchoke: Seen | null;
   /** A CHOKE again while it kept contributing. */
   rechoked: Seen | null;
+  /** The other free rider, which keeps contributing nothing. */
+  spared: Probe | null;
+  sparedChoke: Seen | null;
+  /** An UNCHOKE to it after its CHOKE, while it still contributed nothing. */
+  sparedUnchoke: Seen | null;
+  /** How long the spared one was watched after the grace. */
+  sparedWatchedMs: number;
 }
 
-/** Contributes nothing until choked; then PINGs once and starts to report honestly. */
-export function freeRider(s: CheckSession): Promise<RiderStory> {
-  return s.scenario("rider", async () => {
+const chokeOf = (x: Seen, ids: string[], s: CheckSession, type: "CHOKE" | "UNCHOKE", sinceMs: number) =>
+  x.rec.dir === "in" && ids.includes(x.rec.observer) && x.rec.from === s.target && x.rec.type === type && x.rec.atMs >= sinceMs;
+
+/**
+ * Two free riders join together and contribute nothing. Past the newcomer's
+ * grace the node chokes them, save the one it may unchoke optimistically.
+ * The first choked then PINGs once (a choked peer still gets its PONG) and
+ * starts to report honestly (it must be unchoked); the other never
+ * contributes (it must get, or keep, the optimistic slot).
+ */
+export function freeRiders(s: CheckSession): Promise<RidersStory> {
+  return s.scenario("riders", async () => {
     const t = s.timing;
-    const { probe, helloMs } = await joinAs(s, "rider", "none");
-    const story: RiderStory = { probe, helloMs, choke: null, chokedPing: null, chokedPong: null, contributedMs: null, unchoke: null, rechoked: null };
-    story.choke = await replyAt(s, probe, "CHOKE", chokeByMs(t));
-    if (!story.choke) return story;
-    const ping = probe.send(s.target, "PING", { seq: 4242 });
+    const a = await s.probe("rider");
+    const b = await s.probe("idler");
+    for (const p of [a, b]) p.setReports("none");
+    const helloMs = Date.now();
+    for (const p of [a, b]) p.send(s.target, "HELLO", { queue_url: p.queueUrl });
+    const story: RidersStory = { helloMs, choked: null, choke: null, chokedPing: null, chokedPong: null, contributedMs: null, unchoke: null, rechoked: null, spared: null, sparedChoke: null, sparedUnchoke: null, sparedWatchedMs: 0 };
+    const choke = await s.observer.waitFor((x) => chokeOf(x, [a.id, b.id], s, "CHOKE", helloMs), budget(s, chokeByMs(t)), s.signal);
+    if (!choke) return story;
+    const choked = choke.rec.observer === a.id ? a : b;
+    const spared = choked === a ? b : a;
+    Object.assign(story, { choked, choke, spared });
+
+    const watchSpared = (async () => {
+      const until = helloMs + chokeByMs(t) + 2 * t.rechokeMs;
+      const sparedChoke = await s.observer.waitFor((x) => chokeOf(x, [spared.id], s, "CHOKE", helloMs), budget(s, until - Date.now()), s.signal);
+      story.sparedChoke = sparedChoke;
+      if (sparedChoke) {
+        story.sparedUnchoke = await s.observer.waitFor((x) => chokeOf(x, [spared.id], s, "UNCHOKE", sparedChoke.rec.atMs), budget(s, optimisticWaitMs(t)), s.signal);
+      }
+      story.sparedWatchedMs = Date.now() - (sparedChoke?.rec.atMs ?? helloMs);
+    })();
+
+    const ping = choked.send(s.target, "PING", { seq: 4242 });
     story.chokedPing = s.observer.all().findLast((x) => x.rec.dir === "out" && x.rec.msgId === ping.msg_id) ?? null;
-    story.chokedPong = await replyAt(s, probe, "PONG", replyMs(t), (m) => m.seq === 4242);
+    story.chokedPong = await replyAt(s, choked, "PONG", replyMs(t), (m) => m.seq === 4242);
     story.contributedMs = Date.now();
-    probe.setReports("honest");
-    story.unchoke = await replyAt(s, probe, "UNCHOKE", 3 * t.rechokeMs + t.viewsMs + replyMs(t), () => true, story.choke.rec.atMs);
-    if (!story.unchoke) return story;
-    const after = story.unchoke.rec.atMs;
-    story.rechoked = await s.observer.waitFor(
-      (x) => x.rec.observer === probe.id && x.rec.dir === "in" && x.rec.from === s.target && x.rec.type === "CHOKE" && x.rec.atMs > after,
-      budget(s, 2 * t.rechokeMs + replyMs(t)),
-      s.signal,
-    );
+    choked.setReports("honest");
+    story.unchoke = await s.observer.waitFor((x) => chokeOf(x, [choked.id], s, "UNCHOKE", choke.rec.atMs), budget(s, 3 * t.rechokeMs + probeReportEveryMs(t) + replyMs(t)), s.signal);
+    if (story.unchoke) {
+      const after = story.unchoke.rec.atMs;
+      story.rechoked = await s.observer.waitFor((x) => chokeOf(x, [choked.id], s, "CHOKE", after + 1), budget(s, 3 * t.rechokeMs + replyMs(t)), s.signal);
+    }
+    await watchSpared;
     return story;
-  });
-}
-
-export interface IdlerStory {
-  probe: Probe;
-  helloMs: number;
-  choke: Seen | null;
-  optimistic: Seen | null;
-  waitedMs: number;
-}
-
-/** Optimistic unchokes: a live, unflagged idler must get one sooner or later. */
-export function optimisticWaitMs(t: TimingMs): number {
-  return 4 * t.optimisticMs + 2 * t.rechokeMs + replyMs(t);
-}
-
-/** Never contributes: choked after the grace, then unchoked optimistically now and then. */
-export function idler(s: CheckSession): Promise<IdlerStory> {
-  return s.scenario("idler", async () => {
-    const t = s.timing;
-    const { probe, helloMs } = await joinAs(s, "idler", "none");
-    const choke = await replyAt(s, probe, "CHOKE", chokeByMs(t));
-    if (!choke) return { probe, helloMs, choke, optimistic: null, waitedMs: 0 };
-    const from = Date.now();
-    const optimistic = await replyAt(s, probe, "UNCHOKE", optimisticWaitMs(t), () => true, choke.rec.atMs);
-    return { probe, helloMs, choke, optimistic, waitedMs: Date.now() - from };
   });
 }
 
