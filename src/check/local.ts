@@ -11,6 +11,7 @@ import { createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts"
 import { startEmbeddedSqs } from "../sqs/embedded.ts";
 import { createTransport, type Transport } from "../sqs/transport.ts";
 import type { Observer } from "./observer.ts";
+import type { StallMonitor } from "./stalls.ts";
 import { makeSession, PROBE_NAMES, type OwnedSession } from "./make-session.ts";
 
 /**
@@ -41,6 +42,7 @@ export interface LocalInput {
   id: string;
   cwd: string;
   observer: Observer;
+  stalls: StallMonitor;
   deadlineMs: number;
   env?: Record<string, string | undefined>;
   progress?: (line: string) => void;
@@ -103,6 +105,7 @@ export async function startLocalNetwork(i: LocalInput): Promise<LocalNetwork> {
     observer: i.observer,
     deadlineMs: i.deadlineMs,
     probePrefix: "chk",
+    stalls: i.stalls,
     ours: bots.map((b) => b.id),
     processState: () => ({ running: exit === null, starts, ...(exit === null ? {} : { exit }) }),
   });
@@ -142,7 +145,7 @@ export async function startLocalNetwork(i: LocalInput): Promise<LocalNetwork> {
       return e;
     });
     i.progress?.(`started ${i.id}: ${i.command}`);
-    const spoke = i.observer.waitFor((x) => x.rec.dir === "in" && x.rec.from === i.id, startupMs(timing.heartbeatMs));
+    const spoke = i.observer.waitFor((x) => x.rec.dir === "in" && x.rec.from === i.id, Math.min(startupMs(timing.heartbeatMs), Math.max(0, i.deadlineMs - Date.now())));
     const first = await Promise.race([spoke.then((x) => ({ spoke: x })), ended.then((e) => ({ ended: e }))]);
     if ("ended" in first) {
       await Bun.sleep(100);
@@ -151,7 +154,7 @@ export async function startLocalNetwork(i: LocalInput): Promise<LocalNetwork> {
           (lines.length > 0 ? `\nIts last ${lines.length} output lines:\n${lines.map((l) => `  | ${l}`).join("\n")}` : "\nIt printed nothing."),
       );
     }
-    if (first.spoke === null) i.progress?.(`${i.id} has sent nothing in ${Math.round(startupMs(timing.heartbeatMs) / 1000)} s; checking anyway`);
+    if (first.spoke === null) i.progress?.(`${i.id} has said nothing yet; checking anyway`);
   } catch (err) {
     await stop();
     throw err;

@@ -7,6 +7,7 @@ import { DEFAULT_FLEET_FILE, reachOf, UserError } from "../fleet/cli-context.ts"
 import { CASES } from "./cases/index.ts";
 import { startupMs, startLocalNetwork, CheckCannotRun } from "./local.ts";
 import { createObserver } from "./observer.ts";
+import { startStallMonitor } from "./stalls.ts";
 import { classOf, startRemote } from "./remote.ts";
 import { nodeReport, runCases, selectCases, summarize } from "./runner.ts";
 import type { OwnedSession } from "./make-session.ts";
@@ -69,6 +70,7 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
   const flags = flagsOf(raw);
   const path = resolve(flags.file ?? DEFAULT_FLEET_FILE);
   const observer = createObserver();
+  const stalls = startStallMonitor();
   const startedMs = Date.now();
 
   let file;
@@ -94,7 +96,7 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
   let exitOf: () => string | null = () => null;
   try {
     if (flags.run !== undefined) {
-      const local = await startLocalNetwork({ file, command: flags.run, id: flags.id ?? "student", cwd: io.cwd ?? process.cwd(), observer, deadlineMs, env: io.env, progress: say });
+      const local = await startLocalNetwork({ file, command: flags.run, id: flags.id ?? "student", cwd: io.cwd ?? process.cwd(), observer, stalls, deadlineMs, env: io.env, progress: say });
       sessions = [local.session];
       stop = local.stop;
       lines = local.lines;
@@ -102,11 +104,12 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
     } else {
       const ids = flags.all ? await classOf(reachInfo!.controlPort) : flags.ids;
       if (ids.length === 0) throw new CheckCannotRun("--all: the fleet's nodes know no node outside the fleet yet");
-      const remote = await startRemote(reachInfo!, ids, observer, deadlineMs, flags.createQueues);
+      const remote = await startRemote(reachInfo!, ids, observer, stalls, deadlineMs, flags.createQueues);
       sessions = remote.sessions;
       stop = remote.stop;
     }
   } catch (err) {
+    stalls.stop();
     if (err instanceof CheckCannotRun) {
       io.err(`fleet check could not run: ${err.message}\n`);
       return 2;
@@ -129,6 +132,7 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
     );
   } finally {
     clearInterval(ticker);
+    stalls.stop();
     await stop();
   }
 

@@ -5,6 +5,7 @@ import type { SqsOptions } from "../sqs/client.ts";
 import type { Observer } from "./observer.ts";
 import { startProbe, type Probe } from "./probe.ts";
 import type { CheckSession } from "./session.ts";
+import type { StallMonitor } from "./stalls.ts";
 
 export interface SessionInput {
   target: string;
@@ -22,10 +23,10 @@ export interface SessionInput {
   /** Parties of the check beside the probes (the bots, with --run). */
   ours: string[];
   processState?: CheckSession["processState"];
+  stalls: StallMonitor;
 }
 
 export interface OwnedSession extends CheckSession {
-  probes(): Probe[];
   /** Aborts every wait and stops the probes. */
   close(): Promise<void>;
 }
@@ -68,7 +69,7 @@ export function makeSession(i: SessionInput): OwnedSession {
       return p;
     },
     processState: i.processState ?? (() => null),
-    probes: () => [],
+    stalledMs: (a, b) => i.stalls.longestMs(a, b),
     async close() {
       abort.abort();
       const started = await Promise.allSettled(probes.values());

@@ -35,7 +35,7 @@ export interface Observer {
   dropped(): number;
 }
 
-export function createObserver(clock: () => number = Date.now): Observer {
+export function createObserver(): Observer {
   const seen: Seen[] = [];
   const listeners = new Set<Listener>();
   let dropped = 0;
@@ -102,5 +102,4 @@ export function createObserver(clock: () => number = Date.now): Observer {
     },
     dropped: () => dropped,
   };
-  void clock;
 }

@@ -7,6 +7,7 @@ import { queueName } from "../protocol/index.ts";
 import { CheckCannotRun } from "./local.ts";
 import { makeSession, PROBE_NAMES, type OwnedSession } from "./make-session.ts";
 import type { Observer } from "./observer.ts";
+import type { StallMonitor } from "./stalls.ts";
 
 /**
  * `fleet check ID...`: the cases against nodes already on a running fleet's
@@ -36,7 +37,7 @@ export interface RemoteNetwork {
   stop(): Promise<void>;
 }
 
-export async function startRemote(reach: Reach, ids: readonly string[], observer: Observer, deadlineMs: number, createQueues: boolean): Promise<RemoteNetwork> {
+export async function startRemote(reach: Reach, ids: readonly string[], observer: Observer, stalls: StallMonitor, deadlineMs: number, createQueues: boolean): Promise<RemoteNetwork> {
   const f = reach.file;
   const aws = reach.sqs.mode === "aws";
   const client = createSqsClient(reach.sqs, { requestTimeoutMs: 30_000 });
@@ -74,6 +75,7 @@ export async function startRemote(reach: Reach, ids: readonly string[], observer
       observer,
       deadlineMs,
       probePrefix: probePrefixOf(i),
+      stalls,
       ours: [],
     }),
   );

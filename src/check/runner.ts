@@ -1,5 +1,6 @@
 import type { WireRecord } from "../runtime/wire-record.ts";
 import { requirements } from "./requirements.ts";
+import { stallExcuseMs } from "./stalls.ts";
 import type { CaseDef, CheckSession } from "./session.ts";
 import type { CaseReport, Evidence, NodeReport, Outcome, Summary, Verdict } from "./types.ts";
 
@@ -65,7 +66,12 @@ async function runOne(c: CaseDef, s: CheckSession): Promise<CaseReport> {
     return report(c, { verdict: "skip", expected: "-", observed: "not run", reason: `needs up to ${Math.ceil(c.needsMs(s.timing) / 1000)} s at these timings, ${Math.max(0, Math.floor(left / 1000))} s were left (--time-limit)` }, 0);
   }
   try {
-    return report(c, await c.run(s), Date.now() - t0);
+    const o = await c.run(s);
+    const stalled = o.verdict === "fail" ? s.stalledMs(t0, Date.now()) : 0;
+    if (stalled >= stallExcuseMs(s.timing.heartbeatMs)) {
+      return report(c, { ...o, verdict: "skip", reason: `not judged: the checker's own process stalled ${(stalled / 1000).toFixed(1)} s during this case (an overloaded machine), so the node saw its probes fall silent; run the check again` }, Date.now() - t0);
+    }
+    return report(c, o, Date.now() - t0);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     return report(c, { verdict: "skip", expected: "-", observed: "the case could not run", reason: `checker error: ${detail}` }, Date.now() - t0);

@@ -34,6 +34,8 @@ export interface CheckSession {
   /** In --run mode: whether the node's process is still running and how often it was started; null elsewhere. */
   processState(): { running: boolean; starts: number; exit?: string } | null;
   signal: AbortSignal;
+  /** The longest pause of the checker's own process within [fromMs, toMs]. */
+  stalledMs(fromMs: number, toMs: number): number;
 }
 
 export interface CaseDef {

@@ -1,0 +1,83 @@
+/**
+ * `fleet check` from the outside: its exit codes (0 every MUST passed, 1 one
+ * failed, 2 it could not run), its one-message answers to bad flags, and the
+ * shapes of --json and --junit.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CASES } from "../../src/check/cases/index.ts";
+import { CheckReport } from "../../src/check/types.ts";
+import { FAST_FILE, personaCommand, runCheckCli } from "./helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "fleet-check-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("fleet check: what it refuses, with exit code 2 and one message", () => {
+  test.each([
+    [[], "give --run"],
+    [["--run", "true", "bot-alpha"], "give --run"],
+    [["--run", "true", "--aws"], "--run starts its own embedded SQS"],
+    [["bot-alpha", "--id", "x"], "--id names the node started by --run"],
+    [["--run", "true", "--id", "Not An Id"], "--id: 1-40 lowercase"],
+    [["--run", "true", "--time-limit", "-5"], "--time-limit"],
+    [["--run", "true", "--bogus"], "Unknown argument"],
+    [["--run", "true", "--file", "/nonexistent/fleet.yaml"], "/nonexistent/fleet.yaml"],
+  ])("%j", async (args, says) => {
+    const r = await runCheckCli(args as string[]);
+    expect({ code: r.code, says: r.stderr.includes(says as string), trace: /\n\s+at /.test(r.stderr) }).toEqual({ code: 2, says: true, trace: false });
+  }, 20_000);
+
+  test("a command that exits at once: its last output lines and exit status, exit 2", async () => {
+    const r = await runCheckCli(["--run", "echo starting up; echo 'Traceback: boom' >&2; exit 3", "--file", FAST_FILE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("exited with code 3");
+    expect(r.stderr).toContain("| starting up");
+    expect(r.stderr).toContain("| Traceback: boom");
+  }, 20_000);
+
+  test("a node that never says a word, with no time to wait: no case judged, no verdict, exit 2", async () => {
+    const r = await runCheckCli(["--run", "sleep 30", "--file", FAST_FILE, "--quick", "--time-limit", "1", "--json"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("judged no case");
+    const report = CheckReport.parse(JSON.parse(r.stdout));
+    expect(report.verdict).toBe("fail");
+    expect(report.summary.passed + report.summary.failed).toBe(0);
+  }, 20_000);
+});
+
+describe("fleet check --quick of the built-in node", () => {
+  const junit = join(dir, "report.xml");
+  let run: Awaited<ReturnType<typeof runCheckCli>>;
+
+  test("passes every MUST within 15 s and exits 0", async () => {
+    const t0 = Date.now();
+    run = await runCheckCli(["--run", personaCommand("node"), "--file", FAST_FILE, "--quick", "--json", "--junit", junit]);
+    const elapsedMs = Date.now() - t0;
+    expect(run.code).toBe(0);
+    expect(elapsedMs).toBeLessThan(15_000);
+  }, 30_000);
+
+  test("--json: node, verdict, cases with their requirement and evidence, summary, timings and seed", () => {
+    const report = CheckReport.parse(JSON.parse(run.stdout));
+    expect(report.node).toBe("student");
+    expect(report.verdict).toBe("pass");
+    expect(report.seed).toBe("ds2032");
+    expect(report.timings.heartbeatS).toBe(0.5);
+    expect(report.cases.map((c) => c.id)).toEqual(CASES.filter((c) => c.phase !== "long").map((c) => c.id));
+    const ping = report.cases.find((c) => c.id === "live-01")!;
+    expect(ping).toMatchObject({ requirement: "PING-1", level: "MUST", verdict: "pass" });
+    expect(ping.requirementText).toContain("PONG");
+    expect(ping.evidence.map((e) => e.type)).toContain("PONG");
+    expect(report.summary.cases).toBe(report.cases.length);
+  });
+
+  test("--junit: one testcase per case, no failure", () => {
+    const xml = readFileSync(junit, "utf8");
+    expect(xml.startsWith('<?xml version="1.0"')).toBe(true);
+    expect(xml.match(/<testcase /g)?.length).toBe(CASES.filter((c) => c.phase !== "long").length);
+    expect(xml).toContain('failures="0"');
+    expect(xml).not.toContain("<failure");
+  });
+});
