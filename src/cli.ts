@@ -161,6 +161,8 @@ function fleetCommands(y: Argv) {
       (a) =>
         run(async () => {
           const { runCheck } = await import("./check/main.ts");
+          // The report is written in one piece, and the process exits only once a pipe has taken all of it.
+          let report = "";
           const code = await runCheck(
             {
               run: a.run,
@@ -178,10 +180,9 @@ function fleetCommands(y: Argv) {
               sqsPort: a["sqs-port"],
               controlPort: a["control-port"],
             },
-            { out, err: (s) => void process.stderr.write(s), progress: true },
+            { out: (s) => void (report += s), err: (s) => void process.stderr.write(s), progress: true },
           );
-          // Let the last lines reach a pipe first.
-          process.stdout.write("", () => process.exit(code));
+          process.stdout.write(report, () => process.exit(code));
         }),
     )
     .command(

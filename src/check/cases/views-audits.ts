@@ -170,11 +170,27 @@ export const viewsAuditsCases = defineCases([
       if (!(await watched(s, auditWindowMs(s.timing))) && auditsOf(s).length === 0) return outOfTime("AUDIT_RESULTs");
       const audits = auditsOf(s).filter((a) => s.content.some((c) => c.content_id === a.message.content_id));
       if (audits.length === 0) return noAudits(s);
-      const wrong = audits.filter((a) => coveredEpoch(s, a) === null);
+      // A wrong result counts against the node only where honest reporters held the majority of its voters,
+      // in every epoch it may cover: with most voters lying, the vote may rightly go their way.
+      let minority = 0;
+      const wrong = audits.filter((a) => {
+        if (coveredEpoch(s, a) !== null) return false;
+        const e = tsEpoch(s, a.message.timestamp);
+        // The epochs it may cover: those most of its voters are seen to have reported.
+        const candidates = AUDIT_EPOCHS_BACK.map((k) => {
+          const truth = trueCount(s.seed, a.message.content_id, e - k);
+          const theirs = reportsTo(s, a.message.content_id, e - k);
+          const counts = a.message.voters.map((v) => (v === s.target ? ownReport(s, a.message.content_id, e - k) : theirs.get(v)));
+          return { known: counts.filter((c) => c !== undefined).length, honest: counts.filter((c) => c === truth).length };
+        }).filter((c) => 2 * c.known > a.message.voters.length);
+        const honestMajority = candidates.length > 0 && candidates.every((c) => 2 * c.honest > a.message.voters.length);
+        if (!honestMajority) minority++;
+        return honestMajority;
+      });
       return {
         verdict: wrong.length === 0 ? "pass" : "fail",
-        expected: `agreed_count = the true count of the epoch audited (1 to 4 epochs before the result's timestamp)${s.mode === "network" ? "; assumes the network's honest reporters hold the majority" : ""}`,
-        observed: wrong.length === 0 ? `${audits.length} results, all the truth` : `${wrong.length} of ${audits.length} wrong: ${listing(wrong, (a) => { const e = tsEpoch(s, a.message.timestamp); return `${a.message.content_id} agreed ${a.message.agreed_count}, truth ${AUDIT_EPOCHS_BACK.map((k) => trueCount(s.seed, a.message.content_id, e - k)).join("/")}`; })}`,
+        expected: `agreed_count = the true count of the epoch audited (1 to 4 epochs before the result's timestamp) wherever honest reporters are most of its voters${s.mode === "network" ? " (reports of nodes outside the check are not seen: such results are judged only when the check's own honest parties are the majority)" : ""}`,
+        observed: wrong.length === 0 ? `${audits.length} results, ${audits.length - minority} the truth${minority ? `, ${minority} not judged (honest reporters were not most of the voters)` : ""}` : `${wrong.length} of ${audits.length} wrong: ${listing(wrong, (a) => { const e = tsEpoch(s, a.message.timestamp); return `${a.message.content_id} agreed ${a.message.agreed_count}, truth ${AUDIT_EPOCHS_BACK.map((k) => trueCount(s.seed, a.message.content_id, e - k)).join("/")}`; })}`,
         evidence: (wrong.length > 0 ? wrong : audits).slice(0, 8).map((x) => x.rec),
       };
     },

@@ -1,0 +1,77 @@
+/**
+ * The checker graded by the built-in personas, each run as a process from a
+ * command node's environment (`fleet node --persona P`) at fast timings:
+ * `node`, `bot-alpha` and `bot-bravo` pass every MUST; `bot-charlie`, who
+ * reports right half the time, fails the view-accuracy case and nothing
+ * else. The same correct node gets the same verdict five times in a row.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CheckReport } from "../../src/check/types.ts";
+import { FAST_FILE, personaCommand, runCheckCli, withVerdict } from "./helpers.ts";
+
+/** The full check at fast timings takes about 20 s on this machine; the issue's bound is 60 s. */
+const FULL_CHECK_MS_MAX = 60_000;
+const TEST_MS = 120_000;
+
+const dir = mkdtempSync(join(tmpdir(), "fleet-check-personas-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function fullCheck(command: string) {
+  const t0 = Date.now();
+  const r = await runCheckCli(["--run", command, "--file", FAST_FILE, "--json"]);
+  const elapsedMs = Date.now() - t0;
+  if (r.stdout.trim() === "") throw new Error(`no report (exit ${r.code}): ${r.stderr}`);
+  return { ...r, elapsedMs, report: CheckReport.parse(JSON.parse(r.stdout)) };
+}
+
+describe("fleet check grades the built-in personas", () => {
+  test.each(["bot-alpha", "bot-bravo"])("%s passes every MUST (exit 0)", async (persona) => {
+    const r = await fullCheck(personaCommand(persona));
+    expect(withVerdict(r.report.cases, "fail")).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.elapsedMs).toBeLessThan(FULL_CHECK_MS_MAX);
+  }, TEST_MS);
+
+  test("bot-charlie fails the view-accuracy case and nothing else (exit 1)", async () => {
+    const r = await fullCheck(personaCommand("bot-charlie"));
+    expect(r.report.cases.filter((c) => c.verdict === "fail").map((c) => c.id)).toEqual(["view-01"]);
+    const view = r.report.cases.find((c) => c.id === "view-01")!;
+    expect(view.observed).toMatch(/^\d+ of \d+ right \(\d+%\); wrong: /);
+    expect(view.evidence.length).toBeGreaterThan(0);
+    expect(r.code).toBe(1);
+  }, TEST_MS);
+
+  test("a correct node checked 5 times in a row passes every MUST each time", async () => {
+    const verdicts: string[][] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await fullCheck(personaCommand("node"));
+      verdicts.push(withVerdict(r.report.cases, "fail"));
+      expect(r.elapsedMs).toBeLessThan(FULL_CHECK_MS_MAX);
+    }
+    expect(verdicts).toEqual([[], [], [], [], []]);
+  }, 5 * TEST_MS);
+
+  test("when it ends, the node's process and the embedded SQS (with every queue) are gone", async () => {
+    const pidFile = join(dir, "pid");
+    const endpointFile = join(dir, "endpoint");
+    // exec: the node's process is the shell's, so its pid is the one written.
+    const cmd = `echo $$ > ${pidFile}; echo $AWS_ENDPOINT_URL_SQS > ${endpointFile}; exec ${personaCommand("node")}`;
+    const r = await runCheckCli(["--run", cmd, "--file", FAST_FILE, "--quick"]);
+    expect(r.code).toBe(0);
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    const endpoint = readFileSync(endpointFile, "utf8").trim();
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    expect(alive).toBe(false);
+    const reached = await fetch(endpoint, { signal: AbortSignal.timeout(2_000) }).then(() => true, () => false);
+    expect(reached).toBe(false);
+  }, TEST_MS);
+});
