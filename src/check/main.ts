@@ -22,6 +22,9 @@ import { CheckReport, type NodeReport } from "./types.ts";
  * 1 one failed, 2 the check could not run.
  */
 
+/** How often the progress line is written while the check waits. */
+const PROGRESS_EVERY_MS = 10_000;
+
 /** --time-limit's bound: a check is a few minutes, not an afternoon. */
 const TIME_LIMIT_MAX_S = 3_600;
 
@@ -85,7 +88,9 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
   }
   const timing = timingMs(file.timing);
   const cases = selectCases(CASES, flags.quick);
-  const plannedMs = Math.max(0, ...cases.map((c) => c.needsMs(timing))) + (flags.run !== undefined ? 2_000 : 0);
+  // The quick cases run one after the other, the long ones side by side: the longer of the two, at worst.
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const plannedMs = Math.max(sum(cases.filter((c) => c.phase === "quick").map((c) => c.needsMs(timing))), ...cases.filter((c) => c.phase === "long").map((c) => c.needsMs(timing)));
   const limitMs = flags.timeLimit !== undefined ? flags.timeLimit * 1000 : plannedMs + startupMs(timing.heartbeatMs) + 10_000;
   const deadlineMs = startedMs + limitMs;
   const say = (line: string) => io.progress && io.err(`${line}\n`);
@@ -121,14 +126,18 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
     throw err;
   }
 
-  say(`checking ${sessions.map((s) => s.target).join(", ")}: ${cases.length} cases, about ${Math.ceil(plannedMs / 1000)} s at these timings (heartbeat ${file.timing.heartbeat} s, epoch ${file.timing.epoch} s)${flags.timeLimit ? `, at most ${flags.timeLimit} s` : ""}`);
+  say(`checking ${sessions.map((s) => s.target).join(", ")}: ${cases.length} cases, at most ${Math.ceil(plannedMs / 1000)} s at these timings (heartbeat ${file.timing.heartbeat} s, epoch ${file.timing.epoch} s)${flags.timeLimit ? `, at most ${flags.timeLimit} s` : ""}`);
   let done = 0;
   const total = cases.length * sessions.length;
-  const ticker = setInterval(() => say(`  ${done}/${total} cases done, ${Math.round((Date.now() - startedMs) / 1000)} s`), io.progress ? 5_000 : 3_600_000);
+  const waiting = new Set(cases.map((c) => c.id));
+  const ticker = setInterval(() => {
+    const left = [...waiting];
+    say(`  ${done}/${total} cases done, ${Math.round((Date.now() - startedMs) / 1000)} s (at most ${Math.ceil(plannedMs / 1000)} s); waiting on ${left.slice(0, 6).join(", ")}${left.length > 6 ? `, … (${left.length})` : ""}`);
+  }, io.progress ? PROGRESS_EVERY_MS : 3_600_000);
   let reports: NodeReport[];
   try {
     reports = await Promise.all(
-      sessions.map(async (s) => nodeReport(s.target, await runCases(cases, s, { quick: flags.quick, onCase: () => void done++ }))),
+      sessions.map(async (s) => nodeReport(s.target, await runCases(cases, s, { quick: flags.quick, onCase: (c) => { done++; waiting.delete(c.id); } }))),
     );
   } finally {
     clearInterval(ticker);

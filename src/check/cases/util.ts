@@ -7,11 +7,12 @@ import type { Outcome } from "../types.ts";
 
 /**
  * How long an answer may take: a node polling its queue the notebook's way
- * (a few seconds' wait) answers well within this; bounded so a check at
- * slow timings still ends.
+ * (a few seconds' wait) answers well within this, even on a machine so
+ * loaded that SQS takes seconds to deliver; bounded so a check at slow
+ * timings still ends. A node that answers waits only as long as it takes.
  */
 export function replyMs(t: TimingMs): number {
-  return Math.min(30_000, Math.max(5_000, 2 * t.heartbeatMs));
+  return Math.min(30_000, Math.max(10_000, 2 * t.heartbeatMs));
 }
 
 /** The wait a case may still afford: `ms`, cut at the session's deadline. */

@@ -1,4 +1,5 @@
 import { spaceTimeBundle } from "../../fleet/dashboard/bundle.ts";
+import { parseTimestampMs } from "../../protocol/index.ts";
 import type { WireRecord } from "../../runtime/wire-record.ts";
 import { AREAS, AREA_TITLES, type CheckReport } from "../types.ts";
 import { summaryLine } from "./terminal.ts";
@@ -19,10 +20,35 @@ const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, "\\u003c").re
 
 const MARK: Record<string, string> = { pass: "✔", fail: "×", "non-strict": "!", skip: "–", info: "i" };
 
-/** The records the diagram draws: every message to or from a checked node, cut to the bound. */
+/**
+ * The records the diagram draws: every message to or from a checked node,
+ * cut to the bound. The checker never sees a checked node's side of the
+ * queue, so a message from it gets the send half from its own timestamp
+ * (the node's clock), and is drawn as an arrow from its lane; a message to
+ * it stays a stub, as nothing tells when the node took it.
+ */
 export function diagramRecords(records: readonly WireRecord[], nodes: readonly string[]): WireRecord[] {
   const set = new Set(nodes);
-  return records.filter((r) => set.has(r.from) || set.has(r.to)).slice(0, HTML_RECORDS_MAX);
+  const mine = records.filter((r) => set.has(r.from) || set.has(r.to)).slice(0, HTML_RECORDS_MAX);
+  const sends: WireRecord[] = [];
+  for (const r of mine) {
+    if (r.dir !== "in" || !set.has(r.from)) continue;
+    const sentMs = sentAtOf(r.body);
+    if (sentMs !== null) sends.push({ ...r, dir: "out", observer: r.from, atMs: Math.min(sentMs, r.atMs) });
+  }
+  const seen = new Set<string>();
+  return [...mine, ...sends.filter((r) => {
+    // One send half per message, however often SQS delivered it.
+    const key = `${r.from}\u0000${r.to}\u0000${r.msgId}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  })].sort((a, b) => a.atMs - b.atMs);
+}
+
+function sentAtOf(body: string): number | null {
+  const m = /"timestamp"\s*:\s*"([^"]{1,64})"/.exec(body);
+  return m ? parseTimestampMs(m[1]!) : null;
 }
 
 const STYLE = `
@@ -40,7 +66,8 @@ h2{font-size:16px;margin:8px 0}
 .case .id{font-family:ui-monospace,monospace;color:#555;margin-right:6px}
 .detail{margin:4px 0 4px 1.6em;font-size:13px;color:#333}
 .detail dt{font-weight:600;float:left;width:7em}.detail dd{margin:0 0 2px 7em}
-table.ev{border-collapse:collapse;font:12px ui-monospace,monospace;margin:4px 0 4px 1.6em}
+table.ev{border-collapse:collapse;font:12px ui-monospace,monospace;margin:4px 0 4px 1.6em;display:block;overflow-x:auto;max-width:calc(100% - 1.6em)}
+.case.v-pass .detail,.case.v-pass table.ev{display:none}.case.v-pass.sel .detail{display:block}.case.v-pass.sel table.ev{display:block}
 table.ev td{padding:1px 6px;border-bottom:1px solid #f0f0f0;white-space:nowrap;max-width:520px;overflow:hidden;text-overflow:ellipsis}
 table.matrix{border-collapse:collapse;font:12px ui-monospace,monospace}
 table.matrix td,table.matrix th{border:1px solid #ddd;padding:2px 5px;text-align:center}
