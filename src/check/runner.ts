@@ -12,7 +12,7 @@ import type { CaseReport, Evidence, NodeReport, Outcome, Summary, Verdict } from
  */
 
 /** Evidence bodies are cut to one line of this many characters. */
-export const EVIDENCE_BODY_CHARS = 160;
+export const EVIDENCE_BODY_CHARS = 240;
 /** Messages kept per case. */
 export const EVIDENCE_MAX = 12;
 

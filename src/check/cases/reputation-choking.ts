@@ -33,10 +33,13 @@ function servedWhileChoked(s: CheckSession, probeId: string, fromMs: number, unt
  * CHOKE-5: a peer that turned suspect and is heard again gets its choke state
  * resent. Seen from outside, a peer could have seemed silent when the
  * node's messages to it took over 2 heartbeats to arrive (the same queue
- * delivers the peer's own messages late) or the peer sent nothing for 3.
+ * delivers the peer's own messages late), the peer sent nothing for 3, or
+ * the checker itself (and so the probe) stalled for 2.
  */
 function mayHaveSeemedSilent(s: CheckSession, peer: string, fromMs: number, untilMs: number): boolean {
   const hb = s.timing.heartbeatMs;
+  // The checker's own pause silences its probes for as long.
+  if (s.stalledMs(fromMs - 3 * hb, untilMs) >= 2 * hb) return true;
   const lagged = s.observer.received(s.target, (x) => x.rec.to === peer && x.rec.atMs >= fromMs && x.rec.atMs <= untilMs).some((x) => x.rec.atMs - sentAt(x) > 2 * hb);
   if (lagged) return true;
   const sends = s.observer.all().filter((x) => x.rec.dir === "out" && x.rec.from === peer && x.rec.to === s.target && x.rec.atMs >= fromMs - 3 * hb && x.rec.atMs <= untilMs).map((x) => x.rec.atMs);
