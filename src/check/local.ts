@@ -7,7 +7,7 @@ import type { LogSink } from "../fleet/logs.ts";
 import type { Running } from "../fleet/slot.ts";
 import type { NetworkId } from "../protocol/index.ts";
 import { createNodeRunner, type NodeRunner } from "../runtime/node-runner.ts";
-import { createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts";
+import { closeSqsClient, createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts";
 import { startEmbeddedSqs } from "../sqs/embedded.ts";
 import { createTransport, type Transport } from "../sqs/transport.ts";
 import type { Observer } from "./observer.ts";
@@ -89,7 +89,7 @@ export async function startLocalNetwork(i: LocalInput): Promise<LocalNetwork> {
     await running?.stop(STOP_BOUND_MS).catch(() => {});
     await session.close();
     await Promise.all(runners.map((r) => r.stop(STOP_BOUND_MS)));
-    client.destroy();
+    closeSqsClient(client);
     await sqs.stop();
   };
 

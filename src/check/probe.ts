@@ -1,4 +1,4 @@
-import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { SqsClient } from "../sqs/client.ts";
 import { build, encode, queueUrlOf, type MessageOf, type MessageType, type NetworkId } from "../protocol/index.ts";
 import { ensureQueue, type SqsOptions } from "../sqs/client.ts";
 import { createTransport, type Transport } from "../sqs/transport.ts";
@@ -24,7 +24,7 @@ export type ReportMode =
   | "liar";
 
 export interface ProbeEnv {
-  client: SQSClient;
+  client: SqsClient;
   sqs: SqsOptions;
   net: NetworkId;
   timing: TimingMs;

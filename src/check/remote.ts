@@ -1,7 +1,8 @@
 import { timingMs } from "../fleet/config.ts";
 import type { Reach } from "../fleet/cli-context.ts";
 import type { Health } from "../fleet/health-types.ts";
-import { createSqsClient, deleteNodeQueue, ensureQueue, nodeQueueExists } from "../sqs/client.ts";
+import { closeSqsClient, createSqsClient, ensureQueue } from "../sqs/client.ts";
+import { deleteNodeQueue, nodeQueueExists } from "../sqs/queues.ts";
 import { describeSqsError } from "../sqs/errors.ts";
 import { queueName } from "../protocol/index.ts";
 import { CheckCannotRun } from "./local.ts";
@@ -43,7 +44,7 @@ export async function startRemote(reach: Reach, ids: readonly string[], observer
   const client = createSqsClient(reach.sqs, { requestTimeoutMs: 30_000 });
   const made: string[] = [];
   const fail = async (msg: string): Promise<never> => {
-    client.destroy();
+    closeSqsClient(client);
     throw new CheckCannotRun(msg);
   };
   try {
@@ -85,7 +86,7 @@ export async function startRemote(reach: Reach, ids: readonly string[], observer
       await Promise.all(sessions.map((s) => s.close()));
       // Queues made for this check only: what the course provisioned on AWS stays.
       if (!aws || createQueues) for (const id of made) await deleteNodeQueue(client, reach.net, id).catch(() => {});
-      client.destroy();
+      closeSqsClient(client);
     },
   };
 }

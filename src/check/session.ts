@@ -1,4 +1,4 @@
-import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { SqsClient } from "../sqs/client.ts";
 import type { ContentItem, TimingMs } from "../core/types.ts";
 import type { NetworkId } from "../protocol/index.ts";
 import type { SqsOptions } from "../sqs/client.ts";
@@ -16,7 +16,7 @@ export interface CheckSession {
   mode: "run" | "network";
   net: NetworkId;
   sqs: SqsOptions;
-  client: SQSClient;
+  client: SqsClient;
   timing: TimingMs;
   seed: string;
   content: ContentItem[];
