@@ -47,17 +47,27 @@ describe("fleet check: what it refuses, with exit code 2 and one message", () =>
   }, 20_000);
 });
 
+describe("fleet check --time-limit", () => {
+  test("cases that cannot finish in time are skipped, saying why; what ran is judged", async () => {
+    const r = await runCheckCli(["--run", personaCommand("node"), "--file", FAST_FILE, "--time-limit", "3", "--json"]);
+    const report = CheckReport.parse(JSON.parse(r.stdout));
+    const long = CASES.filter((c) => c.phase === "long").map((c) => c.id);
+    const skipped = report.cases.filter((c) => long.includes(c.id) && c.verdict === "skip");
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.every((c) => /--time-limit/.test(c.reason ?? ""))).toBe(true);
+    expect(report.cases.filter((c) => c.verdict === "fail").map((c) => c.id)).toEqual([]);
+    expect(report.timeLimitS).toBe(3);
+  }, 60_000);
+});
+
 describe("fleet check --quick of the built-in node", () => {
   const junit = join(dir, "report.xml");
   let run: Awaited<ReturnType<typeof runCheckCli>>;
 
-  test("passes every MUST within 15 s and exits 0", async () => {
-    const t0 = Date.now();
+  test("passes every MUST and exits 0", async () => {
     run = await runCheckCli(["--run", personaCommand("node"), "--file", FAST_FILE, "--quick", "--json", "--junit", junit]);
-    const elapsedMs = Date.now() - t0;
     expect(run.code).toBe(0);
-    expect(elapsedMs).toBeLessThan(15_000);
-  }, 30_000);
+  }, 60_000);
 
   test("--json: node, verdict, cases with their requirement and evidence, summary, timings and seed", () => {
     const report = CheckReport.parse(JSON.parse(run.stdout));

@@ -1,0 +1,95 @@
+/** The checker's small rules, as tables: the liar's pattern, the probes' report rate, evidence lines, verdicts. */
+import { describe, expect, test } from "bun:test";
+import { liarLies, probeReportEveryMs } from "../../src/check/probe.ts";
+import { evidenceOf, nodeReport, EVIDENCE_BODY_CHARS } from "../../src/check/runner.ts";
+import { stallExcuseMs, startStallMonitor } from "../../src/check/stalls.ts";
+import { diagramRecords } from "../../src/check/report/html.ts";
+import type { CaseReport } from "../../src/check/types.ts";
+import type { WireRecord } from "../../src/runtime/wire-record.ts";
+
+const FAST = { heartbeatMs: 500, gossipMs: 1000, viewsMs: 500, auditMs: 1000, epochMs: 2000, rechokeMs: 1000, optimisticMs: 3000 };
+const DEFAULT = { heartbeatMs: 10_000, gossipMs: 15_000, viewsMs: 10_000, auditMs: 30_000, epochMs: 30_000, rechokeMs: 10_000, optimisticMs: 30_000 };
+
+describe("the liar probe", () => {
+  test("lies on exactly half of the (content, epoch) pairs, over any run of epochs", () => {
+    for (const items of [1, 2, 3, 4]) {
+      let lies = 0;
+      for (let e = 1000; e < 1020; e++) for (let i = 0; i < items; i++) if (liarLies(i, e)) lies++;
+      expect([items, lies]).toEqual([items, (20 * items) / 2]);
+    }
+  });
+});
+
+describe("probes report", () => {
+  test.each([
+    ["fast", FAST, 1000],
+    ["default", DEFAULT, 15_000],
+  ])("at %s timings every %#", (_, t, want) => {
+    const every = probeReportEveryMs(t);
+    expect(every).toBe(want);
+    // Within the contribution window (6 rechokes) and at least twice an epoch.
+    expect(every).toBeLessThan(6 * t.rechokeMs);
+    expect(every).toBeLessThanOrEqual(t.epochMs / 2);
+  });
+});
+
+describe("evidence", () => {
+  const rec = (body: string): WireRecord => ({ atMs: Date.UTC(2026, 11, 1, 9, 0, 0), observer: "chk-a", dir: "in", from: "student", to: "chk-a", type: "PING", msgId: "m1", size: body.length, body });
+  test.each([
+    ["a short body as it is", '{"type":"PING"}', '{"type":"PING"}'],
+    ["control characters as spaces, on one line", '{"a":"x\ny\u0007"}', '{"a":"x y "}'],
+  ])("%s", (_, body, want) => {
+    expect(evidenceOf(rec(body)).body).toBe(want);
+  });
+  test("a long body is cut to one line with an ellipsis", () => {
+    const e = evidenceOf(rec("x".repeat(1000)));
+    expect([e.body.length, e.body.endsWith("…"), e.time]).toEqual([EVIDENCE_BODY_CHARS, true, "2026-12-01T09:00:00.000Z"]);
+  });
+});
+
+describe("a node's verdict", () => {
+  const c = (verdict: CaseReport["verdict"], level: "MUST" | "SHOULD" = "MUST"): CaseReport => ({
+    id: "x-01", title: "t", area: "liveness", requirement: "PING-1", requirementText: "", level, verdict, expected: "", observed: "", evidence: [], durationMs: 0,
+  });
+  test.each([
+    ["every MUST passed", [c("pass"), c("pass")], "pass"],
+    ["a SHOULD broken (non-strict) still passes", [c("pass"), c("non-strict", "SHOULD")], "pass"],
+    ["one MUST failed", [c("pass"), c("fail")], "fail"],
+    ["nothing judged never passes", [c("skip"), c("skip")], "fail"],
+    ["no case at all never passes", [], "fail"],
+  ])("%s", (_, cases, want) => {
+    expect(nodeReport("n", cases as CaseReport[]).verdict).toBe(want as "pass" | "fail");
+  });
+});
+
+describe("the diagram's records", () => {
+  test("a message from the node gets its send half from its own timestamp; others pass as they are", () => {
+    const inAt = Date.UTC(2026, 11, 1, 9, 0, 1);
+    const fromNode: WireRecord = { atMs: inAt, observer: "chk-a", dir: "in", from: "student", to: "chk-a", type: "PONG", msgId: "p1", size: 10, body: '{"type":"PONG","timestamp":"2026-12-01T09:00:00.500Z"}' };
+    const toNode: WireRecord = { ...fromNode, observer: "chk-a", dir: "out", from: "chk-a", to: "student", msgId: "q1", atMs: inAt - 800 };
+    const between: WireRecord = { ...fromNode, from: "bot-alpha", to: "bot-bravo" };
+    const got = diagramRecords([fromNode, toNode, between], ["student"]);
+    expect(got.map((r) => [r.dir, r.from, r.to, r.atMs - inAt])).toEqual([
+      ["out", "chk-a", "student", -800],
+      ["out", "student", "chk-a", -500],
+      ["in", "student", "chk-a", 0],
+    ]);
+  });
+});
+
+describe("the checker's own stalls", () => {
+  test("a blocked event loop is measured; the excuse starts at 4 heartbeats, at least 1 s", async () => {
+    const m = startStallMonitor();
+    await Bun.sleep(120);
+    const t0 = Date.now();
+    const until = t0 + 600;
+    while (Date.now() < until) {
+      // Busy on purpose: the process does nothing else meanwhile, as when the machine starves it.
+    }
+    await Bun.sleep(120);
+    const longest = m.longestMs(t0, Date.now());
+    m.stop();
+    expect(longest).toBeGreaterThanOrEqual(450);
+    expect([stallExcuseMs(500), stallExcuseMs(10_000)]).toEqual([2_000, 40_000]);
+  });
+});
