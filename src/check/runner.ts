@@ -1,6 +1,7 @@
 import type { WireRecord } from "../runtime/wire-record.ts";
 import { requirements } from "./requirements.ts";
 import { stallExcuseMs } from "./stalls.ts";
+import { parseTimestampMs } from "../protocol/index.ts";
 import type { CaseDef, CheckSession } from "./session.ts";
 import type { CaseReport, Evidence, NodeReport, Outcome, Summary, Verdict } from "./types.ts";
 
@@ -67,15 +68,33 @@ async function runOne(c: CaseDef, s: CheckSession): Promise<CaseReport> {
   }
   try {
     const o = await c.run(s);
-    const stalled = o.verdict === "fail" ? s.stalledMs(t0, Date.now()) : 0;
-    if (stalled >= stallExcuseMs(s.timing.heartbeatMs)) {
+    const excuseMs = stallExcuseMs(s.timing.heartbeatMs);
+    const stalled = o.verdict === "fail" && c.phase !== "quick" ? s.stalledMs(t0, Date.now()) : 0;
+    if (stalled >= excuseMs) {
       return report(c, { ...o, verdict: "skip", reason: `not judged: the checker's own process stalled ${(stalled / 1000).toFixed(1)} s during this case (an overloaded machine), so the node saw its probes fall silent; run the check again` }, Date.now() - t0);
+    }
+    const mute = o.verdict === "fail" && c.phase !== "quick" ? longestSilenceMs(s, t0, Date.now()) : 0;
+    if (mute >= excuseMs) {
+      return report(c, { ...o, verdict: "skip", reason: `not judged: the node sent nothing at all for ${(mute / 1000).toFixed(1)} s during this case, by its own timestamps (its process starved on an overloaded machine?), and timing cases say nothing then; run the check again` }, Date.now() - t0);
     }
     return report(c, o, Date.now() - t0);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     return report(c, { verdict: "skip", expected: "-", observed: "the case could not run", reason: `checker error: ${detail}` }, Date.now() - t0);
   }
+}
+
+/** The longest stretch within [fromMs, toMs] in which the node sent nothing, by its own timestamps. */
+function longestSilenceMs(s: CheckSession, fromMs: number, toMs: number): number {
+  const sent = s.observer
+    .received(s.target)
+    .map((x) => parseTimestampMs(x.message.timestamp) ?? x.rec.atMs)
+    .filter((t) => t >= fromMs && t <= toMs)
+    .sort((a, b) => a - b);
+  // Only between messages: before the first and after the last, the node may just have had nothing to say to us.
+  let longest = 0;
+  for (let i = 1; i < sent.length; i++) longest = Math.max(longest, sent[i]! - sent[i - 1]!);
+  return longest;
 }
 
 export async function runCases(cases: readonly CaseDef[], s: CheckSession, opts: RunOptions): Promise<CaseReport[]> {
