@@ -32,7 +32,7 @@ describe("fleet check on a running fleet's network", () => {
       stderr: "pipe",
     });
     await until("bot-alpha knows zed", 20_000, async () => (await f.node("bot-alpha")).peers.some((p) => p.id === "zed"));
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     zed?.kill("SIGTERM");
@@ -47,7 +47,7 @@ describe("fleet check on a running fleet's network", () => {
     expect(report.nodes.map((n) => n.node)).toEqual(["zed"]);
     expect(withVerdict(report.cases, "fail")).toEqual([]);
     expect(r.code).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
   test("two ids: one report each, and the matrix of nodes × cases in the terminal and the HTML", async () => {
     const html = join(f.dir, "class.html");
@@ -59,7 +59,7 @@ describe("fleet check on a running fleet's network", () => {
     const page = readFileSync(html, "utf8");
     expect(page).toContain('<section id="matrix">');
     expect(page).toContain('href="#case-1-live-01"');
-  }, 60_000);
+  }, 180_000);
 
   test("the probes' queues are deleted when the check ends", async () => {
     const gone = await f.sqs.send(new GetQueueUrlCommand({ QueueName: queueName("chk0-hello") })).then(
@@ -73,5 +73,5 @@ describe("fleet check on a running fleet's network", () => {
     const r = await runCheckCli(["nobody", "--quick", ...reach]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no node nobody");
-  }, 30_000);
+  }, 60_000);
 });

@@ -33,7 +33,7 @@ const badBodyCases: CaseDef[] = BAD_BODY_KINDS.map((kind, i) => ({
   area: "transport",
   requirement: kind.id === "huge-list" ? "BOUND-2" : "WIRE-6",
   phase: "quick",
-  needsMs: replyMs,
+  needsMs: (t) => 3 * replyMs(t),
   async run(s) {
     const p = await s.probe("garbler");
     const before = s.processState();
@@ -41,12 +41,20 @@ const badBodyCases: CaseDef[] = BAD_BODY_KINDS.map((kind, i) => ({
     const bodies = kind.bodies(p.id, new Date().toISOString(), s.target);
     for (const b of bodies) p.sendRaw(s.target, b);
     const seq = 77_000 + i;
+    const gone = () => s.processState()?.running === false;
     p.send(s.target, "PING", { seq });
-    const pong = await replyAt(s, p, "PONG", replyMs(s.timing), (m) => m.seq === seq);
+    let pong = gone() ? null : await replyAt(s, p, "PONG", replyMs(s.timing), (m) => m.seq === seq);
+    // Surviving is answering at all: a node slow to work through the bodies (a loaded machine) gets a second PING and longer.
+    let late = false;
+    if (!pong && !gone()) {
+      p.send(s.target, "PING", { seq: seq + 500 });
+      pong = await replyAt(s, p, "PONG", 2 * replyMs(s.timing), (m) => m.seq === seq || m.seq === seq + 500);
+      late = pong !== null;
+    }
     const after = s.processState();
     const restarted = before && after && (!after.running || after.starts !== before.starts);
-    const expected = `after ${bodies.length} such bod${bodies.length === 1 ? "y" : "ies"}, a PONG to the next PING within ${seconds(replyMs(s.timing))}, same process`;
-    const observed = restarted ? `the node's process ${after!.running ? "was restarted" : `ended (${after!.exit ?? "exited"})`}` : pong ? `answered after ${pong.rec.atMs - t0} ms` : "no PONG to the PING that followed";
+    const expected = `after ${bodies.length} such bod${bodies.length === 1 ? "y" : "ies"}, a PONG to the next PING, same process`;
+    const observed = restarted ? `the node's process ${after!.running ? "was restarted" : `ended (${after!.exit ?? "exited"})`}` : pong ? `answered after ${pong.rec.atMs - t0} ms${late ? " (late: a second PING was needed)" : ""}` : `no PONG to the PING that followed, nor to another within ${seconds(3 * replyMs(s.timing))}`;
     return { verdict: pong && !restarted ? "pass" : "fail", expected, observed, evidence: recs(exchange(s, p, t0, 10)) };
   },
 }));
