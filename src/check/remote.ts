@@ -16,8 +16,15 @@ import type { StallMonitor } from "./stalls.ts";
  * per node checked (`chk<n>-<name>`), and deletes their queues at the end.
  */
 
-export const probePrefixOf = (i: number) => `chk${i}`;
-export const probeIds = (i: number) => PROBE_NAMES.map((n) => `${probePrefixOf(i)}-${n}`);
+/**
+ * Probe ids on a shared network are new for every check (`chk<run><n>-<name>`):
+ * a network's nodes remember the probes of an earlier check, and a probe
+ * they know already cannot show how they treat a newcomer.
+ */
+export const probePrefixOf = (run: string, i: number) => `chk${run}${i}`;
+export const probeIds = (run: string, i: number) => PROBE_NAMES.map((n) => `${probePrefixOf(run, i)}-${n}`);
+/** A probe of any check, by its id. */
+export const PROBE_ID_RE = new RegExp(`^chk[0-9a-z]*-(${PROBE_NAMES.join("|")})$`);
 
 /** `--all`: every node the fleet's nodes know that is not one of them. */
 export async function classOf(controlPort: number): Promise<string[]> {
@@ -29,7 +36,7 @@ export async function classOf(controlPort: number): Promise<string[]> {
     throw new CheckCannotRun(`--all: no fleet answers on 127.0.0.1:${controlPort}; start one with \`bun run fleet up\`, or pass --control-port N`);
   }
   const fleet = new Set(h.nodes.map((n) => n.id));
-  const known = new Set(h.nodes.flatMap((n) => n.peers.map((p) => p.id)).filter((id) => !fleet.has(id) && !/^chk\d+-/.test(id)));
+  const known = new Set(h.nodes.flatMap((n) => n.peers.map((p) => p.id)).filter((id) => !fleet.has(id) && !PROBE_ID_RE.test(id)));
   return [...known].sort();
 }
 
@@ -53,7 +60,9 @@ export async function startRemote(reach: Reach, ids: readonly string[], observer
     if (err instanceof CheckCannotRun) throw err;
     await fail(`cannot reach ${reach.where}: ${describeSqsError(err)}`);
   }
-  const needed = ids.flatMap((_, i) => probeIds(i));
+  // Base 36 of the time, 4 characters: distinct for checks more than a millisecond apart within weeks.
+  const run = Date.now().toString(36).slice(-4);
+  const needed = ids.flatMap((_, i) => probeIds(run, i));
   if (aws && !createQueues) {
     const missing: string[] = [];
     for (const id of needed) if (!(await nodeQueueExists(client, reach.net, id))) missing.push(queueName(reach.net.prefix, id));
@@ -75,7 +84,7 @@ export async function startRemote(reach: Reach, ids: readonly string[], observer
       content: f.content,
       observer,
       deadlineMs,
-      probePrefix: probePrefixOf(i),
+      probePrefix: probePrefixOf(run, i),
       stalls,
       ours: [],
     }),
