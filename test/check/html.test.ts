@@ -61,11 +61,13 @@ describeWith(BROWSER)("fleet check --html", () => {
     expect(shown.failing).toEqual(["view-01"]);
     expect(shown.selected).toBe("view-01");
     expect(shown.evidenceRows).toBeGreaterThan(0);
-    expect(shown.title).toContain("view-01 highlighted");
+    expect(shown.title).toContain("around view-01, its own highlighted");
     expect(shown.canvasWidth).toBeGreaterThan(300);
-    // A click on another case highlights its messages instead.
+    // A click on another case highlights its messages instead; the whole run is a click away.
     await page.click("#case-0-live-01");
     expect(await page.textContent("#diagram-title")).toContain("live-01");
+    await page.click("#show-all");
+    expect(await page.textContent("#diagram-title")).not.toContain("show the whole run");
     await page.close();
   });
 });

@@ -110,20 +110,39 @@ const CLIENT = `
 const data = JSON.parse(document.getElementById("check-data").textContent);
 const host = document.getElementById("diagram");
 let view = null;
-function show(nodeIndex, caseId) {
+let current = null;
+// A case's messages open in view: from a few rows before the first to some rows past the last.
+const ROWS_BEFORE = 6, ROWS_AFTER = 400;
+function show(nodeIndex, caseId, whole) {
   const n = data.report.nodes[nodeIndex];
   const c = n && n.cases.find((x) => x.id === caseId);
+  current = [nodeIndex, caseId];
   document.querySelectorAll(".case.sel").forEach((e) => e.classList.remove("sel"));
   const el = document.getElementById("case-" + nodeIndex + "-" + caseId);
   if (el) el.classList.add("sel");
   const highlight = new Set(c ? c.evidence.map((e) => e.msgId).filter(Boolean) : []);
+  let records = data.records;
+  if (!whole && highlight.size) {
+    const hits = [];
+    data.records.forEach((r, i) => { if (highlight.has(r.msgId)) hits.push(i); });
+    if (hits.length) records = data.records.slice(Math.max(0, hits[0] - ROWS_BEFORE), hits[hits.length - 1] + ROWS_AFTER);
+  }
   if (view) view.destroy();
-  view = renderSpaceTime(host, data.records, { lanes: data.lanes, highlight: highlight.size ? highlight : undefined, follow: false, heightPx: 560 });
-  document.getElementById("diagram-title").textContent = c ? "Messages, " + c.id + " highlighted" : "Messages";
+  view = renderSpaceTime(host, records, { lanes: data.lanes, highlight: highlight.size ? highlight : undefined, follow: false, heightPx: 560 });
+  const title = document.getElementById("diagram-title");
+  title.textContent = c ? "Messages around " + c.id + ", its own highlighted (" + records.length + " of " + data.records.length + ") " : "Messages (" + records.length + ")";
+  if (records.length !== data.records.length) {
+    const a = document.createElement("a");
+    a.href = "#";
+    a.id = "show-all";
+    a.textContent = "show the whole run";
+    a.onclick = (ev) => { ev.preventDefault(); show(current[0], current[1], true); };
+    title.appendChild(a);
+  }
 }
-document.querySelectorAll(".case").forEach((el) => el.addEventListener("click", () => show(Number(el.dataset.node), el.dataset.case)));
+document.querySelectorAll(".case").forEach((el) => el.addEventListener("click", () => show(Number(el.dataset.node), el.dataset.case, false)));
 const first = data.report.nodes.flatMap((n, i) => n.cases.filter((c) => c.verdict === "fail").map((c) => [i, c.id]))[0];
-show(first ? first[0] : 0, first ? first[1] : "");
+show(first ? first[0] : 0, first ? first[1] : "", false);
 `;
 
 export async function formatHtml(r: CheckReport, records: readonly WireRecord[], lanes: readonly string[]): Promise<string> {
