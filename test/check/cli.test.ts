@@ -24,6 +24,7 @@ describe("fleet check: what it refuses, with exit code 2 and one message", () =>
     [["--run", "true", "--time-limit", "-5"], "--time-limit"],
     [["--run", "true", "--bogus"], "Unknown argument"],
     [["--run", "true", "--file", "/nonexistent/fleet.yaml"], "/nonexistent/fleet.yaml"],
+    [["hugo", "--sqs-port", "9"], "cannot reach the embedded SQS"],
   ])("%j", async (args, says) => {
     const r = await runCheckCli(args as string[]);
     expect({ code: r.code, says: r.stderr.includes(says as string), trace: /\n\s+at /.test(r.stderr) }).toEqual({ code: 2, says: true, trace: false });
