@@ -135,12 +135,14 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
     say(`  ${done}/${total} cases done, ${Math.round((Date.now() - startedMs) / 1000)} s (at most ${Math.ceil(plannedMs / 1000)} s); waiting on ${left.slice(0, 6).join(", ")}${left.length > 6 ? `, … (${left.length})` : ""}`);
   }, io.progress ? PROGRESS_EVERY_MS : 3_600_000);
   let reports: NodeReport[];
+  let longestStallMs = 0;
   try {
     reports = await Promise.all(
       sessions.map(async (s) => nodeReport(s.target, await runCases(cases, s, { quick: flags.quick, onCase: (c) => { done++; waiting.delete(c.id); } }))),
     );
   } finally {
     clearInterval(ticker);
+    longestStallMs = stalls.longestMs(startedMs, Date.now());
     stalls.stop();
     await stop();
   }
@@ -167,6 +169,7 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
     startedAt: new Date(startedMs).toISOString(),
     durationMs: Date.now() - startedMs,
     timeLimitS: Math.round(limitMs / 1000),
+    longestStallMs,
   });
 
   const records = observer.all().map((x) => x.rec);

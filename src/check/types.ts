@@ -106,6 +106,8 @@ export const CheckReport = z.object({
   startedAt: z.string(),
   durationMs: z.number(),
   timeLimitS: z.number(),
+  /** The longest pause of the checker's own process during the run, ms: past 4 heartbeats, failures in it are not judged. */
+  longestStallMs: z.number(),
 });
 export type CheckReport = z.infer<typeof CheckReport>;
 

@@ -50,24 +50,56 @@ function coveredEpoch(s: CheckSession, a: Audit): number | null {
   return null;
 }
 
+interface ReportIndex {
+  /** (content, epoch) -> reporter -> its latest report to the node, by timestamp. */
+  toNode: Map<string, Map<string, { count: number; ts: number }>>;
+  /** (content, epoch) -> the counts the node itself reported. */
+  byNode: Map<string, Set<number>>;
+}
+
+const key = (content: string, epoch: number) => `${content}\u0000${epoch}`;
+
+/**
+ * One pass over what was seen, kept while nothing new arrives: the audit
+ * cases ask about every voter of every result, and a scan each time would
+ * stall the checker's process (and with it the probes) for seconds.
+ */
+function reportIndex(s: CheckSession): ReportIndex {
+  const all = s.observer.all();
+  const cached = indexCache.get(s);
+  if (cached && cached.size === all.length) return cached.index;
+  const index: ReportIndex = { toNode: new Map(), byNode: new Map() };
+  for (const x of all) {
+    if (!x.parsed.ok || x.parsed.message.type !== "VIEW_EVENT") continue;
+    const m = x.parsed.message;
+    const k = key(m.content_id, tsEpoch(s, m.timestamp));
+    if (x.rec.dir === "out" && x.rec.to === s.target) {
+      const ts = parseTimestampMs(m.timestamp) ?? 0;
+      const group = index.toNode.get(k) ?? new Map<string, { count: number; ts: number }>();
+      const prev = group.get(m.sender);
+      if (!prev || ts >= prev.ts) group.set(m.sender, { count: m.count, ts });
+      index.toNode.set(k, group);
+    } else if (x.rec.dir === "in" && m.sender === s.target) {
+      const counts = index.byNode.get(k) ?? new Set<number>();
+      counts.add(m.count);
+      index.byNode.set(k, counts);
+    }
+  }
+  indexCache.set(s, { size: all.length, index });
+  return index;
+}
+const indexCache = new WeakMap<CheckSession, { size: number; index: ReportIndex }>();
+
 /** Reports the check's own parties sent the node for one (content, epoch): reporter -> latest count. */
 function reportsTo(s: CheckSession, content: string, epoch: number): Map<string, number> {
-  const latest = new Map<string, { count: number; ts: number }>();
-  for (const x of s.observer.all()) {
-    if (x.rec.dir !== "out" || x.rec.to !== s.target || !x.parsed.ok || x.parsed.message.type !== "VIEW_EVENT") continue;
-    const m = x.parsed.message;
-    if (m.content_id !== content || tsEpoch(s, m.timestamp) !== epoch) continue;
-    const ts = parseTimestampMs(m.timestamp) ?? 0;
-    const prev = latest.get(m.sender);
-    if (!prev || ts >= prev.ts) latest.set(m.sender, { count: m.count, ts });
-  }
-  return new Map([...latest].map(([k, v]) => [k, v.count]));
+  const group = reportIndex(s).toNode.get(key(content, epoch));
+  return new Map([...(group ?? [])].map(([k, v]) => [k, v.count]));
 }
 
 /** The node's own report for (content, epoch), from what it sent others; undefined when it said several things, as which one it counted is its own. */
 function ownReport(s: CheckSession, content: string, epoch: number): number | undefined {
-  const counts = new Set(viewsOf(s).filter((v) => v.message.content_id === content && tsEpoch(s, v.message.timestamp) === epoch).map((v) => v.message.count));
-  return counts.size === 1 ? [...counts][0] : undefined;
+  const counts = reportIndex(s).byNode.get(key(content, epoch));
+  return counts?.size === 1 ? [...counts][0] : undefined;
 }
 
 const noAudits = (s: CheckSession): Outcome => ({
