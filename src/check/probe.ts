@@ -2,6 +2,8 @@ import type { SqsClient } from "../sqs/client.ts";
 import { build, encode, queueUrlOf, type MessageOf, type MessageType, type NetworkId } from "../protocol/index.ts";
 import { ensureQueue, type SqsOptions } from "../sqs/client.ts";
 import { createTransport, type Transport } from "../sqs/transport.ts";
+import { sendMessage } from "../sqs/messages.ts";
+import { describeSqsError } from "../sqs/errors.ts";
 import { epochOf, trueCount } from "../core/views.ts";
 import type { ContentItem, TimingMs } from "../core/types.ts";
 import type { Observer } from "./observer.ts";
@@ -40,8 +42,13 @@ type Extra<T extends MessageType> = Omit<MessageOf<T>, "type" | "sender" | "time
 export interface Probe {
   readonly id: string;
   readonly queueUrl: string;
-  /** Sends a body as it is (bad bodies included) to a node's naming-scheme queue. */
+  /** Sends a body as it is (bad bodies included) to a node's naming-scheme queue, batched with the probe's other sends. */
   sendRaw(to: string, body: string): void;
+  /**
+   * Sends one body alone, with a SendMessage of its own, and says whether SQS
+   * took it: for bodies the batching sender would refuse (over 256 KiB).
+   */
+  sendAlone(to: string, body: string): Promise<{ ok: true } | { ok: false; detail: string }>;
   /** Builds and sends one protocol message; returns it. */
   send<T extends MessageType>(to: string, type: T, extra: Extra<T>, over?: { msgId?: string; timestamp?: string }): MessageOf<T>;
   /** A fresh msg_id of this probe. */
@@ -84,6 +91,17 @@ export async function startProbe(env: ProbeEnv, id: string): Promise<Probe> {
     transport.send(queueUrlOf(net, to), body, to);
   }
 
+  async function sendAlone(to: string, body: string): Promise<{ ok: true } | { ok: false; detail: string }> {
+    if (stopped) return { ok: false, detail: "the probe is stopped" };
+    observer.record({ atMs: Date.now(), observer: id, dir: "out", from: id, to, body });
+    try {
+      await sendMessage(env.client, queueUrlOf(net, to), body);
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, detail: describeSqsError(err) };
+    }
+  }
+
   function send<T extends MessageType>(to: string, type: T, extra: Extra<T>, over: { msgId?: string; timestamp?: string } = {}): MessageOf<T> {
     const m = build(type, { sender: id, nowMs: Date.now(), msgId: over.msgId ?? nextMsgId() }, extra);
     if (over.timestamp !== undefined) (m as { timestamp: string }).timestamp = over.timestamp;
@@ -120,6 +138,7 @@ export async function startProbe(env: ProbeEnv, id: string): Promise<Probe> {
     id,
     queueUrl,
     sendRaw,
+    sendAlone,
     send,
     nextMsgId,
     setReports: (m) => void (reports = m),

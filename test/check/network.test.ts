@@ -32,7 +32,7 @@ describe("fleet check on a running fleet's network", () => {
       stderr: "pipe",
     });
     await until("bot-alpha knows zed", 20_000, async () => (await f.node("bot-alpha")).peers.some((p) => p.id === "zed"));
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     zed?.kill("SIGTERM");
@@ -47,7 +47,7 @@ describe("fleet check on a running fleet's network", () => {
     expect(report.nodes.map((n) => n.node)).toEqual(["zed"]);
     expect(withVerdict(report.cases, "fail")).toEqual([]);
     expect(r.code).toBe(0);
-  }, 180_000);
+  }, 300_000);
 
   test("two ids: one report each, and the matrix of nodes × cases in the terminal and the HTML", async () => {
     const html = join(f.dir, "class.html");
@@ -59,7 +59,7 @@ describe("fleet check on a running fleet's network", () => {
     const page = readFileSync(html, "utf8");
     expect(page).toContain('<section id="matrix">');
     expect(page).toContain('href="#case-1-live-01"');
-  }, 180_000);
+  }, 300_000);
 
   test("the probes' queues are deleted when the check ends", async () => {
     const left = await f.sqs.send(new ListQueuesCommand({ QueueNamePrefix: "ds2032-node-chk" }));

@@ -39,7 +39,12 @@ const badBodyCases: CaseDef[] = BAD_BODY_KINDS.map((kind, i) => ({
     const before = s.processState();
     const t0 = Date.now();
     const bodies = kind.bodies(p.id, new Date().toISOString(), s.target);
-    for (const b of bodies) p.sendRaw(s.target, b);
+    // Each alone: the batching sender would refuse the oversized one, and a case must never pass on a body that was not sent.
+    const sent = await Promise.all(bodies.map((b) => p.sendAlone(s.target, b)));
+    const refused = sent.flatMap((r) => (r.ok ? [] : [r.detail]));
+    if (refused.length > 0) {
+      return { verdict: "skip", expected: "the bodies delivered to the node", observed: `SQS refused ${refused.length} of ${bodies.length}: ${refused[0]}`, reason: "SQS would not take the body, so the node could not be sent it" };
+    }
     const seq = 77_000 + i;
     const gone = () => s.processState()?.running === false;
     p.send(s.target, "PING", { seq });
