@@ -154,8 +154,8 @@ function fleetCommands(y: Argv) {
           .option("html", { type: "string", describe: "also write a self-contained HTML report to this file" })
           .option("aws", { type: "boolean", describe: "the running fleet is on Amazon SQS" })
           .option("create-queues", { type: "boolean", describe: "AWS: create the probes' queues (else the check lists those it needs)" })
-          .option("sqs-port", { type: "number", describe: "port of the running fleet's embedded SQS", coerce: port("sqs-port") })
-          .option("control-port", { type: "number", describe: "its control port, for --all", coerce: port("control-port") })
+          .option("sqs-port", { type: "number", describe: "port of the running fleet's embedded SQS" })
+          .option("control-port", { type: "number", describe: "its control port, for --all" })
           .example("$0 fleet check --run \"python3 my_node.py\"", "grade your node")
           .example("$0 fleet check hugo sam --html class.html", "grade two nodes on the running fleet"),
       (a) =>
