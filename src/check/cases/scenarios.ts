@@ -24,13 +24,6 @@ export function chokeNotBeforeMs(t: TimingMs): number {
   return (GRACE_INTERVALS - 1) * t.rechokeMs;
 }
 
-/** The choke state a probe sees: the last CHOKE or UNCHOKE the target sent it by `atMs`. */
-export function chokeState(s: CheckSession, probe: Probe, atMs = Infinity): { state: "choked" | "unchoked"; last: Seen | null } {
-  const xs = s.observer.received(s.target, (x) => x.rec.observer === probe.id && (x.message.type === "CHOKE" || x.message.type === "UNCHOKE") && x.rec.atMs <= atMs);
-  const last = xs.at(-1) ?? null;
-  return { state: last?.message.type === "CHOKE" ? "choked" : "unchoked", last };
-}
-
 async function joinAs(s: CheckSession, name: string, reports: "none" | "liar"): Promise<{ probe: Probe; helloMs: number }> {
   const probe = await s.probe(name);
   probe.setReports(reports);

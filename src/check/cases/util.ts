@@ -54,11 +54,6 @@ export async function replyAt<T extends MessageType>(
   return hit && hit.parsed.ok ? ({ ...hit, message: hit.parsed.message } as From<T>) : null;
 }
 
-/** The records this probe sent, for evidence. */
-export function sentBy(s: CheckSession, probe: Probe, sinceMs: number): Seen[] {
-  return s.observer.all().filter((x) => x.rec.dir === "out" && x.rec.observer === probe.id && x.rec.atMs >= sinceMs);
-}
-
 /** What a probe sent and what it received from the target since `sinceMs`, for evidence. */
 export function exchange(s: CheckSession, probe: Probe, sinceMs: number, limit = 12): Seen[] {
   return s.observer
