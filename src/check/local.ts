@@ -12,7 +12,7 @@ import { startEmbeddedSqs } from "../sqs/embedded.ts";
 import { createTransport, type Transport } from "../sqs/transport.ts";
 import type { Observer } from "./observer.ts";
 import type { StallMonitor } from "./stalls.ts";
-import { makeSession, PROBE_NAMES, type OwnedSession } from "./make-session.ts";
+import { makeSession, PROBE_NAMES, probeSocketsMax, type OwnedSession } from "./make-session.ts";
 
 /**
  * `fleet check --run CMD`: a network of its own for one node. The embedded
@@ -76,7 +76,7 @@ export async function startLocalNetwork(i: LocalInput): Promise<LocalNetwork> {
   const sqs = await startEmbeddedSqs({ port: 0 });
   const net: NetworkId = { region: f.network.region, account: f.network.account, prefix: f.network.prefix, localPort: sqs.port };
   const sqsOptions: SqsOptions = { mode: "local", region: net.region, port: sqs.port, host: sqs.host };
-  const client = createSqsClient(sqsOptions, { requestTimeoutMs: 30_000 });
+  const client = createSqsClient(sqsOptions, { requestTimeoutMs: 30_000, socketsMax: probeSocketsMax(1) });
   const timing = timingMs(f.timing);
   const bots = f.nodes.filter((n) => n.persona !== undefined && n.id !== i.id);
   const runners: NodeRunner[] = [];
@@ -117,7 +117,6 @@ export async function startLocalNetwork(i: LocalInput): Promise<LocalNetwork> {
       const r = createNodeRunner({
         config: { id: b.id, persona: b.persona!, network: net, bootstrap: f.bootstrap, seed: f.seed, content: f.content, timing },
         sqs: sqsOptions,
-        client,
         logger: silent,
         onReceive: (body) => void i.observer.record({ atMs: Date.now(), observer: b.id, dir: "in", to: b.id, body }),
         createTransport: (o) => tapped(createTransport(o), i.observer, b.id),

@@ -79,5 +79,14 @@ export function makeSession(i: SessionInput): OwnedSession {
   return session;
 }
 
+/**
+ * Sockets of the probes' shared SQS client: each probe holds one in its long
+ * poll, and sends must never queue behind the polls (with 16, two checked
+ * nodes' 34 probes made every send wait seconds).
+ */
+export function probeSocketsMax(nodes: number): number {
+  return 2 * PROBE_NAMES.length * nodes + 16;
+}
+
 /** Ids of every probe a check with this prefix may start, for queues made ahead (and asked for on AWS). */
 export const PROBE_NAMES = ["hello", "lister", "newcomer", "pinger", "stranger", "burst", "watched", "dup", "shuffle", "extras", "pythonic", "garbler", "rider", "idler", "liar", "silent", "asker"] as const;

@@ -6,7 +6,7 @@ import { deleteNodeQueue, nodeQueueExists } from "../sqs/queues.ts";
 import { describeSqsError } from "../sqs/errors.ts";
 import { queueName } from "../protocol/index.ts";
 import { CheckCannotRun } from "./local.ts";
-import { makeSession, PROBE_NAMES, type OwnedSession } from "./make-session.ts";
+import { makeSession, PROBE_NAMES, probeSocketsMax, type OwnedSession } from "./make-session.ts";
 import type { Observer } from "./observer.ts";
 import type { StallMonitor } from "./stalls.ts";
 
@@ -48,7 +48,7 @@ export interface RemoteNetwork {
 export async function startRemote(reach: Reach, ids: readonly string[], observer: Observer, stalls: StallMonitor, deadlineMs: number, createQueues: boolean): Promise<RemoteNetwork> {
   const f = reach.file;
   const aws = reach.sqs.mode === "aws";
-  const client = createSqsClient(reach.sqs, { requestTimeoutMs: 30_000 });
+  const client = createSqsClient(reach.sqs, { requestTimeoutMs: 30_000, socketsMax: probeSocketsMax(ids.length) });
   const made: string[] = [];
   const fail = async (msg: string): Promise<never> => {
     closeSqsClient(client);
