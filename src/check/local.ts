@@ -65,6 +65,10 @@ function tapped(t: Transport, observer: Observer, id: string): Transport {
       return t.send(queueUrl, body, to, holdMs);
     },
     ...(t.expectBurst ? { expectBurst: (atMs: number) => t.expectBurst!(atMs) } : {}),
+    replay: (sends, onDone) => {
+      for (const x of sends) observer.record({ atMs: Date.now(), observer: id, dir: "out", from: id, to: x.to ?? "?", body: x.body });
+      t.replay(sends, onDone);
+    },
     stop: (b) => t.stop(b),
     counters: () => t.counters(),
     state: () => t.state(),
