@@ -30,7 +30,9 @@ export const livenessCases = defineCases([
       for (const seq of SEQS) p.send(s.target, "PING", { seq });
       const got = await Promise.all(SEQS.map((seq) => replyAt(s, p, "PONG", replyMs(s.timing), (m) => m.seq === seq)));
       const missing = SEQS.filter((_, i) => got[i] === null);
-      const wrong = s.observer.received(s.target, (x) => x.rec.observer === p.id && x.message.type === "PONG" && !SEQS.includes((x.message as { seq: number }).seq as never));
+      // PONGs whose seq no PING of this probe carried (the probe serves other cases too: their seqs are its own).
+      const sentSeqs = new Set(s.observer.all().flatMap((x) => (x.rec.dir === "out" && x.rec.observer === p.id && x.parsed.ok && x.parsed.message.type === "PING" ? [x.parsed.message.seq] : [])));
+      const wrong = s.observer.received(s.target, (x) => x.rec.observer === p.id && x.message.type === "PONG" && x.rec.atMs >= t0 && !sentSeqs.has(x.message.seq));
       const expected = `a PONG for each of seq ${SEQS.join(", ")} within ${seconds(replyMs(s.timing))}`;
       const observed =
         missing.length === 0 && wrong.length === 0
@@ -65,7 +67,7 @@ export const livenessCases = defineCases([
     phase: "quick",
     needsMs: (t) => 2 * replyMs(t),
     async run(s) {
-      const p = await s.probe("burst");
+      const p = await s.probe("pinger");
       const t0 = Date.now();
       const seqs = Array.from({ length: BURST_PINGS }, (_, i) => 1000 + i);
       for (const seq of seqs) p.send(s.target, "PING", { seq });
@@ -88,7 +90,7 @@ export const livenessCases = defineCases([
     needsMs: (t) => (WATCH_BEATS + 2) * t.heartbeatMs + replyMs(t),
     async run(s) {
       const hb = s.timing.heartbeatMs;
-      const p = await s.probe("watched");
+      const p = await s.probe("hello");
       p.send(s.target, "HELLO", { queue_url: p.queueUrl });
       const joined = await replyAt(s, p, "PEER_LIST", replyMs(s.timing));
       const from = Date.now();

@@ -164,7 +164,8 @@ export function silentPeer(s: CheckSession): Promise<SilentStory> {
   return s.scenario("silent", async () => {
     const t = s.timing;
     const probe = await s.probe("silent");
-    const asker = await s.probe("asker");
+    // The HELLO case's probe asks: every probe is one more peer of the node, and past 12 it runs as a large network would.
+    const asker = await s.probe("hello");
     probe.send(s.target, "HELLO", { queue_url: probe.queueUrl });
     await replyAt(s, probe, "PEER_LIST", replyMs(t));
     const aliveFrom = Date.now();
@@ -172,8 +173,9 @@ export function silentPeer(s: CheckSession): Promise<SilentStory> {
     const aliveWatchMs = Date.now() - aliveFrom;
     const pingsWhileAlive = s.observer.received(s.target, (x) => x.rec.observer === probe.id && x.message.type === "PING" && x.rec.atMs >= aliveFrom);
     const listed = (x: Seen) => x.parsed.ok && x.parsed.message.type === "PEER_LIST" && x.parsed.message.peers.some((e) => e.node_id === probe.id);
+    const firstAsked = Date.now();
     asker.send(s.target, "HELLO", { queue_url: asker.queueUrl });
-    const firstAnswer = await replyAt(s, asker, "PEER_LIST", replyMs(t));
+    const firstAnswer = await replyAt(s, asker, "PEER_LIST", replyMs(t), () => true, firstAsked);
     const story: SilentStory = {
       probe,
       asker,

@@ -35,7 +35,7 @@ const badBodyCases: CaseDef[] = BAD_BODY_KINDS.map((kind, i) => ({
   phase: "quick",
   needsMs: (t) => 3 * replyMs(t),
   async run(s) {
-    const p = await s.probe("garbler");
+    const p = await s.probe("pinger");
     const before = s.processState();
     const t0 = Date.now();
     const bodies = kind.bodies(p.id, new Date().toISOString(), s.target);
@@ -73,7 +73,7 @@ export const transportCases: CaseDef[] = [
     phase: "quick",
     needsMs: (t) => replyMs(t) + Math.max(1_000, 2 * t.heartbeatMs),
     async run(s) {
-      const p = await s.probe("dup");
+      const p = await s.probe("pinger");
       const t0 = Date.now();
       const twice = ping(p.id, "dup-once", 555_001);
       p.sendRaw(s.target, twice);
@@ -98,7 +98,7 @@ export const transportCases: CaseDef[] = [
     run: (s) =>
       pingsAnswered(
         s,
-        "shuffle",
+        "pinger",
         [5, 4, 3, 2, 1].map((k) => ({ seq: 660_000 + k, body: (from, id) => ping(from, id, 660_000 + k, new Date(Date.now() - (6 - k) * 60_000).toISOString()) })),
         "a PONG for each of 5 PINGs sent with their timestamps in reverse order",
       ),
@@ -113,7 +113,7 @@ export const transportCases: CaseDef[] = [
     run: (s) =>
       pingsAnswered(
         s,
-        "extras",
+        "pinger",
         [{ seq: 670_001, body: (from, id) => ping(from, id, 670_001, undefined, { ttl: 3, via: ["x"], meta: { nested: { deep: true } }, seq_hint: "7" }) }],
         "a PONG to a PING carrying fields the protocol does not know",
       ),
@@ -128,7 +128,7 @@ export const transportCases: CaseDef[] = [
     run: (s) =>
       pingsAnswered(
         s,
-        "pythonic",
+        "pinger",
         [
           { seq: 680_001, body: (from, id) => ping(from, id, 680_001, new Date().toISOString().replace("Z", "123+00:00")) },
           { seq: 680_002, body: (from, id) => ping(from, id, 680_002, new Date().toISOString().replace(/\.\d+Z$/, "+00:00")) },
