@@ -104,7 +104,7 @@ describePy("the Python node beside the bots", () => {
     const node = await f.node(ID);
     expect({ state: node.state, restarts: node.restarts }).toEqual({ state: "running", restarts: 0 });
     expect(await f.stop()).toBe(0);
-    expect(said()).toContain(`${ID} stopped`);
+    expect(said().some((l) => l.startsWith(`${ID} stopped; counted: `))).toBe(true);
     expect(f.logs().filter((o) => o.node === ID && o.stream === "stderr")).toEqual([]);
   }, 20_000);
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A complete P2P node in Python with boto3, written as a student would from
-the lab notebook and the protocol (PROTOCOL.md): long-lived, polls its own
+the lab notebook and the protocol (docs/protocol.md, whose requirement ids
+the comments cite): long-lived, polls its own
 queue, answers and gossips, detects failures, reports views, audits them with
 a weighted vote, keeps reputations and chokes.
 
@@ -63,7 +64,7 @@ CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 BODY_BYTES_MAX = 256 * 1024
 COUNT_MAX = 2**53 - 1  # what every JSON reader can hold exactly
 
-# Bounds (PROTOCOL.md §3, §4): no peer can make a table grow without end.
+# Bounds (BOUND-1..5 and the numbers of §6): no peer can make a table grow without end.
 PEERS_MAX = 500
 PEER_LIST_MAX = 50
 GOSSIP_FANOUT = 3
@@ -78,6 +79,8 @@ REPUTATIONS_MAX = 5_000
 AUDIT_REPORTERS_MIN, OWN_WEIGHT = 3, 0.5
 FORGETTING, FLAG_BELOW, FLAG_AFTER, UNFLAG_ABOVE = 0.95, 0.7, 8, 0.8
 INBOX_BATCHES_MAX = 20
+RECENT_AUDITS_MAX = 20
+LOG_EVERY_S = 60.0  # a repeated complaint is logged at most once a minute (WIRE-6)
 
 DEFAULT_CONTENT = [
     {"content_id": "show:midnight-run", "ad_id": "ad-7"},
@@ -141,21 +144,23 @@ def settings(env):
     }
 
 
-# --- the view model (PROTOCOL.md §4.1) ------------------------------------
+# --- the view model (docs/protocol.md §7) ----------------------------------
 
 def epoch_of(unix_s, epoch_s):
+    """MODEL-1."""
     return math.floor(unix_s / epoch_s)
 
 
 def true_count(seed, content_id, epoch):
+    """MODEL-2: what every honest reporter says for this item and epoch."""
     digest = hashlib.sha256(f"{seed}:{content_id}:{epoch}".encode("utf-8")).digest()
     return 100 + int.from_bytes(digest[:4], "big") % 900
 
 
-# --- reading and writing messages (PROTOCOL.md §2, §3) ----------------------
+# --- reading messages (docs/protocol.md §2, §3) ----------------------------
 
 def parse_timestamp(text):
-    """Unix seconds, or None when it is not ISO 8601 with an offset."""
+    """Unix seconds, or None when it is not ISO 8601 with an offset (FIELD-5)."""
     m = TIMESTAMP_RE.fullmatch(text) if isinstance(text, str) and len(text) <= 64 else None
     if not m:
         return None
@@ -169,6 +174,7 @@ def parse_timestamp(text):
 
 
 def is_label(v, max_len):
+    """FIELD-6, FIELD-7: bounded text without control characters."""
     return isinstance(v, str) and 1 <= len(v) <= max_len and not CONTROL_RE.search(v)
 
 
@@ -188,7 +194,9 @@ def _no_constants(name):
 
 
 def parse(body, bug):
-    """(message, None) or (None, (reason, detail)). Never raises (unless planted)."""
+    """(message, None) or (None, (reason, detail)) by the rules of WIRE-2, WIRE-6, FIELD-1..7 and
+    each type's fields (HELLO-1, PEERS-1, PING-3, VIEW-1, AUDIT-1, ID-1). Unknown fields are
+    ignored (WIRE-5). Never raises (unless planted)."""
     if len(body.encode("utf-8")) > BODY_BYTES_MAX:
         return None, ("too_large", f"body over {BODY_BYTES_MAX} bytes")
     if bug == "crash-on-bad-body":
@@ -255,6 +263,8 @@ class Node:
 
     def __init__(self, cfg, now, log=print):
         self.cfg, self.me, self.bug, self.log = cfg, cfg["me"], cfg["bug"], log
+        self.counts = {}            # what was dropped or refused, by kind: printed at exit
+        self.logged = {}            # complaint -> when last logged
         self.self_url = self.aws_url(self.me)
         self.started = now
         self.peers = {}
@@ -262,6 +272,8 @@ class Node:
         self.seen_events = OrderedDict()
         self.reports = {}           # (content, epoch) -> {reporter: (count, timestamp)}
         self.audited = {}           # (content, epoch) -> epoch
+        self.own_audits = OrderedDict()  # (content, epoch) -> agreed count, the latest 20
+        self.peer_audits = []       # the latest 20 received, beside our own (AUDIT-2)
         self.reputations = OrderedDict()  # peer -> [agree, disagree, reports, flagged]; outlives the peer
         self.outbox = []
         self.seq = 0
@@ -269,24 +281,31 @@ class Node:
         self.joined = False
         self.join_attempts = 0
         self.optimistic = None
-        self.rejected_reasons = set()
         self.rng = random.Random()
         self.timers = {}
         for task in ("heartbeat", "optimistic", "rechoke", "gossip", "views", "audit"):
             self.timers[task] = self.next_slot(task, now)
-        for b in cfg["bootstrap"]:
+        for b in cfg["bootstrap"]:  # JOIN-1
             self.add_peer(b, self.aws_url(b), now, "bootstrap")
         self.hello_bootstrap(now)
 
-    # -- addresses (PROTOCOL.md §1, §3 "Allowed queue URLs") --
+    def count(self, kind, text=None, now=None):
+        """Counts a drop or refusal; its line, if any, at most once a minute per kind (WIRE-6, URL-6)."""
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        if text is not None and (kind not in self.logged or now - self.logged[kind] >= LOG_EVERY_S):
+            self.logged[kind] = now
+            self.log(f"{text} (counted as {kind}; logged at most once a minute)")
+
+    # -- addresses (docs/protocol.md §4) --
     def queue_name(self, node_id):
         return f"{self.cfg['prefix']}-node-{node_id}-p2p"
 
     def aws_url(self, node_id):
+        """URL-2, the naming scheme; also how we announce ourselves (URL-3)."""
         return f"https://sqs.{self.cfg['region']}.amazonaws.com/{self.cfg['account']}/{self.queue_name(node_id)}"
 
     def allowed(self, url, node_id):
-        """Only queues of our own network, and only the one named for that node: never a relay."""
+        """URL-5..7: only queues of our own network, and only the one named for that node: never a relay."""
         try:
             u = urlsplit(url)
             port = u.port
@@ -308,14 +327,16 @@ class Node:
             return False
         return parts[2] == self.queue_name(node_id)
 
-    def reply_url(self, node_id, announced):
+    def reply_url(self, node_id, announced, now):
+        """URL-4, URL-8: the announced URL when allowed, else the naming scheme."""
         if announced is None or self.allowed(announced, node_id):
             return announced or self.aws_url(node_id)
-        self.log(f"queue URL refused for {node_id}: {announced[:80]!r}; using the naming scheme")
+        self.count("url_rejected", f"queue URL {announced[:80]!r} refused for {node_id}", now)
         return self.aws_url(node_id)
 
     # -- sending --
     def send(self, peer_id, url, msg_type, now, **fields):
+        # FIELD-4: UTC with a Z; FIELD-6: a fresh msg_id for every message.
         if self.bug == "timestamp-no-offset":
             stamp = datetime.utcnow().isoformat()
         else:
@@ -325,7 +346,7 @@ class Node:
         self.outbox.append((peer_id, url, msg))
 
     def peer_list_for(self, addressee):
-        """Itself first, then live peers (never the addressee), at most 50 entries (§3)."""
+        """PEERS-2, BOUND-1: itself first, then live peers (never the addressee), at most 50 entries."""
         others = [p for p in self.peers.values() if (p.live or self.bug == "gossips-dead") and p.id != addressee]
         if len(others) > PEER_LIST_MAX - 1:
             others = self.rng.sample(others, PEER_LIST_MAX - 1)
@@ -335,11 +356,12 @@ class Node:
         return [{"node_id": self.me, "queue_url": self.self_url}] + entries
 
     def served(self):
-        """Views, audit results and gossip go to live peers we do not choke (§4.4)."""
+        """Views, audit results and gossip go to live peers we do not choke (FAIL-4, RECHOKE-5)."""
         return [p for p in self.peers.values() if p.live and not p.choked]
 
     # -- the peers table --
     def add_peer(self, node_id, url, now, via):
+        """BOUND-3: at most 500; a full table forgets its longest-dead peer to make room."""
         if node_id == self.me:
             return None
         if node_id in self.peers:
@@ -347,6 +369,7 @@ class Node:
         if len(self.peers) >= PEERS_MAX:
             dead = [p for p in self.peers.values() if p.status == "dead"]
             if not dead:
+                self.count("peers_table_full", f"peer table full: {node_id} turned away", now)
                 return None
             self.forget(min(dead, key=lambda p: p.last_seen).id)
         p = self.peers[node_id] = Peer(node_id, url, now)
@@ -367,7 +390,8 @@ class Node:
                 p.dead_beats = 0
 
     def heard_from(self, p, now):
-        """Any message is a sign of life; a peer back from silence may have missed our last CHOKE/UNCHOKE."""
+        """FAIL-1: any message is a sign of life. CHOKE-5: a peer back from silence may have missed
+        our last CHOKE/UNCHOKE, so it is told again."""
         back, last = p.status != "alive", p.last_seen
         p.last_seen = max(p.last_seen, now)
         self.set_status(p, "alive")
@@ -375,13 +399,15 @@ class Node:
             self.tell_choke(p, now)
 
     def sender_peer(self, node_id, now):
+        """PING-4, VIEW-6, AUDIT-5: a sender taking part becomes a peer by the naming scheme."""
         p = self.peers.get(node_id) or self.add_peer(node_id, self.aws_url(node_id), now, "message")
         if p:
             self.heard_from(p, now)
         return p
 
-    # -- receiving (PROTOCOL.md §3) --
+    # -- receiving (docs/protocol.md §3) --
     def first_seen(self, table, key, now):
+        """WIRE-4, VIEW-3: remembered for 10 minutes, at most 20,000 keys."""
         while table and (len(table) > DEDUPE_MAX or next(iter(table.values())) < now - DEDUPE_WINDOW_S):
             table.popitem(last=False)
         if key in table:
@@ -391,22 +417,23 @@ class Node:
 
     def handle(self, body, now, sqs_id=None):
         m, why = parse(body, self.bug)
-        if m is None:
+        if m is None:  # WIRE-6: counted, logged once a minute per reason, and deleted by the caller
             reason, detail = why
-            if reason not in self.rejected_reasons:  # logged once per reason, counted always
-                self.rejected_reasons.add(reason)
-                self.log(f"message rejected ({reason}): {detail}; further ones are not logged")
+            self.count(reason, f"message rejected: {detail}", now)
             return
         sender = m["sender"]
-        if sender == self.me:
+        if sender == self.me:  # WIRE-8
+            self.count("from_self")
             return
         key = sqs_id if self.bug == "no-dedupe" else (sender, m["msg_id"])
         if not self.first_seen(self.seen, key, now):
+            self.count("duplicates")
             return
         getattr(self, "on_" + m["type"].lower())(m, now)
 
     def on_hello(self, m, now):
-        url = self.reply_url(m["sender"], m["queue_url"])
+        """HELLO-2, HELLO-3: add or refresh the sender; always answer, choked or not, table full or not."""
+        url = self.reply_url(m["sender"], m["queue_url"], now)
         p = self.peers.get(m["sender"])
         if p:
             p.url = url
@@ -418,10 +445,13 @@ class Node:
             self.send(m["sender"], url, "PEER_LIST", now, peers=self.peer_list_for(m["sender"]))
 
     def on_peer_list(self, m, now):
+        """PEERS-3..7, BOUND-2, JOIN-3."""
         entries = m["peers"][:PEER_LIST_MAX]
+        if len(m["peers"]) > PEER_LIST_MAX:
+            self.count("peer_list_over_max", f"PEER_LIST of {len(m['peers'])} entries from {m['sender']}: kept 50", now)
         if m["sender"] not in self.peers:
             own = next((e for e in entries if e["node_id"] == m["sender"]), {})
-            self.add_peer(m["sender"], self.reply_url(m["sender"], own.get("queue_url")), now, "peer_list")
+            self.add_peer(m["sender"], self.reply_url(m["sender"], own.get("queue_url"), now), now, "peer_list")
         if m["sender"] in self.peers:
             self.heard_from(self.peers[m["sender"]], now)
         for e in entries:
@@ -430,7 +460,7 @@ class Node:
                 continue
             url = e.get("queue_url") or self.aws_url(nid)
             if not self.allowed(url, nid):
-                self.log(f"PEER_LIST entry {nid} dropped: queue URL {url[:80]!r} is not of this network")
+                self.count("url_rejected", f"PEER_LIST entry {nid} dropped: queue URL {url[:80]!r} refused", now)
                 continue
             p = self.add_peer(nid, url, now, "peer_list")
             if p:
@@ -440,6 +470,7 @@ class Node:
             self.log(f"joined via {m['sender']}")
 
     def on_ping(self, m, now):
+        """PING-1, PING-2: a PONG with the same seq, whether we choke the sender or not."""
         p = self.sender_peer(m["sender"], now)
         seq = m["seq"] + 1 if self.bug == "pong-wrong-seq" else m["seq"]
         self.send(m["sender"], p.url if p else self.aws_url(m["sender"]), "PONG", now, seq=seq)
@@ -447,30 +478,45 @@ class Node:
     def on_pong(self, m, now):
         p = self.peers.get(m["sender"])
         sent = p.pending.pop(m["seq"], None) if p else None
-        if sent is None:
-            return  # a PONG we never asked for: no sign of life, no new peer
+        if sent is None:  # PONG-2: never asked for, or given up on: no sign of life, no new peer
+            self.count("unknown_pong")
+            return
         p.rtt = now - sent
         self.heard_from(p, now)
 
     def on_view_event(self, m, now):
+        """VIEW-2..5: the report for its own timestamp's epoch, once per event, latest wins."""
         p = self.sender_peer(m["sender"], now)
         ts, epoch_s = parse_timestamp(m["timestamp"]), self.cfg["epoch"]
         # Too old to be audited, or further ahead than an honest clock drifts.
         if not p or epoch_of(ts, epoch_s) < epoch_of(now, epoch_s) - VIEW_PAST_EPOCHS or ts > now + VIEW_FUTURE_S:
+            self.count("stale_view_event")
             return
         if not self.first_seen(self.seen_events, (m["sender"], m["event_id"]), now):
+            self.count("duplicates")
             return
         if self.record(m["sender"], m["content_id"], epoch_of(ts, epoch_s), int(m["count"]), ts):
             p.last_contribution = now
+        else:
+            self.count("stale_view_event")
 
     def on_audit_result(self, m, now):
+        """AUDIT-2, AUDIT-3: kept beside our own audit of the epoch it most likely covers; it
+        counts as a contribution, but never changes our vote or anyone's reputation."""
         p = self.sender_peer(m["sender"], now)
-        if p:
-            p.last_contribution = now
+        if not p:
+            return
+        p.last_contribution = now
+        e = epoch_of(parse_timestamp(m["timestamp"]), self.cfg["epoch"])
+        own = self.own_audits.get((m["content_id"], e - 1), self.own_audits.get((m["content_id"], e - 2)))
+        self.peer_audits = self.peer_audits[-(RECENT_AUDITS_MAX - 1):] + [
+            (m["sender"], m["content_id"], m["agreed_count"], None if own is None else own == m["agreed_count"])]
 
     def on_choke(self, m, now, choking=True):
+        """CHOKE-2, CHOKE-3."""
         p = self.peers.get(m["sender"])
         if not p:
+            self.count("from_unknown_peer")
             return
         self.heard_from(p, now)
         if p.choking_us != choking:
@@ -481,7 +527,7 @@ class Node:
         self.on_choke(m, now, choking=False)
 
     def record(self, reporter, content_id, epoch, count, ts):
-        """One reporter's latest count per (content, epoch), for the audit (§4.2)."""
+        """One reporter's latest count per (content, epoch), for the audit (VIEW-4, VOTE-2, BOUND-5)."""
         key = (content_id, epoch)
         if key in self.audited:
             return False
@@ -494,8 +540,9 @@ class Node:
             self.reports[key][reporter] = (count, ts)
         return True
 
-    # -- periodic tasks (PROTOCOL.md §4) --
+    # -- periodic tasks (docs/protocol.md §6) --
     def next_slot(self, task, now):
+        """Tasks run on multiples of their interval of the Unix clock, as the bots' do."""
         period = self.cfg[task]
         return (math.floor(now / period) + 1) * period
 
@@ -514,7 +561,8 @@ class Node:
                 self.timers[task] = self.next_slot(task, now)
 
     def hello_bootstrap(self, now):
-        """HELLO to each bootstrap node; again after 3 heartbeats, doubling up to a minute, until a PEER_LIST comes."""
+        """JOIN-1, JOIN-2, JOIN-4: HELLO to each bootstrap node; again after 3 heartbeats, doubling
+        up to a minute, until a PEER_LIST comes."""
         for b in self.cfg["bootstrap"]:
             self.send(b, self.peers[b].url if b in self.peers else self.aws_url(b), "HELLO", now, queue_url=self.self_url)
         self.join_attempts += 1
@@ -524,7 +572,8 @@ class Node:
             self.timers["join"] = now + wait
 
     def run_heartbeat(self, now):
-        """Statuses follow silence (suspect 3, dead 6 heartbeats); dead peers pinged every 6th beat, forgotten after 30."""
+        """FAIL-2, FAIL-3, FAIL-5; BEAT-1..3: statuses follow silence (suspect 3, dead 6 heartbeats);
+        dead peers pinged every 6th beat and forgotten after 30."""
         self.beats += 1
         hb = self.cfg["heartbeat"]
         for p in list(self.peers.values()):
@@ -549,12 +598,14 @@ class Node:
             self.send(p.id, p.url, "PING", now, seq=self.seq)
 
     def run_gossip(self, now):
+        """GOSSIP-1, GOSSIP-2."""
         served = self.served() if self.bug != "gossips-dead" else [p for p in self.peers.values() if not p.choked]
         for p in self.rng.sample(served, min(GOSSIP_FANOUT, len(served))):
             self.send(p.id, p.url, "PEER_LIST", now, peers=self.peer_list_for(p.id))
 
     def run_views(self, now):
-        """This epoch's true count of each hosted item, to every unchoked live peer; ours counts in our audit."""
+        """PUB-1..3, MODEL-4: this epoch's true count of each hosted item, one event_id per item and
+        round, to every unchoked live peer; ours counts in our own audit."""
         epoch_s = self.cfg["epoch"]
         epoch = round(now / epoch_s) if self.bug == "wrong-epoch" else epoch_of(now, epoch_s)
         targets = self.served()
@@ -574,7 +625,7 @@ class Node:
         return (rep[0] + 1) / (rep[0] + rep[1] + 2)
 
     def run_audit(self, now):
-        """The weighted vote of §4.2 on each finished (content, epoch), once; then reputations (§4.3)."""
+        """VOTE-1..6 on each finished (content, epoch), once; AUDIT-4; then reputations (REP-1)."""
         epoch_s = self.cfg["epoch"]
         for key in sorted(self.reports):
             content_id, epoch = key
@@ -598,6 +649,9 @@ class Node:
                 voters = [self.me] + list(self.peers)
             del self.reports[key]
             self.audited[key] = epoch
+            self.own_audits[key] = agreed
+            while len(self.own_audits) > RECENT_AUDITS_MAX:
+                self.own_audits.popitem(last=False)
             for reporter, (count, _) in group.items():
                 if reporter != self.me:
                     self.rate(reporter, count == agreed)
@@ -611,7 +665,8 @@ class Node:
             del self.audited[key]
 
     def rate(self, peer_id, agreed):
-        """Beta score with forgetting 0.95; flagged below 0.7 after 8 reports, unflagged only above 0.8."""
+        """REP-2..4, REP-7: beta score with forgetting 0.95; flagged below 0.7 after 8 reports,
+        unflagged only above 0.8. Kept apart from the peers table, so it outlives a forgotten peer (REP-5)."""
         agree, disagree, reports, flagged = self.reputation(peer_id)
         rep = [agree * FORGETTING + (1 if agreed else 0), disagree * FORGETTING + (0 if agreed else 1), reports + 1, flagged]
         s = self.score(rep)
@@ -631,7 +686,7 @@ class Node:
         self.rechoke(now, rotate=False)
 
     def earns_unchoke(self, p, now):
-        """Live, not flagged, and contributed in the last 6 rechokes or known for less than that (§4.4)."""
+        """RECHOKE-2: live, not flagged, and contributed in the last 6 rechokes or known for less than that."""
         window = CONTRIBUTION_INTERVALS * self.cfg["rechoke"]
         contributed = p.last_contribution is not None and now - p.last_contribution <= window
         if self.bug == "never-chokes":
@@ -640,6 +695,7 @@ class Node:
         return p.live and not self.reputation(p.id)[3] and (contributed or newcomer)
 
     def rechoke(self, now, rotate):
+        """RECHOKE-2..4; CHOKE-4: CHOKE/UNCHOKE only when the decision changes."""
         earns = {p.id: self.earns_unchoke(p, now) for p in self.peers.values()}
         may = lambda p: p.live and not self.reputation(p.id)[3]  # noqa: E731
         holder = self.peers.get(self.optimistic)
@@ -673,6 +729,7 @@ def main():
     my_url = os.environ.get("QUEUE_URL") or f"https://sqs.{cfg['region']}.amazonaws.com/{cfg['account']}/{cfg['prefix']}-node-{cfg['me']}-p2p"
     stopping = threading.Event()
     inbox = queue.Queue(maxsize=INBOX_BATCHES_MAX)
+    missing_own_queue = threading.Event()
 
     def on_signal(signum, _frame):
         stopping.set()
@@ -684,15 +741,19 @@ def main():
             or "QueueDoesNotExist" in str(err)
 
     def receiver():
-        """Long-polls our queue; the main thread handles and deletes. Errors back off, never end the node."""
+        """Long-polls our queue (WIRE-1); the main thread handles, then deletes (WIRE-7). Errors back off,
+        never end the node."""
         backoff = 0.5
         while not stopping.is_set():
             try:
+                if missing_own_queue.is_set():  # the embedded SQS may start without our queue
+                    sqs.create_queue(QueueName=f"{cfg['prefix']}-node-{cfg['me']}-p2p")
+                    missing_own_queue.clear()
                 got = sqs.receive_message(QueueUrl=my_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
                 backoff = 0.5
-            except (BotoCoreError, ClientError) as e:
-                if missing(e) and cfg["local_port"] is not None:
-                    sqs.create_queue(QueueName=f"{cfg['prefix']}-node-{cfg['me']}-p2p")  # the embedded SQS starts empty
+            except Exception as e:  # noqa: BLE001 -- whatever it is, the node must go on receiving
+                if missing(e) and cfg["local_port"] is not None and not missing_own_queue.is_set():
+                    missing_own_queue.set()
                     continue
                 print(f"receive failed: {str(e)[:200]}; retrying in {backoff:g} s", flush=True)
                 stopping.wait(backoff)
@@ -711,9 +772,11 @@ def main():
             try:
                 sqs.send_message(QueueUrl=url, MessageBody=json.dumps(msg))
             except (BotoCoreError, ClientError) as e:
-                # A missing queue is a fact about that peer (silence), not a reason to retry (§3).
-                if not missing(e):
-                    print(f"send {msg['type']} to {peer_id} failed: {str(e)[:200]}", flush=True)
+                # WIRE-9: a missing queue is a fact about that peer (silence), not a reason to retry.
+                if missing(e):
+                    node.count("queue_missing")
+                else:
+                    node.count("send_failed", f"send {msg['type']} to {peer_id} failed: {str(e)[:200]}", time.time())
         node.outbox.clear()
 
     while not stopping.is_set():
@@ -736,7 +799,7 @@ def main():
         node.tick(time.time())
     flush()
     thread.join(timeout=3)
-    print(f"{cfg['me']} stopped", flush=True)
+    print(f"{cfg['me']} stopped; counted: {json.dumps(node.counts, sort_keys=True)}", flush=True)
 
 
 if __name__ == "__main__":
