@@ -51,6 +51,22 @@ describePy("the Python node's view model", () => {
   });
 });
 
+describePy("the Python node's settings", () => {
+  const BAD: Array<[string, Record<string, string>, string]> = [
+    ["a heartbeat that is no number", { P2P_HEARTBEAT_S: "ten" }, "P2P_HEARTBEAT_S='ten' is not a number of seconds > 0"],
+    ["an epoch of zero", { P2P_EPOCH_S: "0" }, "P2P_EPOCH_S='0' is not a number of seconds > 0"],
+    ["a catalog that is no JSON list", { P2P_CONTENT: '{"content_id": "x"}' }, "P2P_CONTENT must be a JSON list"],
+    ["a node id in capitals", { NODE_ID: "Sam" }, "NODE_ID='Sam': set it to 1-40 lowercase letters"],
+    ["a planted bug that does not exist", { PLANTED_BUG: "typo" }, "PLANTED_BUG='typo' is not one of: no-peer-list,"],
+  ];
+  test.each(BAD)("%s: one line naming the variable, exit code 2", (_what, env, line) => {
+    const r = Bun.spawnSync([python.found!, PY_NODE], { env: { PATH: process.env.PATH ?? "", NODE_ID: "sam", ...env } });
+    const err = r.stderr.toString().trim();
+    expect({ code: r.exitCode, lines: err.split("\n").length }).toEqual({ code: 2, lines: 1 });
+    expect(err).toContain(line);
+  });
+});
+
 describePy("the Python node beside the bots", () => {
   let f: FleetProc;
   const envYaml = Object.entries(FAST_ENV)
@@ -99,6 +115,38 @@ describePy("the Python node beside the bots", () => {
     await until(`${ID} flags bot-charlie`, 30_000, async () => said().some((l) => l.startsWith("flagged bot-charlie: ")));
     expect(said().filter((l) => l.startsWith("flagged ")).map((l) => l.split(":")[0])).toEqual(["flagged bot-charlie"]);
   }, 40_000);
+
+  test("run by hand on the same network, it joins and stops cleanly on Ctrl-C (SIGINT)", async () => {
+    const lines: string[] = [];
+    const proc = Bun.spawn([python.found!, PY_NODE], {
+      env: {
+        ...process.env,
+        ...FAST_ENV,
+        NODE_ID: "by-hand",
+        BOOTSTRAP: "bot-alpha",
+        AWS_ENDPOINT_URL_SQS: f.sqsEndpoint,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "local",
+        AWS_SECRET_ACCESS_KEY: "local",
+        PYTHONUNBUFFERED: "1",
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    void (async () => {
+      for await (const chunk of proc.stdout) lines.push(...new TextDecoder().decode(chunk).split("\n"));
+    })();
+    try {
+      // Its queue did not exist: the node makes it on the embedded SQS, and bot-alpha's PEER_LIST reaches it.
+      await until("by-hand joined", 15_000, async () => lines.some((l) => l === "joined via bot-alpha"));
+      proc.kill("SIGINT");
+      expect(await proc.exited).toBe(0);
+      expect(lines.some((l) => l.startsWith("by-hand stopped; counted: "))).toBe(true);
+      expect(await new Response(proc.stderr).text()).toBe("");
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  }, 25_000);
 
   test("it stops with the fleet, cleanly, never having been restarted", async () => {
     const node = await f.node(ID);

@@ -719,11 +719,11 @@ class Node:
 # --- the I/O around it: boto3, a receiving thread, signals ---------------
 
 def main():
+    cfg = settings(os.environ)  # a bad setting fails before anything else is loaded
     import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    cfg = settings(os.environ)
     sqs = boto3.client("sqs", region_name=cfg["region"], endpoint_url=cfg["endpoint"],
                        config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30))
     my_url = os.environ.get("QUEUE_URL") or f"https://sqs.{cfg['region']}.amazonaws.com/{cfg['account']}/{cfg['prefix']}-node-{cfg['me']}-p2p"
