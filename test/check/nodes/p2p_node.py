@@ -28,6 +28,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -79,6 +80,8 @@ REPUTATIONS_MAX = 5_000
 AUDIT_REPORTERS_MIN, OWN_WEIGHT = 3, 0.5
 FORGETTING, FLAG_BELOW, FLAG_AFTER, UNFLAG_ABOVE = 0.95, 0.7, 8, 0.8
 INBOX_BATCHES_MAX = 20
+BATCH_BYTES_MAX = 250 * 1024  # SQS takes 256 KiB per SendMessageBatch, all entries together
+SENDERS = 8                   # peers sent to in parallel
 RECENT_AUDITS_MAX = 20
 LOG_EVERY_S = 60.0  # a repeated complaint is logged at most once a minute (WIRE-6)
 
@@ -276,6 +279,10 @@ class Node:
         self.peer_audits = []       # the latest 20 received, beside our own (AUDIT-2)
         self.reputations = OrderedDict()  # peer -> [agree, disagree, reports, flagged]; outlives the peer
         self.outbox = []
+        # Everything sent to us before this time has been handled: when the last handled receive
+        # began. A node that stalls (or whose SQS does) has not heard its peers, and must not take
+        # that for their silence; None: time itself (no receiving loop, as in a simulation).
+        self.heard_until = None
         self.seq = 0
         self.beats = 0
         self.joined = False
@@ -546,6 +553,9 @@ class Node:
         period = self.cfg[task]
         return (math.floor(now / period) + 1) * period
 
+    def listened(self, now):
+        return now if self.heard_until is None else min(now, self.heard_until)
+
     def next_deadline(self):
         return min(self.timers.values())
 
@@ -577,7 +587,7 @@ class Node:
         self.beats += 1
         hb = self.cfg["heartbeat"]
         for p in list(self.peers.values()):
-            beats = math.floor((now - p.last_seen) / hb)
+            beats = math.floor(max(0.0, self.listened(now) - p.last_seen) / hb)
             status = "dead" if beats >= DEAD_BEATS else "suspect" if beats >= SUSPECT_BEATS else "alive"
             if ("alive", "suspect", "dead").index(status) > ("alive", "suspect", "dead").index(p.status):
                 self.set_status(p, status)
@@ -629,8 +639,9 @@ class Node:
         epoch_s = self.cfg["epoch"]
         for key in sorted(self.reports):
             content_id, epoch = key
-            # After its end and one more views interval, and only epochs this node lived through.
-            if (epoch + 1) * epoch_s + self.cfg["views"] > now or epoch * epoch_s < self.started:
+            # After its end and one more views interval, heard through to the end (a report still in
+            # our queue is not late), and only epochs this node lived through.
+            if (epoch + 1) * epoch_s + self.cfg["views"] > self.listened(now) or epoch * epoch_s < self.started:
                 continue
             group = self.reports[key]
             if len(group) < AUDIT_REPORTERS_MIN:
@@ -725,7 +736,8 @@ def main():
     from botocore.exceptions import BotoCoreError, ClientError
 
     sqs = boto3.client("sqs", region_name=cfg["region"], endpoint_url=cfg["endpoint"],
-                       config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30))
+                       config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30,
+                                     max_pool_connections=SENDERS + 2))  # senders, receiver, deleter: none waits for a connection
     my_url = os.environ.get("QUEUE_URL") or f"https://sqs.{cfg['region']}.amazonaws.com/{cfg['account']}/{cfg['prefix']}-node-{cfg['me']}-p2p"
     stopping = threading.Event()
     inbox = queue.Queue(maxsize=INBOX_BATCHES_MAX)
@@ -749,6 +761,7 @@ def main():
                 if missing_own_queue.is_set():  # the embedded SQS may start without our queue
                     sqs.create_queue(QueueName=f"{cfg['prefix']}-node-{cfg['me']}-p2p")
                     missing_own_queue.clear()
+                began = time.time()
                 got = sqs.receive_message(QueueUrl=my_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
                 backoff = 0.5
             except Exception as e:  # noqa: BLE001 -- whatever it is, the node must go on receiving
@@ -759,45 +772,70 @@ def main():
                 stopping.wait(backoff)
                 backoff = min(backoff * 2, 20)
                 continue
-            if got:
-                inbox.put(got)
+            inbox.put((began, got))  # empty too: it tells how long we have listened
 
     node = Node(cfg, time.time())
     print(f"{cfg['me']} up on {my_url}" + (f" with planted bug {cfg['bug']}: {BUGS[cfg['bug']]}" if cfg["bug"] else ""), flush=True)
+    senders = ThreadPoolExecutor(max_workers=SENDERS)
     thread = threading.Thread(target=receiver, name="receiver", daemon=True)
     thread.start()
 
+    def send_batch(job):
+        peer_id, url, bodies = job
+        try:
+            r = sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies)])
+            for f in r.get("Failed", []):
+                node.count("send_failed", f"send to {peer_id} failed: {f.get('Code')} {f.get('Message', '')[:200]}", time.time())
+        except (BotoCoreError, ClientError) as e:
+            # WIRE-9: a missing queue is a fact about that peer (silence), not a reason to retry.
+            if missing(e):
+                node.count("queue_missing")
+            else:
+                node.count("send_failed", f"send to {peer_id} failed: {str(e)[:200]}", time.time())
+
     def flush():
+        """What the node has to say, one SendMessageBatch per peer and up to 10 messages, peers in parallel:
+        one request per message would leave PONGs waiting behind a round of views."""
+        jobs, open_batch = [], {}
         for peer_id, url, msg in node.outbox:
-            try:
-                sqs.send_message(QueueUrl=url, MessageBody=json.dumps(msg))
-            except (BotoCoreError, ClientError) as e:
-                # WIRE-9: a missing queue is a fact about that peer (silence), not a reason to retry.
-                if missing(e):
-                    node.count("queue_missing")
-                else:
-                    node.count("send_failed", f"send {msg['type']} to {peer_id} failed: {str(e)[:200]}", time.time())
+            body = json.dumps(msg)
+            job = open_batch.get(url)
+            if job is None or len(job[2]) == 10 or sum(map(len, job[2])) + len(body) > BATCH_BYTES_MAX:
+                job = open_batch[url] = (peer_id, url, [])
+                jobs.append(job)
+            job[2].append(body)
         node.outbox.clear()
+        list(senders.map(send_batch, jobs))
+
+    def delete(receipts):
+        for i in range(0, len(receipts), 10):
+            try:
+                sqs.delete_message_batch(QueueUrl=my_url, Entries=[{"Id": str(j), "ReceiptHandle": r} for j, r in enumerate(receipts[i:i + 10])])
+            except (BotoCoreError, ClientError) as e:
+                node.count("delete_failed", f"delete failed: {str(e)[:200]}", time.time())
 
     while not stopping.is_set():
-        flush()
+        # Everything received so far, then the tasks due, then one flush: a peer's PONG and this
+        # tick's PING and views share one request, and a backlog is worked off before an audit.
         wait = max(0.0, min(node.next_deadline() - time.time(), 1.0))
+        batches = []
         try:
-            batch = inbox.get(timeout=wait) if wait > 0 else inbox.get_nowait()
+            batches.append(inbox.get(timeout=wait) if wait > 0 else inbox.get_nowait())
+            while len(batches) < INBOX_BATCHES_MAX:
+                batches.append(inbox.get_nowait())
         except queue.Empty:
-            batch = []
-        handled = []
-        for m in batch:
-            node.handle(m["Body"], time.time(), m.get("MessageId"))
-            handled.append({"Id": str(len(handled)), "ReceiptHandle": m["ReceiptHandle"]})
-        flush()
-        if handled:
-            try:
-                sqs.delete_message_batch(QueueUrl=my_url, Entries=handled)
-            except (BotoCoreError, ClientError) as e:
-                print(f"delete failed: {str(e)[:200]}", flush=True)
+            pass
+        receipts = []
+        for began, got in batches:
+            for m in got:
+                node.handle(m["Body"], time.time(), m.get("MessageId"))
+                receipts.append(m["ReceiptHandle"])
+            node.heard_until = max(node.heard_until or 0.0, began)
         node.tick(time.time())
+        flush()
+        delete(receipts)  # WIRE-7: only once handled and answered
     flush()
+    senders.shutdown()
     thread.join(timeout=3)
     print(f"{cfg['me']} stopped; counted: {json.dumps(node.counts, sort_keys=True)}", flush=True)
 
