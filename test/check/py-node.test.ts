@@ -1,9 +1,10 @@
 /**
  * The Python node that `fleet check` is graded against, tried for real
  * first: a `command:` node beside the bots in a real `fleet up` at fast
- * timings, on a seed of its own. The bots see it alive and rate its reports
- * honest, it knows them and flags bot-charlie, and it stops cleanly with the
- * fleet. Its view model is checked against the shared vectors.
+ * timings, on a seed and a catalog of its own, which it learns only from the
+ * P2P_* variables the fleet gives it. The bots see it alive and rate its
+ * reports honest, it knows them and flags bot-charlie, and it stops cleanly
+ * with the fleet. Its view model is checked against the shared vectors.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -15,9 +16,10 @@ import { describeWith, pythonWith } from "../support/outside.ts";
 export const PY_NODE = join(import.meta.dir, "nodes", "p2p_node.py");
 const ID = "py-node";
 const SEED = "py-node-test";
+const CONTENT = ['{ content_id: "show:py-test", ad_id: "ad-1" }', '{ content_id: "movie:py-test", ad_id: "ad-2" }'];
 
-/** The network's settings as P2P_* variables, matching FAST_TIMING and SEED; no planted bug, whatever the caller's environment holds. */
-export const FAST_ENV: Record<string, string> = {
+/** For a node run by hand: the network's settings as P2P_* variables, matching FAST_TIMING; no planted bug. */
+const FAST_ENV: Record<string, string> = {
   PLANTED_BUG: "",
   P2P_SEED: SEED,
   P2P_HEARTBEAT_S: "0.5",
@@ -69,10 +71,8 @@ describePy("the Python node's settings", () => {
 
 describePy("the Python node beside the bots", () => {
   let f: FleetProc;
-  const envYaml = Object.entries(FAST_ENV)
-    .map(([k, v]) => `${k}: "${v}"`)
-    .join(", ");
-  const FLEET = fleetFile([...botNodes(), `{ id: ${ID}, command: "python3 ${PY_NODE}", env: { ${envYaml} } }`], [FAST_TIMING, `seed: ${SEED}`]);
+  // Nothing but the fleet's own settings: no planted bug, whatever the caller's environment holds.
+  const FLEET = fleetFile([...botNodes(), `{ id: ${ID}, command: "python3 ${PY_NODE}", env: { PLANTED_BUG: "" } }`], [FAST_TIMING, `seed: ${SEED}`, `content: [${CONTENT.join(", ")}]`]);
   /** The node's own output lines. */
   const said = () => f.logs().filter((o) => o.node === ID).map((o) => String(o.msg));
   const peerOf = async (bot: string): Promise<HealthPeer | undefined> => (await f.node(bot)).peers.find((p) => p.id === ID);
@@ -102,10 +102,11 @@ describePy("the Python node beside the bots", () => {
   test("the honest bots audit its reports and do not flag it", async () => {
     for (const bot of ["bot-alpha", "bot-bravo"]) {
       const p = await until(`${bot} audited 8 of ${ID}'s reports`, 30_000, async () => {
+        // The bots audit only items with 3 reporters: of this catalog, ones the node reports too.
         const peer = await peerOf(bot);
         return peer !== undefined && peer.reports >= 8 && peer;
       });
-      // Every report agreed: on this fleet's own seed, so the node took it from P2P_SEED.
+      // Every report agreed, on this fleet's own seed and catalog: the node took them from P2P_SEED and P2P_CONTENT.
       expect({ flagged: p.flagged, disagree: p.disagree }).toEqual({ flagged: false, disagree: 0 });
     }
     expect((await f.health()).fleet.flagged[ID]).toBeUndefined();
