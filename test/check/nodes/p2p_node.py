@@ -83,6 +83,7 @@ INBOX_BATCHES_MAX = 20
 BATCH_BYTES_MAX = 250 * 1024  # SQS takes 256 KiB per SendMessageBatch, all entries together
 SENDERS = 8                   # peers sent to in parallel
 RECEIVE_LINGER_S = 0.05       # after a part-full receive, before the next
+LISTEN_LAG_MAX_BEATS = 3      # silence is judged at most this far behind the clock
 RECENT_AUDITS_MAX = 20
 LOG_EVERY_S = 60.0  # a repeated complaint is logged at most once a minute (WIRE-6)
 
@@ -281,8 +282,9 @@ class Node:
         self.reputations = OrderedDict()  # peer -> [agree, disagree, reports, flagged]; outlives the peer
         self.outbox = []
         # Everything sent to us before this time has been handled: when the last handled receive
-        # began. A node that stalls (or whose SQS does) has not heard its peers, and must not take
-        # that for their silence; None: time itself (no receiving loop, as in a simulation).
+        # that emptied the queue began. A node that stalls or falls behind (or whose SQS does) has
+        # not heard its peers, and must not take that for their silence, nor audit an epoch whose
+        # reports still wait in its queue. None: time itself (no receiving loop, as in a simulation).
         self.heard_until = None
         self.seq = 0
         self.beats = 0
@@ -555,7 +557,11 @@ class Node:
         return (math.floor(now / period) + 1) * period
 
     def listened(self, now):
-        return now if self.heard_until is None else min(now, self.heard_until)
+        """Up to when we have heard everything; at worst 3 heartbeats ago, so that a node that
+        cannot keep up still notices the dead, if late."""
+        if self.heard_until is None:
+            return now
+        return min(now, max(self.heard_until, now - LISTEN_LAG_MAX_BEATS * self.cfg["heartbeat"]))
 
     def next_deadline(self):
         return min(self.timers.values())
@@ -835,7 +841,8 @@ def main():
             for m in got:
                 node.handle(m["Body"], time.time(), m.get("MessageId"))
                 receipts.append(m["ReceiptHandle"])
-            node.heard_until = max(node.heard_until or 0.0, began)
+            if len(got) < 10:  # a full receive may have left more behind
+                node.heard_until = max(node.heard_until or 0.0, began)
         node.tick(time.time())
         flush()
         delete(receipts)  # WIRE-7: only once handled and answered
