@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { AREAS, CheckReport, type Area, type CaseReport } from "../../src/check/types.ts";
 import { ROOT } from "../support/fleet-proc.ts";
-import { describeWith, python3WithBoto3 } from "../support/outside.ts";
+import { describeWith, pythonWith } from "../support/outside.ts";
 
 const PY_NODE = join(import.meta.dir, "nodes", "p2p_node.py");
 const FLEET = join(import.meta.dir, "fixtures", "fast.yaml");
@@ -104,7 +104,7 @@ function pool<T>(jobs: Array<() => Promise<T>>, lanes: number, after: Promise<vo
   return promises;
 }
 
-const python = python3WithBoto3();
+const python = pythonWith(["boto3"]);
 
 describeWith(python)("fleet check against the Python node and its planted bugs", () => {
   const runs = new Map<string, Promise<Run>>();
