@@ -14,11 +14,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { AREAS, CheckReport, type Area, type CaseReport } from "../../src/check/types.ts";
-import { ROOT } from "../support/fleet-proc.ts";
 import { describeWith, pythonWith } from "../support/outside.ts";
+import { FAST_FILE, runCheckCli } from "./helpers.ts";
 
 const PY_NODE = join(import.meta.dir, "nodes", "p2p_node.py");
-const FLEET = join(import.meta.dir, "fixtures", "fast.yaml");
 /** Checks of planted bugs at once: each is an embedded SQS, three bots, probes and a Python node. */
 const LANES = 2;
 /** The longest a check may take here: a fast full check takes about 20 s. */
@@ -73,11 +72,10 @@ interface Run {
 
 /** One `fleet check --run` of the Python node, as a user runs it. */
 async function check(bug: string, quick: boolean, timeLimitS?: number): Promise<Run> {
-  const args = ["bun", join(ROOT, "src", "cli.ts"), "fleet", "check", "--run", `python3 ${PY_NODE}`, "--file", FLEET, "--json"];
+  const args = ["--run", `python3 ${PY_NODE}`, "--file", FAST_FILE, "--json"];
   if (quick) args.push("--quick");
   if (timeLimitS !== undefined) args.push("--time-limit", String(timeLimitS));
-  const proc = Bun.spawn(args, { cwd: ROOT, env: { ...process.env, PLANTED_BUG: bug }, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const { stdout, stderr, code } = await runCheckCli(args, { env: { PLANTED_BUG: bug } });
   let report: CheckReport | null = null;
   try {
     report = CheckReport.parse(JSON.parse(stdout));
