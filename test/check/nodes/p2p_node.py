@@ -51,7 +51,7 @@ BUGS = {
     "confidence-percent": "publishes confidence as a percentage (0..100)",
     "voters-all-peers": "lists every known peer as a voter, reported or not",
     # reputation and choking
-    "never-chokes": "chokes only flagged peers, whatever they contributed",
+    "never-chokes": "chokes only flagged peers, whatever they contributed (or whether they live)",
     "choke-every-rechoke": "sends CHOKE/UNCHOKE at every rechoke, changed or not",
     # failure detection
     "gossips-dead": "keeps dead peers in its PEER_LISTs",
@@ -705,10 +705,10 @@ class Node:
 
     def earns_unchoke(self, p, now):
         """RECHOKE-2: live, not flagged, and contributed in the last 6 rechokes or known for less than that."""
+        if self.bug == "never-chokes":
+            return not self.reputation(p.id)[3]
         window = CONTRIBUTION_INTERVALS * self.cfg["rechoke"]
         contributed = p.last_contribution is not None and now - p.last_contribution <= window
-        if self.bug == "never-chokes":
-            contributed = True
         newcomer = now - p.known_since < GRACE_INTERVALS * self.cfg["rechoke"]
         return p.live and not self.reputation(p.id)[3] and (contributed or newcomer)
 
