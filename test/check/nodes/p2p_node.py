@@ -321,6 +321,9 @@ class Node:
             port = u.port
         except ValueError:
             return False
+        # Only a URL already in its plain form (no case, whitespace or default port to undo) is passed on.
+        if url != url.strip() or u.netloc != u.netloc.lower() or u.netloc.endswith((":443", ":80")) or "/." in u.path:
+            return False
         parts = u.path.split("/")
         if u.username or u.password or u.query or u.fragment or len(parts) != 3:
             return False
@@ -488,11 +491,12 @@ class Node:
     def on_pong(self, m, now):
         p = self.peers.get(m["sender"])
         sent = p.pending.pop(m["seq"], None) if p else None
-        if sent is None:  # PONG-2: never asked for, or given up on: no sign of life, no new peer
+        if sent is None:  # PONG-2: never asked for, or given up on: no round-trip time, no new peer
             self.count("unknown_pong")
-            return
-        p.rtt = now - sent
-        self.heard_from(p, now)
+        else:
+            p.rtt = now - sent
+        if p:
+            self.heard_from(p, now)  # FAIL-1: from a peer, a sign of life all the same
 
     def on_view_event(self, m, now):
         """VIEW-2..5: the report for its own timestamp's epoch, once per event, latest wins."""
