@@ -82,6 +82,7 @@ FORGETTING, FLAG_BELOW, FLAG_AFTER, UNFLAG_ABOVE = 0.95, 0.7, 8, 0.8
 INBOX_BATCHES_MAX = 20
 BATCH_BYTES_MAX = 250 * 1024  # SQS takes 256 KiB per SendMessageBatch, all entries together
 SENDERS = 8                   # peers sent to in parallel
+PENDING_PER_PEER_MAX = 500    # messages held for one peer while its last batch is on its way
 RECEIVE_LINGER_S = 0.05       # after a part-full receive, before the next
 LISTEN_LAG_MAX_BEATS = 3      # silence is judged at most this far behind the clock
 RECENT_AUDITS_MAX = 20
@@ -808,19 +809,40 @@ def main():
             else:
                 node.count("send_failed", f"send to {peer_id} failed: {str(e)[:200]}", time.time())
 
+    pending = {}       # url -> (peer, bodies) waiting for that peer's batch on its way
+    on_the_way = set()  # urls with a batch on its way: one at a time per peer keeps its messages in order
+    sending = threading.Lock()
+
+    def send_all(peer_id, url, bodies):
+        try:
+            batch = []
+            for b in bodies:
+                if len(batch) == 10 or sum(map(len, batch)) + len(b) > BATCH_BYTES_MAX:
+                    send_batch((peer_id, url, batch))
+                    batch = []
+                batch.append(b)
+            if batch:
+                send_batch((peer_id, url, batch))
+        finally:
+            with sending:
+                on_the_way.discard(url)
+
     def flush():
-        """What the node has to say, one SendMessageBatch per peer and up to 10 messages, peers in parallel:
-        one request per message would leave PONGs waiting behind a round of views."""
-        jobs, open_batch = [], {}
+        """What the node has to say, one SendMessageBatch per peer and up to 10 messages, peers in
+        parallel, without waiting for them: one request per message would leave PONGs waiting behind
+        a round of views, and one slow request must not hold up the rest of the node."""
         for peer_id, url, msg in node.outbox:
-            body = json.dumps(msg)
-            job = open_batch.get(url)
-            if job is None or len(job[2]) == 10 or sum(map(len, job[2])) + len(body) > BATCH_BYTES_MAX:
-                job = open_batch[url] = (peer_id, url, [])
-                jobs.append(job)
-            job[2].append(body)
+            bodies = pending.setdefault(url, (peer_id, []))[1]
+            if len(bodies) >= PENDING_PER_PEER_MAX:  # a peer whose sends hang does not grow memory
+                bodies.pop(0)
+                node.count("send_dropped")
+            bodies.append(json.dumps(msg))
         node.outbox.clear()
-        list(senders.map(send_batch, jobs))
+        with sending:
+            for url in [u for u in pending if u not in on_the_way]:
+                peer_id, bodies = pending.pop(url)
+                on_the_way.add(url)
+                senders.submit(send_all, peer_id, url, bodies)
 
     def delete(receipts):
         for i in range(0, len(receipts), 10):
@@ -832,7 +854,7 @@ def main():
     while not stopping.is_set():
         # Everything received so far, then the tasks due, then one flush: a peer's PONG and this
         # tick's PING and views share one request, and a backlog is worked off before an audit.
-        wait = max(0.0, min(node.next_deadline() - time.time(), 1.0))
+        wait = max(0.0, min(node.next_deadline() - time.time(), 0.05 if pending else 1.0))
         batches = []
         try:
             batches.append(inbox.get(timeout=wait) if wait > 0 else inbox.get_nowait())
@@ -850,7 +872,10 @@ def main():
         node.tick(time.time())
         flush()
         delete(receipts)  # WIRE-7: only once handled and answered
-    flush()
+    end = time.time() + 3
+    while (pending or on_the_way) and time.time() < end:  # what is still to say, within a bound
+        flush()
+        time.sleep(0.02)
     senders.shutdown()
     thread.join(timeout=3)
     print(f"{cfg['me']} stopped; counted: {json.dumps(node.counts, sort_keys=True)}", flush=True)
