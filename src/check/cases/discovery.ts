@@ -2,16 +2,35 @@ import { checkQueueUrl, type MessageOf } from "../../protocol/index.ts";
 import { LIMITS } from "../../core/config.ts";
 import { defineCases, type CheckSession } from "../session.ts";
 import type { Outcome } from "../types.ts";
-import { exchange, recs, replyAt, replyMs, seconds, type From } from "./util.ts";
+import type { TimingMs } from "../../core/types.ts";
+import { exchange, recs, replyAt, replyMs, repliesAt, seconds, type From } from "./util.ts";
 
-/** A probe says HELLO once; the PEER_LIST cases all judge the one answer. */
+/**
+ * HELLOs of one burst: more than the node's gossip alone can bring that
+ * probe in the reply window. A PEER_LIST carries nothing that says whether
+ * it answers a HELLO or is gossip, and gossip every interval to 3 of a few
+ * peers reaches a probe in time; but gossip reaches a peer at most once an
+ * interval, and never before the node heard of it. From the probe's first
+ * message on, gossip brings at most floor(span / gossip interval) + 1
+ * PEER_LISTs; one more than that can only be there because HELLOs were
+ * answered.
+ */
+export function helloBurst(t: TimingMs, spanMs: number): number {
+  return Math.floor(spanMs / Math.max(1, t.gossipMs)) + 2;
+}
+
+/** A probe says HELLO in a burst; the PEER_LIST cases all judge its answers. */
 function helloExchange(s: CheckSession) {
   return s.scenario("hello", async () => {
     const p = await s.probe("hello");
     const t0 = Date.now();
-    p.send(s.target, "HELLO", { queue_url: p.queueUrl });
-    const reply = await replyAt(s, p, "PEER_LIST", replyMs(s.timing));
-    return { probe: p, t0, reply, evidence: () => recs(exchange(s, p, t0, 4)) };
+    const waitMs = replyMs(s.timing);
+    // The probe may have spoken first (another case's HELLO, a report): from then on the node may gossip to it.
+    const firstContact = Math.min(t0, ...s.observer.all().filter((x) => x.rec.dir === "out" && x.rec.observer === p.id && x.rec.to === s.target).map((x) => x.rec.atMs));
+    const burst = helloBurst(s.timing, t0 + waitMs - firstContact);
+    for (let i = 0; i < burst; i++) p.send(s.target, "HELLO", { queue_url: p.queueUrl });
+    const replies = await repliesAt(s, p, "PEER_LIST", burst, waitMs, firstContact);
+    return { probe: p, t0, firstContact, burst, waitMs, replies, reply: replies[0] ?? null, evidence: () => recs(exchange(s, p, t0, burst + 4)) };
   });
 }
 
@@ -47,10 +66,15 @@ export const discoveryCases = defineCases([
     phase: "quick",
     needsMs: replyMs,
     async run(s) {
-      const { reply, t0, evidence } = await helloExchange(s);
-      const expected = `a PEER_LIST at the HELLO's queue_url within ${seconds(replyMs(s.timing))}`;
-      if (!reply) return { verdict: "fail", expected, observed: "no PEER_LIST arrived", evidence: evidence() };
-      return { verdict: "pass", expected, observed: `PEER_LIST after ${reply.rec.atMs - t0} ms`, evidence: evidence() };
+      const { replies, burst, t0, firstContact, waitMs, evidence } = await helloExchange(s);
+      const gossipMax = burst - 1;
+      const expected = `${burst} PEER_LISTs at the HELLO's queue_url within ${seconds(waitMs)} of a burst of ${burst} HELLOs (gossip every ${seconds(s.timing.gossipMs)} brings that probe at most ${gossipMax} in that span)`;
+      if (replies.length < burst) {
+        const observed = replies.length === 0 ? "no PEER_LIST arrived" : `${replies.length} PEER_LISTs, no more than gossip alone may bring: the HELLOs went unanswered`;
+        return { verdict: "fail", expected, observed, evidence: evidence() };
+      }
+      const last = replies[burst - 1]!;
+      return { verdict: "pass", expected, observed: `${replies.length} PEER_LISTs, the ${burst}th after ${last.rec.atMs - t0} ms${firstContact < t0 ? ` (the probe first wrote ${t0 - firstContact} ms before the burst)` : ""}`, evidence: evidence() };
     },
   },
   {

@@ -15,6 +15,15 @@ export function replyMs(t: TimingMs): number {
   return Math.min(30_000, Math.max(10_000, 2 * t.heartbeatMs));
 }
 
+/**
+ * How far the node's clock may be from the checker's, for cases that compare
+ * the node's timestamps with the times the check's parties sent something.
+ * In --run mode both run on one machine; on a network, clocks drift.
+ */
+export function clockMarginMs(t: TimingMs): number {
+  return Math.max(1_000, t.heartbeatMs);
+}
+
 /** The wait a case may still afford: `ms`, cut at the session's deadline. */
 export function budget(s: CheckSession, ms: number): number {
   return Math.max(0, Math.min(ms, s.deadlineMs - Date.now()));
@@ -52,6 +61,28 @@ export async function replyAt<T extends MessageType>(
     s.signal,
   );
   return hit && hit.parsed.ok ? ({ ...hit, message: hit.parsed.message } as From<T>) : null;
+}
+
+/**
+ * Up to `n` distinct messages (by msg_id: a redelivery is one) of `type` from
+ * the target that reached `probe` at or after `sinceMs`, within `ms`:
+ * returns as soon as `n` are there.
+ */
+export async function repliesAt<T extends MessageType>(s: CheckSession, probe: Probe, type: T, n: number, ms: number, sinceMs: number): Promise<Array<From<T>>> {
+  const untilMs = Date.now() + ms;
+  const ids = new Set<string>();
+  const out: Array<From<T>> = [];
+  const matches = (x: Seen) =>
+    x.rec.dir === "in" && x.rec.atMs >= sinceMs && x.rec.observer === probe.id && x.parsed.ok && x.parsed.message.sender === s.target && x.parsed.message.type === type;
+  const take = (x: Seen) => {
+    if (!matches(x) || !x.parsed.ok || ids.has(x.parsed.message.msg_id)) return false;
+    ids.add(x.parsed.message.msg_id);
+    out.push({ ...x, message: x.parsed.message } as From<T>);
+    return out.length >= n;
+  };
+  // waitFor shows the predicate every record once, past ones first: it counts them, and stops at the n-th.
+  await s.observer.waitFor(take, budget(s, untilMs - Date.now()), s.signal);
+  return out;
 }
 
 /** What a probe sent and what it received from the target since `sinceMs`, for evidence. */
