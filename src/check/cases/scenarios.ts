@@ -3,7 +3,8 @@ import type { TimingMs } from "../../core/types.ts";
 import type { Seen } from "../observer.ts";
 import { probeReportEveryMs, type Probe } from "../probe.ts";
 import type { CheckSession } from "../session.ts";
-import { budget, replyAt, replyMs } from "./util.ts";
+import { parseTimestampMs } from "../../protocol/index.ts";
+import { budget, clockMarginMs, replyAt, replyMs } from "./util.ts";
 
 /**
  * The long stories several cases judge: a free rider that is choked and then
@@ -195,7 +196,9 @@ export function silentPeer(s: CheckSession): Promise<SilentStory> {
     if (Date.now() < story.mutedMs + deadByMs(t)) return story;
     const asked = Date.now();
     asker.send(s.target, "HELLO", { queue_url: asker.queueUrl });
-    story.listedAfterDead = await replyAt(s, asker, "PEER_LIST", replyMs(t), () => true, asked);
+    // Only a list the node made after the threshold, by its timestamp: gossip made earlier may arrive late.
+    const madeFromMs = asked - clockMarginMs(t);
+    story.listedAfterDead = await replyAt(s, asker, "PEER_LIST", replyMs(t), (m) => (parseTimestampMs(m.timestamp) ?? 0) >= madeFromMs, asked);
     story.watchFromMs = Date.now();
     await s.observer.waitFor(() => false, budget(s, DEAD_WATCH_BEATS * t.heartbeatMs), s.signal);
     story.watchMs = Date.now() - story.watchFromMs;

@@ -1,10 +1,13 @@
-import { parseTimestampMs, type MessageOf } from "../../protocol/index.ts";
+import { z } from "zod";
+import { AuditResult, parseTimestampMs, type MessageOf } from "../../protocol/index.ts";
 import type { TimingMs } from "../../core/types.ts";
 import { epochOf, trueCount } from "../../core/views.ts";
+import { OWN_REPORT_WEIGHT } from "../../core/audit.ts";
+import { REPUTATION } from "../../core/reputation.ts";
 import type { Seen } from "../observer.ts";
 import { defineCases, type CheckSession } from "../session.ts";
 import type { Outcome } from "../types.ts";
-import { outOfTime, pause, replyMs, seconds } from "./util.ts";
+import { clockMarginMs, outOfTime, pause, replyMs, seconds } from "./util.ts";
 
 /**
  * The node's reports and audits, judged against the view model
@@ -43,6 +46,53 @@ function auditsOf(s: CheckSession): Audit[] {
   return s.observer.received(s.target, (x) => x.message.type === "AUDIT_RESULT") as Audit[];
 }
 
+/** An AUDIT_RESULT but for the range of its confidence: the protocol's schema, the confidence any number. */
+const AuditAnyConfidence = AuditResult.extend({ confidence: z.number() });
+
+/**
+ * The node's AUDIT_RESULTs whose one fault is a confidence outside [0, 1]
+ * (a percentage, say): the protocol rejects them, and audit-02 fails them
+ * with the value it saw rather than finding nothing to judge.
+ */
+function auditsOutOfRange(s: CheckSession): Array<{ x: Seen; message: MessageOf<"AUDIT_RESULT"> }> {
+  const keys = new Set<string>();
+  const out: Array<{ x: Seen; message: MessageOf<"AUDIT_RESULT"> }> = [];
+  for (const x of s.observer.bodiesFrom(s.target)) {
+    if (x.parsed.ok || x.parsed.type !== "AUDIT_RESULT" || x.parsed.path !== "confidence") continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(x.fullBody);
+    } catch {
+      continue;
+    }
+    const r = AuditAnyConfidence.safeParse(raw);
+    if (!r.success || r.data.sender !== s.target) continue;
+    const k = `${x.rec.to}\u0000${r.data.msg_id}`;
+    if (keys.has(k)) continue;
+    keys.add(k);
+    out.push({ x, message: r.data as MessageOf<"AUDIT_RESULT"> });
+  }
+  return out;
+}
+
+/** The newest a report may be and still have been counted in this result: its timestamp, and the margin. */
+function cutoffOf(s: CheckSession, a: Audit): number {
+  return (parseTimestampMs(a.message.timestamp) ?? 0) + clockMarginMs(s.timing);
+}
+
+/**
+ * A result's confidence from outside: reputations are the node's own, but
+ * each is a beta score with forgetting, so within (1/(W+2), (W+1)/(W+2)),
+ * W = 1/(1 - forgetting); the node's own report weighs a fixed amount.
+ * Whether a result with dissenting voters may still round to 1.00.
+ */
+const WEIGHT_MIN = 1 / (1 / (1 - REPUTATION.forgetting) + 2);
+export function mayRoundToOne(agreeing: number, dissenting: number, ownAgrees: boolean | null): boolean {
+  const a = agreeing + (ownAgrees === true ? OWN_REPORT_WEIGHT : 0);
+  const d = dissenting * WEIGHT_MIN + (ownAgrees === false ? OWN_REPORT_WEIGHT : 0);
+  return a / (a + d) >= 0.995;
+}
+
 /** The epoch an AUDIT_RESULT covers: the one whose true count it agreed on, or null. */
 function coveredEpoch(s: CheckSession, a: Audit): number | null {
   const e = tsEpoch(s, a.message.timestamp);
@@ -50,9 +100,17 @@ function coveredEpoch(s: CheckSession, a: Audit): number | null {
   return null;
 }
 
+interface Report {
+  count: number;
+  /** The report's own timestamp. */
+  ts: number;
+  /** When the check's party sent it: it cannot have reached the node earlier. */
+  sentMs: number;
+}
+
 interface ReportIndex {
-  /** (content, epoch) -> reporter -> its latest report to the node, by timestamp. */
-  toNode: Map<string, Map<string, { count: number; ts: number }>>;
+  /** (content, epoch) -> reporter -> its reports to the node, as sent. */
+  toNode: Map<string, Map<string, Report[]>>;
   /** (content, epoch) -> the counts the node itself reported. */
   byNode: Map<string, Set<number>>;
 }
@@ -74,10 +132,10 @@ function reportIndex(s: CheckSession): ReportIndex {
     const m = x.parsed.message;
     const k = key(m.content_id, tsEpoch(s, m.timestamp));
     if (x.rec.dir === "out" && x.rec.to === s.target) {
-      const ts = parseTimestampMs(m.timestamp) ?? 0;
-      const group = index.toNode.get(k) ?? new Map<string, { count: number; ts: number }>();
-      const prev = group.get(m.sender);
-      if (!prev || ts >= prev.ts) group.set(m.sender, { count: m.count, ts });
+      const group = index.toNode.get(k) ?? new Map<string, Report[]>();
+      const list = group.get(m.sender) ?? [];
+      list.push({ count: m.count, ts: parseTimestampMs(m.timestamp) ?? 0, sentMs: x.rec.atMs });
+      group.set(m.sender, list);
       index.toNode.set(k, group);
     } else if (x.rec.dir === "in" && m.sender === s.target) {
       const counts = index.byNode.get(k) ?? new Set<number>();
@@ -90,16 +148,35 @@ function reportIndex(s: CheckSession): ReportIndex {
 }
 const indexCache = new WeakMap<CheckSession, { size: number; index: ReportIndex }>();
 
-/** Reports the check's own parties sent the node for one (content, epoch): reporter -> latest count. */
-function reportsTo(s: CheckSession, content: string, epoch: number): Map<string, number> {
+/**
+ * What each reporter of the check's parties told the node of one (content,
+ * epoch) in reports sent before `cutoffMs`: the count the node holds for it,
+ * or null when it sent several counts and which one the node counted (its
+ * latest to arrive) depends on the queue. Reports sent later cannot be in a
+ * result of that time, and a verdict that counted them would depend on the
+ * machine's speed.
+ */
+function reportsTo(s: CheckSession, content: string, epoch: number, cutoffMs: number): Map<string, number | null> {
   const group = reportIndex(s).toNode.get(key(content, epoch));
-  return new Map([...(group ?? [])].map(([k, v]) => [k, v.count]));
+  const out = new Map<string, number | null>();
+  for (const [reporter, list] of group ?? []) {
+    const counts = new Set(list.filter((r) => r.sentMs <= cutoffMs).map((r) => r.count));
+    if (counts.size > 0) out.set(reporter, counts.size === 1 ? [...counts][0]! : null);
+  }
+  return out;
 }
 
 /** The node's own report for (content, epoch), from what it sent others; undefined when it said several things, as which one it counted is its own. */
 function ownReport(s: CheckSession, content: string, epoch: number): number | undefined {
   const counts = reportIndex(s).byNode.get(key(content, epoch));
   return counts?.size === 1 ? [...counts][0] : undefined;
+}
+
+/** Each voter's count as the node held it when it sent the result: undefined where the check cannot know it. */
+function voterCounts(s: CheckSession, a: Audit, epoch: number): Array<number | undefined> {
+  const m = a.message;
+  const theirs = reportsTo(s, m.content_id, epoch, cutoffOf(s, a));
+  return m.voters.map((v) => (v === s.target ? ownReport(s, m.content_id, epoch) : (theirs.get(v) ?? undefined)));
 }
 
 const noAudits = (s: CheckSession): Outcome => ({
@@ -211,8 +288,7 @@ export const viewsAuditsCases = defineCases([
         // The epochs it may cover: those most of its voters are seen to have reported.
         const candidates = AUDIT_EPOCHS_BACK.map((k) => {
           const truth = trueCount(s.seed, a.message.content_id, e - k);
-          const theirs = reportsTo(s, a.message.content_id, e - k);
-          const counts = a.message.voters.map((v) => (v === s.target ? ownReport(s, a.message.content_id, e - k) : theirs.get(v)));
+          const counts = voterCounts(s, a, e - k);
           return { known: counts.filter((c) => c !== undefined).length, honest: counts.filter((c) => c === truth).length };
         }).filter((c) => 2 * c.known > a.message.voters.length);
         const honestMajority = candidates.length > 0 && candidates.every((c) => 2 * c.honest > a.message.voters.length);
@@ -237,31 +313,43 @@ export const viewsAuditsCases = defineCases([
     async run(s) {
       if (!(await watched(s, auditWindowMs(s.timing))) && auditsOf(s).length === 0) return outOfTime("AUDIT_RESULTs");
       const audits = auditsOf(s);
-      if (audits.length === 0) return noAudits(s);
-      const bad: Array<{ a: Audit; why: string }> = [];
+      const outOfRange = auditsOutOfRange(s);
+      if (audits.length === 0 && outOfRange.length === 0) return noAudits(s);
+      const bad: Array<{ rec: Seen["rec"]; why: string }> = outOfRange.map(({ x, message }) => ({ rec: x.rec, why: `${message.content_id}: confidence ${message.confidence}, outside [0, 1]` }));
       let judged = 0;
+      let unsure = 0;
       for (const a of audits) {
         const m = a.message;
-        if (m.confidence < 0 || m.confidence > 1 || Math.abs(m.confidence * 100 - Math.round(m.confidence * 100)) > 1e-9) {
-          bad.push({ a, why: `confidence ${m.confidence}` });
+        if (Math.abs(m.confidence * 100 - Math.round(m.confidence * 100)) > 1e-9) {
+          bad.push({ rec: a.rec, why: `${m.content_id}: confidence ${m.confidence}, not rounded to 2 decimals` });
           continue;
         }
         const e = coveredEpoch(s, a);
         if (e === null) continue;
-        const theirs = reportsTo(s, m.content_id, e);
-        const counts = m.voters.map((v) => (v === s.target ? ownReport(s, m.content_id, e) : theirs.get(v)));
-        if (counts.some((c) => c === undefined)) continue;
-        judged++;
+        const counts = voterCounts(s, a, e);
+        if (counts.some((c) => c === undefined)) {
+          unsure++;
+          continue;
+        }
         const unanimous = counts.every((c) => c === m.agreed_count);
-        if (unanimous && m.confidence !== 1) bad.push({ a, why: `every voter reported ${m.agreed_count}, confidence ${m.confidence} (expected 1)` });
-        if (!unanimous && m.confidence >= 1) bad.push({ a, why: `voters reported ${counts.join(", ")}, confidence 1 (expected below 1)` });
+        const own = m.voters.includes(s.target) ? counts[m.voters.indexOf(s.target)] === m.agreed_count : null;
+        const others = counts.filter((_, i) => m.voters[i] !== s.target);
+        const agreeing = others.filter((c) => c === m.agreed_count).length;
+        if (!unanimous && mayRoundToOne(agreeing, others.length - agreeing, own)) {
+          unsure++;
+          continue;
+        }
+        judged++;
+        if (unanimous && m.confidence !== 1) bad.push({ rec: a.rec, why: `${m.content_id}: every voter reported ${m.agreed_count} before the result, confidence ${m.confidence} (expected 1)` });
+        if (!unanimous && m.confidence >= 1) bad.push({ rec: a.rec, why: `${m.content_id}: voters reported ${counts.join(", ")} before the result, confidence ${m.confidence} (expected below 1)` });
       }
-      if (bad.length === 0 && judged === 0) return { verdict: "skip", expected: "results whose voters' reports are known", observed: `${audits.length} results, none with every voter's report seen`, reason: "the check saw not every voter's report of any audited epoch" };
+      const inRange = audits.length;
+      if (bad.length === 0 && judged === 0) return { verdict: "skip", expected: "results whose voters' reports are known", observed: `${inRange} results, none with every voter's report known`, reason: `the check could not tell for any result what every voter had reported before it was sent (${unsure} results with a voter outside the check, one that sent several counts, or a report sent too close to the result)` };
       return {
         verdict: bad.length === 0 ? "pass" : "fail",
-        expected: "confidence = weight agreeing / total weight: 1 when every voter agreed, below 1 otherwise",
-        observed: bad.length === 0 ? `${audits.length} results in range; ${judged} checked against their voters' reports` : listing(bad, (b) => `${b.a.message.content_id}: ${b.why}`),
-        evidence: bad.slice(0, 8).map((b) => b.a.rec),
+        expected: "confidence in [0, 1], to 2 decimals: 1 when every voter reported the agreed count before the result, below 1 otherwise",
+        observed: bad.length === 0 ? `${inRange} results in range; ${judged} checked against the reports their voters sent before them${unsure ? `, ${unsure} not (a voter's count unknown, or a margin so small it may round to 1)` : ""}` : listing(bad, (b) => b.why),
+        evidence: bad.slice(0, 8).map((b) => b.rec),
       };
     },
   },
@@ -290,7 +378,7 @@ export const viewsAuditsCases = defineCases([
             unverifiable++;
             continue;
           }
-          if (!epochs.some((ep) => reportsTo(s, m.content_id, ep).has(v))) bad.push({ a, why: `${v} never reported ${m.content_id} for that epoch` });
+          if (!epochs.some((ep) => reportsTo(s, m.content_id, ep, cutoffOf(s, a)).has(v))) bad.push({ a, why: `${v} sent no report of ${m.content_id} for that epoch before the result` });
         }
       }
       return {
