@@ -5,6 +5,9 @@ import { evidenceOf, nodeReport, EVIDENCE_BODY_CHARS } from "../../src/check/run
 import { stallExcuseMs, startStallMonitor } from "../../src/check/stalls.ts";
 import { diagramRecords } from "../../src/check/report/html.ts";
 import type { CaseReport } from "../../src/check/types.ts";
+import { helloBurst } from "../../src/check/cases/discovery.ts";
+import { mayRoundToOne } from "../../src/check/cases/views-audits.ts";
+import { replyMs } from "../../src/check/cases/util.ts";
 import type { WireRecord } from "../../src/runtime/wire-record.ts";
 
 const FAST = { heartbeatMs: 500, gossipMs: 1000, viewsMs: 500, auditMs: 1000, epochMs: 2000, rechokeMs: 1000, optimisticMs: 3000 };
@@ -30,6 +33,37 @@ describe("probes report", () => {
     // Within the contribution window (6 rechokes) and at least twice an epoch.
     expect(every).toBeLessThan(6 * t.rechokeMs);
     expect(every).toBeLessThanOrEqual(t.epochMs / 2);
+  });
+});
+
+describe("disc-01's burst of HELLOs", () => {
+  test.each([
+    ["fast", 12, FAST],
+    ["default", 3, DEFAULT],
+  ] as const)("at %s timings: %p HELLOs, one more than gossip can bring in the reply window", (_, want, t) => {
+    const burst = helloBurst(t, replyMs(t));
+    expect(burst).toBe(want);
+    // Gossip at the network's interval, from the first instant of the window, brings one PEER_LIST a round.
+    let gossip = 0;
+    for (let at = 0; at <= replyMs(t); at += t.gossipMs) gossip++;
+    expect(burst).toBe(gossip + 1);
+  });
+  test("a probe that spoke before the burst gets a bigger one: gossip may have reached it since", () => {
+    expect(helloBurst(FAST, replyMs(FAST) + 3_000)).toBe(helloBurst(FAST, replyMs(FAST)) + 3);
+  });
+});
+
+describe("audit-02: whether a result with dissenting voters may still round to a confidence of 1.00", () => {
+  // (others agreeing, others dissenting, the node's own report agrees: true/false/not a voter)
+  test.each([
+    [3, 1, true, false],
+    [2, 0, false, false],
+    [11, 1, true, true],
+    [20, 1, null, true],
+    [10, 2, true, false],
+    [4, 1, null, false],
+  ] as const)("%d agreeing, %d dissenting, own agrees %p: %p", (agreeing, dissenting, own, want) => {
+    expect(mayRoundToOne(agreeing, dissenting, own)).toBe(want);
   });
 });
 
