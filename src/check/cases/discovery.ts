@@ -29,7 +29,8 @@ function helloExchange(s: CheckSession) {
     const firstContact = Math.min(t0, ...s.observer.all().filter((x) => x.rec.dir === "out" && x.rec.observer === p.id && x.rec.to === s.target).map((x) => x.rec.atMs));
     const burst = helloBurst(s.timing, t0 + waitMs - firstContact);
     for (let i = 0; i < burst; i++) p.send(s.target, "HELLO", { queue_url: p.queueUrl });
-    const replies = await repliesAt(s, p, "PEER_LIST", burst, waitMs, firstContact);
+    // Counted up to t0 + waitMs exactly: the span the bound on gossip was worked out for.
+    const replies = await repliesAt(s, p, "PEER_LIST", burst, t0 + waitMs - Date.now(), firstContact);
     return { probe: p, t0, firstContact, burst, waitMs, replies, reply: replies[0] ?? null, evidence: () => recs(exchange(s, p, t0, burst + 4)) };
   });
 }

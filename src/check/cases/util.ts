@@ -73,7 +73,8 @@ export async function repliesAt<T extends MessageType>(s: CheckSession, probe: P
   const ids = new Set<string>();
   const out: Array<From<T>> = [];
   const matches = (x: Seen) =>
-    x.rec.dir === "in" && x.rec.atMs >= sinceMs && x.rec.observer === probe.id && x.parsed.ok && x.parsed.message.sender === s.target && x.parsed.message.type === type;
+    // Within [sinceMs, now + ms] by arrival, even when the timer fires late.
+    x.rec.dir === "in" && x.rec.atMs >= sinceMs && x.rec.atMs <= untilMs && x.rec.observer === probe.id && x.parsed.ok && x.parsed.message.sender === s.target && x.parsed.message.type === type;
   const take = (x: Seen) => {
     if (!matches(x) || !x.parsed.ok || ids.has(x.parsed.message.msg_id)) return false;
     ids.add(x.parsed.message.msg_id);
