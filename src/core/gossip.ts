@@ -48,6 +48,15 @@ export function peerListFor(ctx: Ctx, addressee: string): PeerEntry[] {
 export const PICK_FROM_SLOTS_MIN = 200;
 
 /**
+ * Slots already drawn by the current pick: slot i was drawn when
+ * `drawnAt[i] === drawMark`. One array for every node of the thread (a pick
+ * runs to its end before another starts, and each starts a new mark), in
+ * place of a Set allocated and filled for each of a million PEER_LISTs.
+ */
+let drawnAt = new Uint32Array(512);
+let drawMark = 0;
+
+/**
  * `n` distinct eligible peers drawn at random slots, or null when the
  * draws keep missing (most of the table is dead): the caller then scans.
  * A large table is mostly eligible, so this costs about `n` draws, not a
@@ -56,11 +65,16 @@ export const PICK_FROM_SLOTS_MIN = 200;
 function pickFromSlots(ctx: Ctx, n: number, eligible: (p: Peer) => boolean): Peer[] | null {
   const slots = ctx.peerSlots;
   const chosen: Peer[] = [];
-  const seen = new Set<number>();
+  if (drawnAt.length < slots.length) drawnAt = new Uint32Array(Math.max(slots.length, 2 * drawnAt.length));
+  // A fresh mark per call; after 2^32 calls the marks wrap, so they are cleared first.
+  if (++drawMark === 0x1_0000_0000) {
+    drawnAt.fill(0);
+    drawMark = 1;
+  }
   for (let draws = 0; chosen.length < n && draws < 4 * n; draws++) {
     const i = ctx.rng.int(slots.length);
-    if (seen.has(i)) continue;
-    seen.add(i);
+    if (drawnAt[i] === drawMark) continue;
+    drawnAt[i] = drawMark;
     const p = slots[i]!;
     if (eligible(p)) chosen.push(p);
   }
