@@ -34,7 +34,9 @@ export function peerListFor(ctx: Ctx, addressee: string): PeerEntry[] {
   const news = rumourEntries(ctx, addressee);
   const listed = news.length === 0 ? null : new Set(news.map((e) => e.node_id));
   const room = LIMITS.peerListMax - 1 - news.length;
-  const eligible = (p: Peer) => isLive(p) && p.id !== addressee && !listed?.has(p.id);
+  // The addressee by identity: comparing ids reads a string for every draw, a cache miss in a large run.
+  const addresseePeer = ctx.peers.get(addressee);
+  const eligible = listed === null ? (p: Peer) => isLive(p) && p !== addresseePeer : (p: Peer) => isLive(p) && p !== addresseePeer && !listed.has(p.id);
   const chosen = ctx.peers.size > PICK_FROM_SLOTS_MIN ? pickFromSlots(ctx, room, eligible) : null;
   if (chosen !== null) return [self, ...news, ...chosen.map((p) => ({ node_id: p.id, queue_url: p.queueUrl }))];
   // Every HELLO is answered with one of these: one pass over the table, no intermediate copies.
