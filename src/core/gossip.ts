@@ -1,7 +1,7 @@
 import type { PeerEntry } from "../protocol/index.ts";
 import { LIMITS } from "./config.ts";
 import { sendTo, type Ctx } from "./context.ts";
-import { gossipTargets, isLive, type Peer } from "./peers.ts";
+import { gossipTargets, isLive, listEntryOf, type Peer } from "./peers.ts";
 import { rumourEntries } from "./rumours.ts";
 import type { Rng } from "./rng.ts";
 
@@ -38,12 +38,12 @@ export function peerListFor(ctx: Ctx, addressee: string): PeerEntry[] {
   const addresseePeer = ctx.peers.get(addressee);
   const eligible = listed === null ? (p: Peer) => isLive(p) && p !== addresseePeer : (p: Peer) => isLive(p) && p !== addresseePeer && !listed.has(p.id);
   const chosen = ctx.peers.size > PICK_FROM_SLOTS_MIN ? pickFromSlots(ctx, room, eligible) : null;
-  if (chosen !== null) return [self, ...news, ...chosen.map((p) => ({ node_id: p.id, queue_url: p.queueUrl }))];
+  if (chosen !== null) return [self, ...news, ...chosen.map(listEntryOf)];
   // Every HELLO is answered with one of these: one pass over the table, no intermediate copies.
   const others: Peer[] = [];
   for (const p of ctx.peers.values()) if (eligible(p)) others.push(p);
   const picked = others.length <= room ? others : sampleInPlace(ctx.rng, others, room);
-  return [self, ...news, ...picked.map((p) => ({ node_id: p.id, queue_url: p.queueUrl }))];
+  return [self, ...news, ...picked.map(listEntryOf)];
 }
 
 /** Past this many peers a PEER_LIST is drawn from random slots rather than from a copy of the table. */
