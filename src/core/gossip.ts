@@ -1,7 +1,7 @@
 import type { PeerEntry } from "../protocol/index.ts";
 import { LIMITS } from "./config.ts";
 import { sendTo, type Ctx } from "./context.ts";
-import { gossipTargets, isLive, type Peer } from "./peers.ts";
+import { gossipTargets, isLive, listEntryOf, type Peer } from "./peers.ts";
 import { rumourEntries } from "./rumours.ts";
 import type { Rng } from "./rng.ts";
 
@@ -34,18 +34,29 @@ export function peerListFor(ctx: Ctx, addressee: string): PeerEntry[] {
   const news = rumourEntries(ctx, addressee);
   const listed = news.length === 0 ? null : new Set(news.map((e) => e.node_id));
   const room = LIMITS.peerListMax - 1 - news.length;
-  const eligible = (p: Peer) => isLive(p) && p.id !== addressee && !listed?.has(p.id);
+  // The addressee by identity: comparing ids reads a string for every draw, a cache miss in a large run.
+  const addresseePeer = ctx.peers.get(addressee);
+  const eligible = listed === null ? (p: Peer) => isLive(p) && p !== addresseePeer : (p: Peer) => isLive(p) && p !== addresseePeer && !listed.has(p.id);
   const chosen = ctx.peers.size > PICK_FROM_SLOTS_MIN ? pickFromSlots(ctx, room, eligible) : null;
-  if (chosen !== null) return [self, ...news, ...chosen.map((p) => ({ node_id: p.id, queue_url: p.queueUrl }))];
+  if (chosen !== null) return [self, ...news, ...chosen.map(listEntryOf)];
   // Every HELLO is answered with one of these: one pass over the table, no intermediate copies.
   const others: Peer[] = [];
   for (const p of ctx.peers.values()) if (eligible(p)) others.push(p);
   const picked = others.length <= room ? others : sampleInPlace(ctx.rng, others, room);
-  return [self, ...news, ...picked.map((p) => ({ node_id: p.id, queue_url: p.queueUrl }))];
+  return [self, ...news, ...picked.map(listEntryOf)];
 }
 
 /** Past this many peers a PEER_LIST is drawn from random slots rather than from a copy of the table. */
 export const PICK_FROM_SLOTS_MIN = 200;
+
+/**
+ * Slots already drawn by the current pick: slot i was drawn when
+ * `drawnAt[i] === drawMark`. One array for every node of the thread (a pick
+ * runs to its end before another starts, and each starts a new mark), in
+ * place of a Set allocated and filled for each of a million PEER_LISTs.
+ */
+let drawnAt = new Uint32Array(512);
+let drawMark = 0;
 
 /**
  * `n` distinct eligible peers drawn at random slots, or null when the
@@ -56,11 +67,16 @@ export const PICK_FROM_SLOTS_MIN = 200;
 function pickFromSlots(ctx: Ctx, n: number, eligible: (p: Peer) => boolean): Peer[] | null {
   const slots = ctx.peerSlots;
   const chosen: Peer[] = [];
-  const seen = new Set<number>();
+  if (drawnAt.length < slots.length) drawnAt = new Uint32Array(Math.max(slots.length, 2 * drawnAt.length));
+  // A fresh mark per call; after 2^32 calls the marks wrap, so they are cleared first.
+  if (++drawMark === 0x1_0000_0000) {
+    drawnAt.fill(0);
+    drawMark = 1;
+  }
   for (let draws = 0; chosen.length < n && draws < 4 * n; draws++) {
     const i = ctx.rng.int(slots.length);
-    if (seen.has(i)) continue;
-    seen.add(i);
+    if (drawnAt[i] === drawMark) continue;
+    drawnAt[i] = drawMark;
     const p = slots[i]!;
     if (eligible(p)) chosen.push(p);
   }

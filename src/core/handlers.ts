@@ -93,7 +93,8 @@ function onHello(ctx: Ctx, m: MessageOf<"HELLO">, nowMs: number): void {
 
 /** Merges the peers we did not know (never ourselves) and says HELLO to each. */
 function onPeerList(ctx: Ctx, m: MessageOf<"PEER_LIST">, nowMs: number): void {
-  const entries = m.peers.slice(0, LIMITS.peerListMax);
+  // Copied only when cut: a list within the bound is read as it came.
+  const entries = m.peers.length > LIMITS.peerListMax ? m.peers.slice(0, LIMITS.peerListMax) : m.peers;
   drop(ctx, "peer_list_over_max", m.peers.length - entries.length, m.sender);
   if (!ctx.peers.has(m.sender)) {
     const own = entries.find((e) => e.node_id === m.sender);

@@ -24,7 +24,8 @@ export interface SenderTable {
 
 interface Entry {
   in: Partial<Record<MessageType, number>>;
-  rejected: Partial<Record<RejectReason, number>>;
+  /** Null until the sender's first rejected body: most senders never send one, and an empty object per sender is 80 bytes. */
+  rejected: Partial<Record<RejectReason, number>> | null;
   last: SenderSnapshot["lastRejection"];
   lastHeardMs: number;
 }
@@ -36,7 +37,7 @@ export function createSenderTable(sendersMax: number): SenderTable {
     let e = entries.get(id);
     if (e) entries.delete(id);
     else {
-      e = { in: {}, rejected: {}, last: null, lastHeardMs: nowMs };
+      e = { in: {}, rejected: null, last: null, lastHeardMs: nowMs };
       if (entries.size >= sendersMax) {
         const oldest = entries.keys().next();
         if (!oldest.done) entries.delete(oldest.value);
@@ -57,14 +58,15 @@ export function createSenderTable(sendersMax: number): SenderTable {
     rejected(r, body, nowMs) {
       if (!isNodeId(r.sender)) return;
       const e = touch(r.sender, nowMs);
-      e.rejected[r.reason] = (e.rejected[r.reason] ?? 0) + 1;
+      const rejected = (e.rejected ??= {});
+      rejected[r.reason] = (rejected[r.reason] ?? 0) + 1;
       e.last = { reason: r.reason, detail: r.detail, body: offendingBody(body), atMs: nowMs };
     },
     snapshot() {
       return [...entries].map(([id, e]) => ({
         id,
         in: { ...e.in },
-        rejected: { ...e.rejected },
+        rejected: e.rejected === null ? {} : { ...e.rejected },
         lastRejection: e.last ? { ...e.last } : null,
         lastHeardMs: e.lastHeardMs,
       }));

@@ -50,6 +50,48 @@ const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
  * peer's traffic by announcing its queue as theirs.
  */
 export function checkQueueUrl(net: NetworkId, url: string, nodeId?: string): UrlVerdict {
+  if (nodeId === undefined) return judgeQueueUrl(net, url, undefined);
+  const allowed = allowedUrls(net);
+  if (allowed.get(url) === nodeId) return { ok: true, url };
+  const verdict = judgeQueueUrl(net, url, nodeId);
+  if (verdict.ok) {
+    if (allowed.size >= ALLOWED_URLS_MAX) allowed.clear();
+    allowed.set(url, nodeId);
+  }
+  return verdict;
+}
+
+/** Accepted (URL, node id) pairs remembered per network; past this many the memory starts over. */
+export const ALLOWED_URLS_MAX = 10_000;
+
+interface AllowedUrls {
+  region: string;
+  account: string;
+  prefix: string;
+  localPort: number | undefined;
+  /** URL -> the node it was accepted for. */
+  urls: Map<string, string>;
+}
+
+/**
+ * A node checks the same few hundred URLs over and over (every PEER_LIST
+ * names 49), and parsing each as a URL was a large share of a big
+ * simulation's time. The verdict depends on the network's fields, the URL
+ * and the node id alone, so an accepted pair is accepted again; the fields
+ * are compared too, in case a caller changes its network object.
+ */
+const allowedByNetwork = new WeakMap<NetworkId, AllowedUrls>();
+
+function allowedUrls(net: NetworkId): Map<string, string> {
+  let a = allowedByNetwork.get(net);
+  if (a === undefined || a.region !== net.region || a.account !== net.account || a.prefix !== net.prefix || a.localPort !== net.localPort) {
+    a = { region: net.region, account: net.account, prefix: net.prefix, localPort: net.localPort, urls: new Map() };
+    allowedByNetwork.set(net, a);
+  }
+  return a.urls;
+}
+
+function judgeQueueUrl(net: NetworkId, url: string, nodeId: string | undefined): UrlVerdict {
   let u: URL;
   try {
     u = new URL(url);

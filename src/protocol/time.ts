@@ -9,6 +9,22 @@ export const ISO_TIMESTAMP_RE =
 
 /** Milliseconds since the Unix epoch, or null when the text is not a valid timestamp. */
 export function parseTimestampMs(text: string): number | null {
+  if (text === lastText) return lastMs;
+  const ms = judgeTimestamp(text);
+  lastText = text;
+  lastMs = ms;
+  return ms;
+}
+
+/**
+ * The last text parsed and what it gave: a node's sends of one call share
+ * a timestamp, and their receivers meet it again and again (VIEW_EVENTs
+ * come in runs from one sender). The answer depends on the text alone.
+ */
+let lastText: string | undefined;
+let lastMs: number | null = null;
+
+function judgeTimestamp(text: string): number | null {
   const m = ISO_TIMESTAMP_RE.exec(text);
   if (!m) return null;
   const [, y, mo, d, h, mi, s, frac = "", off] = m;

@@ -183,3 +183,20 @@ describe("builders round-trip through parse", () => {
     expect(parseTimestampMs(r.message.timestamp)).toBe(nowMs);
   });
 });
+
+describe("a timestamp read again gives the same answer", () => {
+  // Texts in the order they are read: repeats, and a refused text between accepted ones.
+  const texts = [
+    "2026-01-01T00:00:00.000Z",
+    "2026-01-01T00:00:00.000Z",
+    "2026-02-31T00:00:00Z",
+    "2026-02-31T00:00:00Z",
+    "2026-01-01T00:00:00.000Z",
+    "2026-01-01T01:00:00+01:00",
+    "2026-01-01T00:00:00.000Z",
+  ];
+  const expected = [Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 1), null, null, Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 1)];
+  test("in any order", () => {
+    expect(texts.map((t) => parseTimestampMs(t))).toEqual(expected);
+  });
+});

@@ -35,3 +35,19 @@ describe("a queue URL is sent to only as it was checked", () => {
     expect(checkQueueUrl(net, url, "sam")).toEqual({ ok: true, url });
   });
 });
+
+describe("an accepted URL is remembered, and the memory never widens a verdict", () => {
+  // [what, network after GOOD was accepted for sam, node id asked for, expected verdict]
+  test.each([
+    ["the same pair again", NET, "sam", { ok: true, url: GOOD }],
+    ["the same URL claimed for another node", NET, "kim", { ok: false, reason: "other_node" }],
+    ["the same object, its account changed since", { ...NET }, "sam", { ok: false, reason: "wrong_account" }],
+    ["the same object, its prefix changed since", { ...NET }, "sam", { ok: false, reason: "wrong_queue" }],
+  ] as const)("%s", (what, net0, id, expected) => {
+    const net: NetworkId = { ...net0 };
+    expect(checkQueueUrl(net, GOOD, "sam")).toEqual({ ok: true, url: GOOD });
+    if (what.includes("account")) net.account = "000000000001";
+    if (what.includes("prefix")) net.prefix = "other";
+    expect(checkQueueUrl(net, GOOD, id)).toMatchObject(expected);
+  });
+});
