@@ -5,7 +5,7 @@ import { partnerIds } from "./partners.ts";
 import { isLive, tellChoke, type Peer } from "./peers.ts";
 import { isFlagged } from "./reputation-table.ts";
 
-/** What the rechoke rule of PROTOCOL.md §4.4 looks at for one peer. */
+/** What the rechoke rule of docs/protocol.md §10 looks at for one peer. */
 export interface ChokeFacts {
   live: boolean;
   flagged: boolean;

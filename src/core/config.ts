@@ -3,7 +3,7 @@ import { DEFAULT_BOOTSTRAP, DEFAULT_CONTENT, DEFAULT_NETWORK, DEFAULT_SEED, DEFA
 import type { ContentItem, NodeConfig, Persona, TimingMs } from "./types.ts";
 
 /**
- * The bounds of PROTOCOL.md §3–§4 and the core's own. Every table the core
+ * The bounds of docs/protocol.md §5 and the core's own. Every table the core
  * keeps is capped by one of these, so no peer can make it grow without end.
  */
 export const LIMITS = {

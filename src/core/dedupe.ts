@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §1: SQS delivers at least once, so a message seen twice is
+ * docs/protocol.md §2 (WIRE-4): SQS delivers at least once, so a message seen twice is
  * handled once. Remembered keys are bounded by count and by age.
  */
 export interface Dedupe {

@@ -2,7 +2,7 @@ import { LIMITS } from "./config.ts";
 import type { PeerStatus } from "./types.ts";
 
 /**
- * PROTOCOL.md §4 failure detection: silent for 3 heartbeats is suspect, for
+ * docs/protocol.md §6, failure detection: silent for 3 heartbeats is suspect, for
  * 6 dead. Silence is measured from the last message, so a PONG arriving
  * anywhere inside the interval keeps a peer alive.
  */

@@ -15,7 +15,7 @@ import { onRumour, refute } from "./rumours.ts";
 import { epochOf, isViewTimely } from "./views.ts";
 
 /**
- * Handles one parsed message (PROTOCOL.md §3).
+ * Handles one parsed message (docs/protocol.md §3).
  *
  * Who may introduce a new peer: HELLO (that is its purpose), PEER_LIST (its
  * sender and its entries), and PING, VIEW_EVENT, AUDIT_RESULT, whose sender

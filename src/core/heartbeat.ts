@@ -63,7 +63,7 @@ export function onPong(ctx: Ctx, p: Peer | undefined, sender: string, seq: numbe
     drop(ctx, "unknown_pong", 1, sender);
     // No round trip to measure (a PING we already forgot, or a node that
     // answers with its own numbering), but a known peer that sends anything
-    // is alive (PROTOCOL.md: any message is a sign of life).
+    // is alive (docs/protocol.md FAIL-1: any message is a sign of life).
     if (p !== undefined) heardFrom(ctx, p, nowMs);
     return;
   }

@@ -20,7 +20,7 @@ import { alignedAfter, arm, createTimers, dueTasks, nextDeadline, rearm, type Ta
 import type { NodeConfig, NodeCore, Output, Remembered } from "./types.ts";
 import { publishViews } from "./views.ts";
 
-/** The tasks of PROTOCOL.md §4 with their period from the config. */
+/** The tasks of docs/protocol.md §6 with their period from the config. */
 function periodOf(ctx: Ctx, task: Task): number {
   const t = ctx.config.timing;
   switch (task) {

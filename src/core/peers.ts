@@ -5,7 +5,7 @@ import { partnerIds } from "./partners.ts";
 import type { NodeEvent, PeerStatus } from "./types.ts";
 
 /**
- * PROTOCOL.md §3: the peers table. Keyed by a Map so that ids such as
+ * docs/protocol.md §3 and §5: the peers table. Keyed by a Map so that ids such as
  * `constructor` are only ever data.
  */
 export interface Peer {

@@ -16,7 +16,7 @@ export interface ReportGroup {
 }
 
 /**
- * Reports awaiting their audit (PROTOCOL.md §4.2), and which (content, epoch)
+ * Reports awaiting their audit (docs/protocol.md §8), and which (content, epoch)
  * were already audited. Bounded by keys and by total reports; epochs too old
  * to be audited are pruned.
  */

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §4.3: a beta score over audited reports, with older outcomes
+ * docs/protocol.md §9: a beta score over audited reports, with older outcomes
  * forgotten, and a flag with hysteresis so a score near the line does not flap.
  */
 export interface Reputation {

@@ -14,7 +14,7 @@ import type { ContentItem, TimingMs } from "./types.ts";
 const Seconds = z.number().positive().max(3600);
 
 export const TimingSeconds = z.strictObject({
-  // PROTOCOL.md §4 defaults; each may be shortened for demos and tests.
+  // docs/protocol.md §6 defaults; each may be shortened for demos and tests.
   heartbeat: Seconds.default(10),
   gossip: Seconds.default(15),
   views: Seconds.default(10),
@@ -47,9 +47,9 @@ export const Port = z.number({ error: PORT_WORDS }).int(PORT_WORDS).min(0).max(6
 // The port LocalStack and the course's tools use, so notebook code finds it unchanged; 0 picks a free one.
 export const SqsPort = Port.default(4566);
 
-/** The names in every queue URL (PROTOCOL.md §1); fleet.yaml's `network` adds how to reach SQS. */
+/** The names in every queue URL (docs/protocol.md §4); fleet.yaml's `network` adds how to reach SQS. */
 export const NETWORK_NAMES_SHAPE = {
-  // The notebook's region, account and prefix (PROTOCOL.md §1): queue URLs stay the notebook's.
+  // The notebook's region, account and prefix (docs/protocol.md §4): queue URLs stay the notebook's.
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as us-east-1").default("us-east-1"),
   account: z
     .string({ error: 'a 12-digit AWS account id as a quoted string, such as "194722398367"' })
@@ -77,13 +77,13 @@ export const Content = z
     { content_id: "movie:last-signal", ad_id: "ad-12" },
   ]);
 
-// The course's seed, so the bots' counts match the notebook's examples (PROTOCOL.md §4.1).
+// The course's seed, so the bots' counts match the notebook's examples (docs/protocol.md §7).
 export const Seed = z.string().min(1).max(200).default("ds2032");
 
 /** Bootstrap node ids, as a list in a file may give them. */
 export const BOOTSTRAP_MAX = 20;
 export const BootstrapIds = z.array(NodeId).min(1).max(BOOTSTRAP_MAX);
-// The notebook's bootstrap bot (PROTOCOL.md §5): a node on its own says HELLO to it at start
+// The notebook's bootstrap bot (docs/protocol.md §6, JOIN-5): a node on its own says HELLO to it at start
 // (a fleet's default is its bots: fleet/config.ts).
 export const Bootstrap = BootstrapIds.default(["bot-alpha"]);
 

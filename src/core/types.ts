@@ -2,11 +2,11 @@ import type { Message, MessageType, NetworkId, RejectReason } from "../protocol/
 import type { ScaleBounds } from "./settings.ts";
 import type { PersistedState } from "./state.ts";
 
-/** PROTOCOL.md §5. */
+/** docs/protocol.md §11. */
 export const PERSONAS = ["bot-alpha", "bot-bravo", "bot-charlie", "node"] as const;
 export type Persona = (typeof PERSONAS)[number];
 
-/** Intervals of PROTOCOL.md §4, in milliseconds; their defaults are `TimingSeconds` in settings.ts. */
+/** Intervals of docs/protocol.md §6, in milliseconds; their defaults are `TimingSeconds` in settings.ts. */
 export interface TimingMs {
   heartbeatMs: number;
   gossipMs: number;
@@ -26,9 +26,9 @@ export interface NodeConfig {
   id: string;
   persona: Persona;
   network: NetworkId;
-  /** Node ids said HELLO to at start (PROTOCOL.md §4 join); the node's own id is skipped. */
+  /** Node ids said HELLO to at start (docs/protocol.md §6, JOIN-1); the node's own id is skipped. */
   bootstrap: string[];
-  /** Shared seed of the view model (PROTOCOL.md §4.1). */
+  /** Shared seed of the view model (docs/protocol.md §7). */
   seed: string;
   /** The catalog this node hosts and reports views of. */
   content: ContentItem[];

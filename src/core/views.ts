@@ -5,7 +5,7 @@ import { servedPeers } from "./peers.ts";
 import { recordReport } from "./reports.ts";
 import type { Rng } from "./rng.ts";
 
-/** PROTOCOL.md §4.1: `epoch = floor(unix_seconds / epoch_s)`, here in ms. */
+/** docs/protocol.md §7 (MODEL-1): `epoch = floor(unix_seconds / epoch_s)`, here in ms. */
 export function epochOf(ms: number, epochMs: number): number {
   return Math.floor(ms / epochMs);
 }

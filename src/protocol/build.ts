@@ -1,7 +1,7 @@
 import { formatTimestamp } from "./time.ts";
 import type { Message, MessageOf, MessageType } from "./schema.ts";
 
-/** What every message carries besides its type (PROTOCOL.md §2). */
+/** What every message carries besides its type (docs/protocol.md §2). */
 export interface Envelope {
   sender: string;
   nowMs: number;

@@ -1,6 +1,6 @@
 import { MESSAGE_TYPES, SCHEMA_BY_TYPE, type Message, type MessageType } from "./schema.ts";
 
-/** PROTOCOL.md §1: a body over 256 KiB is rejected before it is parsed. */
+/** docs/protocol.md §2 (WIRE-2, WIRE-6): a body over 256 KiB is rejected before it is parsed. */
 export const BODY_BYTES_MAX = 256 * 1024;
 
 export const REJECT_REASONS = [

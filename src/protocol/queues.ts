@@ -1,7 +1,7 @@
 import { NODE_ID_RE } from "./ids.ts";
 
 /**
- * Which SQS network a node belongs to (PROTOCOL.md §1). The AWS form of a
+ * Which SQS network a node belongs to (docs/protocol.md §4). The AWS form of a
  * queue URL is what every node announces, in both modes: a notebook node
  * pointed at the embedded SQS keeps its own AWS-style URLs unchanged.
  */
@@ -43,7 +43,7 @@ export type UrlRejectReason =
 const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
- * PROTOCOL.md §3, allowed queue URLs: the node only ever sends to queues of
+ * docs/protocol.md §4, allowed queue URLs (URL-5 to URL-7): the node only ever sends to queues of
  * its own network, so it can never be turned into a relay to an address
  * someone typed. `nodeId`, when given, is the node the URL is claimed for: a
  * URL naming another node's queue is refused, so nobody can redirect a

@@ -3,7 +3,7 @@ import { NodeId } from "./ids.ts";
 import { ISO_TIMESTAMP_RE, parseTimestampMs } from "./time.ts";
 
 /**
- * The eight message types of PROTOCOL.md §3. Their names are part of the
+ * The eight message types of docs/protocol.md §3. Their names are part of the
  * protocol: never rename them.
  */
 export const MESSAGE_TYPES = [
@@ -34,7 +34,7 @@ const Timestamp = z
 
 const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
-/** The common fields of PROTOCOL.md §2. Unknown fields are ignored (stripped). */
+/** The common fields of docs/protocol.md §2. Unknown fields are ignored (stripped). */
 const common = {
   sender: NodeId,
   timestamp: Timestamp,

@@ -1,5 +1,5 @@
 /**
- * ISO 8601 with an offset (PROTOCOL.md §2). Fractional seconds of any length
+ * ISO 8601 with an offset (docs/protocol.md §2, FIELD-5). Fractional seconds of any length
  * are accepted because Python's isoformat() sends microseconds; JavaScript's
  * own parser is not relied on for those, so we cut the fraction to
  * milliseconds ourselves.
@@ -48,7 +48,7 @@ function judgeTimestamp(text: string): number | null {
   return Number.isFinite(t) ? t : null;
 }
 
-/** UTC with a `Z`, as PROTOCOL.md §2 says to emit. */
+/** UTC with a `Z`, as docs/protocol.md §2 says to emit (FIELD-4). */
 export function formatTimestamp(ms: number): string {
   return new Date(ms).toISOString();
 }

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 export const TRUTH_CACHE_MAX = 100_000;
 
 /**
- * The view model of PROTOCOL.md §4.1, computed here on its own rather than
+ * The view model of docs/protocol.md §7, computed here on its own rather than
  * borrowed from the core, so that the audit checker judges the core against
  * the formula and not against itself.
  */

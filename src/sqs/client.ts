@@ -63,7 +63,7 @@ export interface ClientTuning {
 
 /**
  * The one SQSClient factory. Queue URLs stay in the AWS form in both modes
- * (PROTOCOL.md §1); `useQueueUrlAsEndpoint: false` keeps the SDK sending to
+ * (docs/protocol.md §4); `useQueueUrlAsEndpoint: false` keeps the SDK sending to
  * the endpoint instead of to the URL's own host. Retries are ours
  * (`maxAttempts: 1`) so that every request is counted and backoff is bounded
  * in one place.

@@ -5,7 +5,7 @@ import { deliver, eventsOf, introduce, makeNode, msg, peer, sendsOf, T0, tickUnt
 
 const v = (reporter: string, count: number, weight: number): Vote => ({ reporter, count, weight });
 
-describe("VOTE-4, VOTE-5: weighted vote (PROTOCOL.md 4.2)", () => {
+describe("VOTE-4, VOTE-5: weighted vote (docs/protocol.md §8)", () => {
   test.each([
     ["three agree", [v("a", 5, 0.5), v("b", 5, 0.5), v("c", 5, 0.5)], 5, 1],
     ["two against one, equal weights", [v("a", 5, 0.5), v("b", 5, 0.5), v("c", 9, 0.5)], 5, 0.67],

@@ -4,7 +4,7 @@ import { STATE_VERSION } from "../../src/core/state.ts";
 import type { NodeCore, Output, Send } from "../../src/core/types.ts";
 import { deliver, eventsOf, introduce, makeNode, msg, peer, sendsOf, T0, tickUntil, urlOf } from "./helpers.ts";
 
-describe("rechoke rule (PROTOCOL.md 4.4)", () => {
+describe("rechoke rule (docs/protocol.md §10)", () => {
   test.each([
     // live, flagged, contributed, newcomer -> earns unchoke, may be optimistic
     [true, false, true, false, true, true],

@@ -4,7 +4,7 @@ import { FRESH_REPUTATION, nextFlagged, recordOutcome, score, type Reputation } 
 const run = (outcomes: string): Reputation =>
   [...outcomes].reduce((r, c) => recordOutcome(r, c === "+"), { ...FRESH_REPUTATION });
 
-describe("REP-2: beta score (PROTOCOL.md 4.3)", () => {
+describe("REP-2: beta score (docs/protocol.md §9)", () => {
   test.each([
     [0, 0, 0.5],
     [1, 0, 2 / 3],

@@ -12,7 +12,7 @@ const model = JSON.parse(readFileSync(join(VECTORS, "view-model.json"), "utf8"))
   cases: Array<{ seed: string; content_id: string; epoch: number; count: number }>;
 };
 
-describe("MODEL-1, MODEL-2: view model (PROTOCOL.md 4.1)", () => {
+describe("MODEL-1, MODEL-2: view model (docs/protocol.md §7)", () => {
   test("the vector file has cases", () => expect(model.cases.length).toBeGreaterThan(10));
   test.each(model.cases.map((c) => [c.seed, c.content_id, c.epoch, c.count]))(
     "%s %s epoch %d is %d",

@@ -1,5 +1,5 @@
 /**
- * The bad input corpus of PROTOCOL.md §1 against a running fleet: each body
+ * The bad input corpus of docs/protocol.md §2 (WIRE-6) against a running fleet: each body
  * goes to bot-bravo's queue between two valid PINGs. After each, both PINGs
  * got their PONG (the bot still answers and the message sent around the bad
  * one was handled), the effect was counted by its reason in /health, and the

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §3, allowed queue URLs, against a running fleet. The embedded
+ * docs/protocol.md §4, allowed queue URLs, against a running fleet. The embedded
  * SQS finds a queue by its name whatever host or account a URL names, so a
  * decoy queue is created under each refused URL's name: had a bot sent there,
  * the decoy would hold it. They must stay empty.

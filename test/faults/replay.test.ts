@@ -1,5 +1,5 @@
 /**
- * Duplicates and replays (PROTOCOL.md §1: at-least-once delivery is handled
+ * Duplicates and replays (docs/protocol.md §2, WIRE-4: at-least-once delivery is handled
  * once), against a running fleet: SQS may hand the same body over twice, and
  * anyone can put an old message back in a queue.
  */

@@ -70,7 +70,7 @@ describe("the keys the schema knows at a path, read through its defaults and lis
   });
 });
 
-describe("a good file is filled with the defaults of PROTOCOL.md", () => {
+describe("a good file is filled with the defaults of docs/protocol.md", () => {
   test("the repository's fleet.yaml is valid and runs the three bots", () => {
     const r = validateFleetText(require("node:fs").readFileSync(join(ROOT, "fleet.yaml"), "utf8"), "fleet.yaml");
     if (!r.ok) throw new Error(r.message);

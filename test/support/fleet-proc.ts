@@ -46,7 +46,7 @@ export interface Msg {
 
 export { until } from "./until.ts";
 
-/** The common fields of PROTOCOL.md §2. */
+/** The common fields of docs/protocol.md §2. */
 export function envelope(type: string, sender: string, msgId: string, timestamp = new Date().toISOString()) {
   return { type, sender, timestamp, msg_id: msgId };
 }

@@ -16,7 +16,7 @@ export const PEER_FLAGGED = 1;
 export const PEER_CHOKED = 2;
 export const PEER_CHOKING_US = 4;
 
-/** PROTOCOL.md §4.3: a peer is flagged below this score (after enough reports); the reputation's own line. */
+/** docs/protocol.md §9 (REP-4): a peer is flagged below this score (after enough reports); the reputation's own line. */
 export const FLAG_THRESHOLD = REPUTATION.flagBelow;
 
 export interface ViewNode extends Pick<HealthNode, "id" | "persona" | "kind" | "state" | "uptime_s" | "restarts"> {
