@@ -66,7 +66,9 @@ export async function startRemote(reach: Reach, ids: readonly string[], observer
   if (aws && !createQueues) {
     const missing: string[] = [];
     for (const id of needed) if (!(await nodeQueueExists(client, reach.net, id))) missing.push(queueName(reach.net.prefix, id));
-    if (missing.length > 0) await fail(`on Amazon SQS the check needs its probes' queues; create them, or run with --create-queues:\n  ${missing.join("\n  ")}`);
+    // Probe ids are fresh for every check (a node remembers the peers it met, and a probe it knew from an
+    // earlier check would be graded on that history), so these names cannot be provisioned ahead of time.
+    if (missing.length > 0) await fail(`on Amazon SQS the check needs queues for its probes, named afresh for every check; run with --create-queues (it deletes them at the end). This check would use:\n  ${missing.join("\n  ")}`);
   }
   for (const id of needed) {
     await ensureQueue(client, { ...reach.sqs, createQueues: true }, reach.net, id);
