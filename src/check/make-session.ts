@@ -7,16 +7,9 @@ import { startProbe, type Probe } from "./probe.ts";
 import type { CheckSession } from "./session.ts";
 import type { StallMonitor } from "./stalls.ts";
 
-export interface SessionInput {
-  target: string;
-  mode: "run" | "network";
-  net: NetworkId;
-  sqs: SqsOptions;
-  client: SqsClient;
-  timing: TimingMs;
-  seed: string;
-  content: ContentItem[];
-  observer: Observer;
+/** What a session is made from: the session's own settings, plus what making it needs. */
+export interface SessionInput
+  extends Pick<CheckSession, "target" | "mode" | "net" | "sqs" | "client" | "timing" | "seed" | "content" | "observer"> {
   deadlineMs: number;
   /** Probe ids are `<probePrefix>-<name>`. */
   probePrefix: string;
