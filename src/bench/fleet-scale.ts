@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Health, HealthNode } from "../fleet/health-types.ts";
+import { readLines } from "../fleet/logs.ts";
 
 export interface ScaleOptions {
   nodes: number;
@@ -133,22 +134,12 @@ export async function runFleetScale(o: ScaleOptions): Promise<ScaleResult> {
   });
   const controlUrl = `http://127.0.0.1:${controlPort}`;
   const tail: string[] = [];
-  const read = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    let buf = "";
-    for await (const chunk of stream) {
-      buf += decoder.decode(chunk, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        if (tail.length >= 20) tail.shift();
-        tail.push(line);
-      }
-    }
+  const keep = (line: string) => {
+    if (tail.length >= 20) tail.shift();
+    tail.push(line);
   };
-  void read(proc.stdout);
-  void read(proc.stderr);
+  void readLines(proc.stdout, keep);
+  void readLines(proc.stderr, keep);
   const t0 = performance.now();
   const elapsedS = () => (performance.now() - t0) / 1000;
   try {

@@ -151,7 +151,7 @@ export function createNodeLogger(node: string, level: LogLevel, write: (line: st
 }
 
 /** Splits a byte stream into lines, bounded so a child that never prints a newline cannot grow memory. */
-export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
+export function lineSplitter(onLine: (line: string) => void, charsMax = LOG_LINE_CHARS_MAX): { push(chunk: string): void; end(): void } {
   let buf = "";
   return {
     push(chunk) {
@@ -161,9 +161,9 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: stri
         onLine(buf.slice(0, i).replace(/\r$/, ""));
         buf = buf.slice(i + 1);
       }
-      while (buf.length > LOG_LINE_CHARS_MAX) {
-        onLine(buf.slice(0, LOG_LINE_CHARS_MAX));
-        buf = buf.slice(LOG_LINE_CHARS_MAX);
+      while (buf.length > charsMax) {
+        onLine(buf.slice(0, charsMax));
+        buf = buf.slice(charsMax);
       }
     },
     end() {
@@ -171,4 +171,12 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: stri
       buf = "";
     },
   };
+}
+
+/** Reads a child's output stream to its end, line by line (bounded as `lineSplitter` is). */
+export async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void, charsMax = LOG_LINE_CHARS_MAX): Promise<void> {
+  const split = lineSplitter(onLine, charsMax);
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) split.push(decoder.decode(chunk, { stream: true }));
+  split.end();
 }

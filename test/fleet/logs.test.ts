@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createLogSink, createNodeLogger, lineSplitter, LOG_LINE_CHARS_MAX } from "../../src/fleet/logs.ts";
+import { createLogSink, createNodeLogger, lineSplitter, LOG_LINE_CHARS_MAX, readLines } from "../../src/fleet/logs.ts";
 
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
@@ -75,3 +75,37 @@ describe("line splitting of child output", () => {
     expect(got).toEqual(want);
   });
 });
+
+describe("reading a child's stream line by line", () => {
+  const streamOf = (chunks: string[]) =>
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        const enc = new TextEncoder();
+        for (const chunk of chunks) c.enqueue(enc.encode(chunk));
+        c.close();
+      },
+    });
+  test.each<[string, string[], number | undefined, string[]]>([
+    ["lines across chunks, the last without a newline", ["a\nb", "c\nd"], undefined, ["a", "bc", "d"]],
+    ["a runaway line is cut at a bound of its own", ["abcdef"], 4, ["abcd", "ef"]],
+  ])("%s", async (_name, chunks, charsMax, want) => {
+    const got: string[] = [];
+    await readLines(streamOf(chunks), (l) => void got.push(l), charsMax);
+    expect(got).toEqual(want);
+  });
+
+  test("a character split between chunks is decoded whole", async () => {
+    const bytes = new TextEncoder().encode("é\n");
+    const got: string[] = [];
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(bytes.slice(0, 1));
+        c.enqueue(bytes.slice(1));
+        c.close();
+      },
+    });
+    await readLines(stream, (l) => void got.push(l));
+    expect(got).toEqual(["é"]);
+  });
+});
+

@@ -15,6 +15,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Subprocess } from "bun";
+import { readLines } from "../../src/fleet/logs.ts";
 import type { Health, HealthNode } from "../../src/fleet/health-types.ts";
 import { queueDepth } from "../../src/sqs/queues.ts";
 import { awsQueueUrl, FAST_TIMING, NET, queueUrl } from "./network.ts";
@@ -88,6 +89,9 @@ export interface FleetProcOptions {
   debug?: boolean;
 }
 
+/** Longest output line a test keeps whole. */
+const LINE_CHARS_MAX = 16 * 1024 * 1024;
+
 export async function startFleetProc(yaml: string, opts: FleetProcOptions = {}): Promise<FleetProc> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "fleet-faults-"));
   const file = join(dir, "fleet.yaml");
@@ -100,21 +104,10 @@ export async function startFleetProc(yaml: string, opts: FleetProcOptions = {}):
     stderr: "pipe",
   });
   const lines: string[] = [];
-  const read = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    let buf = "";
-    for await (const chunk of stream) {
-      buf += decoder.decode(chunk, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        lines.push(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    }
-    if (buf !== "") lines.push(buf);
-  };
-  void read(proc.stdout);
-  void read(proc.stderr);
+  const keep = (line: string) => void lines.push(line);
+  // Whole lines, however long: a health line with the network view is parsed as JSON.
+  void readLines(proc.stdout, keep, LINE_CHARS_MAX);
+  void readLines(proc.stderr, keep, LINE_CHARS_MAX);
   const logs = () =>
     lines.flatMap((l) => {
       try {
