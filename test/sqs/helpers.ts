@@ -23,13 +23,11 @@ export interface Local extends SqsEnv {
   sqs: EmbeddedSqs;
 }
 
-export async function local(port = 0): Promise<Local> {
-  const sqs = await startEmbeddedSqs({ port });
-  const opts: SqsOptions = { mode: "local", port: sqs.port, region: NET.region };
-  const client = createSqsClient(opts, { requestTimeoutMs: 10_000 });
+/** The parts every SQS env shares: a client on `opts`, queues made through the edge. */
+function envOf(name: string, opts: SqsOptions, requestTimeoutMs: number, forget: () => Promise<void>): SqsEnv {
+  const client = createSqsClient(opts, { requestTimeoutMs });
   return {
-    name: "embedded SQS",
-    sqs,
+    name,
     opts,
     client,
     async queue(nodeId) {
@@ -38,9 +36,15 @@ export async function local(port = 0): Promise<Local> {
     },
     async close() {
       client.destroy();
-      await sqs.stop();
+      await forget();
     },
   };
+}
+
+export async function local(port = 0): Promise<Local> {
+  const sqs = await startEmbeddedSqs({ port });
+  const opts: SqsOptions = { mode: "local", port: sqs.port, region: NET.region };
+  return { ...envOf("embedded SQS", opts, 10_000, () => sqs.stop()), sqs };
 }
 
 /**
@@ -55,20 +59,7 @@ export function onMoto(moto: Moto): SqsEnv {
     credentials: MOTO_CREDENTIALS,
     createQueues: true,
   };
-  const client = createSqsClient(opts, { requestTimeoutMs: 30_000 });
-  return {
-    name: "moto",
-    opts,
-    client,
-    async queue(nodeId) {
-      await ensureQueue(client, opts, NET, nodeId);
-      return queueUrlOf(NET, nodeId);
-    },
-    async close() {
-      client.destroy();
-      await moto.reset();
-    },
-  };
+  return envOf("moto", opts, 30_000, () => moto.reset());
 }
 
 /**
