@@ -104,3 +104,20 @@ export interface Health {
     flagged: Record<string, string[]>;
   };
 }
+
+/**
+ * The health as the periodic log line carries it: each node's row with its
+ * peers counted by status instead of listed, no audits or events, and the
+ * network's size instead of its entries. A class's full view is kilobytes per
+ * node and the line is written every 30 s for weeks; the whole of it stays at
+ * GET /health and in the final line at exit.
+ */
+export interface HealthBrief {
+  at: string;
+  sqs: Health["sqs"];
+  control?: Health["control"];
+  nodes: Array<Omit<HealthNode, "peers" | "audits" | "events"> & { peers: Record<HealthPeer["status"], number> }>;
+  /** Entries of the full view's `network`. */
+  network_nodes: number;
+  fleet: Health["fleet"];
+}

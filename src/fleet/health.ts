@@ -1,6 +1,6 @@
 import type { NodeEvent } from "../core/types.ts";
 import type { RunnerHealth } from "../runtime/types.ts";
-import type { Health, HealthNode, HealthPeer, NodeState } from "./health-types.ts";
+import type { Health, HealthBrief, HealthNode, HealthPeer, NodeState } from "./health-types.ts";
 import { toNetwork } from "./network.ts";
 
 /** What the supervisor knows of one node besides the runner's own report. */
@@ -55,6 +55,22 @@ export function toHealth(input: HealthInput): Health {
       input.nowMs,
     ),
     fleet: { flagged },
+  };
+}
+
+/** The periodic log line's form of a health (see HealthBrief). Pure. */
+export function healthBrief(h: Health): HealthBrief {
+  return {
+    at: h.at,
+    sqs: h.sqs,
+    ...(h.control ? { control: h.control } : {}),
+    nodes: h.nodes.map(({ peers, audits: _audits, events: _events, ...row }) => {
+      const byStatus = { alive: 0, suspect: 0, dead: 0 };
+      for (const p of peers) byStatus[p.status]++;
+      return { ...row, peers: byStatus };
+    }),
+    network_nodes: h.network?.length ?? 0,
+    fleet: h.fleet,
   };
 }
 

@@ -10,7 +10,7 @@ import type { WorkerInit } from "../runtime/worker.ts";
 import type { WireRecord } from "../runtime/wire-record.ts";
 import { createQueues, networkQueueIds, timingMs, type FleetFile, type FleetNode, type LogLevel } from "./config.ts";
 import { createControlServer, json, type ControlServer, type Route } from "./control.ts";
-import { toHealth } from "./health.ts";
+import { healthBrief, toHealth } from "./health.ts";
 import type { Health } from "./health-types.ts";
 import { formatHealthTable } from "./health-table.ts";
 import { createLogSink, createNodeLogger, REDACT_PATHS, type LogSink } from "./logs.ts";
@@ -252,7 +252,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     f.health.every > 0
       ? setInterval(() => {
           const h = health();
-          sink.writeBlock(formatHealthTable(h), { health: h, msg: "health" });
+          // The brief form: the full one at every tick would make weeks of logs mostly peer lists.
+          sink.writeBlock(formatHealthTable(h), { health: healthBrief(h), msg: "health" });
         }, f.health.every * 1000)
       : null;
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { PeerSnapshot, NodeSnapshot } from "../../src/core/types.ts";
 import type { RunnerHealth, RunnerState } from "../../src/runtime/types.ts";
-import { toHealth, type SlotView } from "../../src/fleet/health.ts";
+import { healthBrief, toHealth, type SlotView } from "../../src/fleet/health.ts";
 import { fleetLine, formatHealthTable, formatUptime } from "../../src/fleet/health-table.ts";
 
 const NOW = Date.UTC(2026, 10, 24, 14, 0, 0);
@@ -201,3 +201,29 @@ describe("toHealth: the network", () => {
     expect(h.network![3]!.seen_by["bot-alpha"]).toMatchObject({ status: "alive", rtt_p50_ms: 12, last_seen_s_ago: 2 });
   });
 });
+
+describe("healthBrief: the periodic log line", () => {
+  test("peers counted by status, no audits or events, the network's size only; the rest as /health has it", () => {
+    const alpha = runner("bot-alpha", "running", [peer("sam"), peer("hugo", { status: "suspect" }), peer("gil", { status: "dead" }), peer("phin")]);
+    const h = health([slot("bot-alpha", { runner: alpha }), slot("bot-bravo", { runner: null })]);
+    const b = healthBrief(h);
+    expect(b.nodes.map((n) => [n.id, n.peers])).toEqual([
+      ["bot-alpha", { alive: 2, suspect: 1, dead: 1 }],
+      ["bot-bravo", { alive: 0, suspect: 0, dead: 0 }],
+    ]);
+    expect(b.nodes.every((n) => !("audits" in n) && !("events" in n))).toBe(true);
+    expect(b.network_nodes).toBe(h.network!.length);
+    expect("network" in b).toBe(false);
+    const { peers: _p, audits: _a, events: _e, ...row } = h.nodes[0]!;
+    expect(b.nodes[0]).toMatchObject(row);
+    expect(b.fleet).toEqual(h.fleet);
+  });
+
+  test("its size does not grow with the peers a node knows", () => {
+    const many = Array.from({ length: 400 }, (_, i) => peer(`n-${i}`));
+    const small = JSON.stringify(healthBrief(health([slot("bot-alpha", { runner: runner("bot-alpha", "running", many.slice(0, 4)) })]))).length;
+    const large = JSON.stringify(healthBrief(health([slot("bot-alpha", { runner: runner("bot-alpha", "running", many) })]))).length;
+    expect(large - small).toBeLessThan(10);
+  });
+});
+
