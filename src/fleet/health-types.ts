@@ -41,6 +41,8 @@ export interface HealthNode {
     dropped?: Record<string, number>;
     /** Queue URLs refused, by reason (wrong_host, credentials_in_url...): never sent to. */
     url_rejected?: Record<string, number>;
+    /** The seen journal's failures, by operation and error code (`write_eacces`): each one is a message a crash may handle again. */
+    journal_errors?: Record<string, number>;
     /** The SQS edge's ledger: taken from the queue, deleted once handled, accepted by SQS when sent. */
     messages?: { received: number; deleted: number; sent: number };
   };

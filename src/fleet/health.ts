@@ -146,6 +146,7 @@ function toHealthNode(s: SlotView, nowMs: number): HealthNode {
       duplicates: snap?.counters.duplicates ?? 0,
       dropped: { ...(snap?.counters.dropped ?? {}) } as Record<string, number>,
       url_rejected: { ...(s.runner?.urlRejected ?? {}) },
+      journal_errors: { ...(s.runner?.journalErrors ?? {}) },
       messages: {
         received: transport?.messagesReceived ?? 0,
         deleted: transport?.messagesDeleted ?? 0,

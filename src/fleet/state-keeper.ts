@@ -1,5 +1,6 @@
 import { PersistedState } from "../core/state.ts";
 import { createLogLimiter } from "../runtime/log-limit.ts";
+import { syncFileIfExists } from "../runtime/atomic-file.ts";
 import { loadState, saveState, statePath } from "./state-store.ts";
 import type { SlotLog } from "./slot.ts";
 import { join } from "node:path";
@@ -41,6 +42,9 @@ export function createStateKeeper(opts: StateKeeperOptions): StateKeeper {
   const save = () => {
     for (const [id, state] of dirty) {
       try {
+        // The journal first: a state that counted a vote must never reach the disk before the vote's
+        // `e` line, or a machine crash would let the vote's redelivery count it again (seen-journal.ts).
+        syncFileIfExists(join(opts.dir, `${id}.seen`));
         saveState(opts.dir, id, state);
         dirty.delete(id);
       } catch (err) {

@@ -36,8 +36,12 @@ export interface NodeLog {
   event(e: NodeEvent, nowMs: number): void;
   /** `ownQueueCreatable`: whether the node may recreate its own queue (local mode, --create-queues). */
   transport(e: TransportEvent, nowMs: number, ownQueueCreatable: boolean): void;
-  /** The seen journal could not be read or written: the node goes on, its dedupe memory then only in memory. */
-  journalFailed(file: string, err: unknown, nowMs: number, reading: boolean): void;
+  /**
+   * The seen journal could not be read, written or flushed (`reason`: the
+   * operation and the error code, `write_eacces`): the node goes on, its
+   * dedupe memory then only in memory. One line per reason and minute.
+   */
+  journalFailed(file: string, err: unknown, nowMs: number, reason: string): void;
 }
 
 export function createNodeLog(logger: Logger, nodeId: string, queueUrl: string): NodeLog {
@@ -120,14 +124,14 @@ export function createNodeLog(logger: Logger, nodeId: string, queueUrl: string):
           );
       }
     },
-    journalFailed(file, err, nowMs, reading) {
+    journalFailed(file, err, nowMs, reason) {
       const error = err instanceof Error ? err.message : String(err);
-      if (reading) {
-        log.error({ file, error }, "seen journal could not be read; the node starts with no dedupe memory");
+      if (reason.startsWith("read_")) {
+        log.error({ file, error, reason }, "seen journal could not be read; the node starts with no dedupe memory");
         return;
       }
-      limited("seen_journal", nowMs, (held) =>
-        log.error({ file, error, heldBack: held }, "seen journal could not be written; a restart may handle these messages again"),
+      limited(`seen_journal:${reason}`, nowMs, (held) =>
+        log.error({ file, error, reason, heldBack: held }, "seen journal could not be written; a restart may handle these messages again"),
       );
     },
   };

@@ -103,6 +103,8 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
   const core: NodeCore = createNode(config, createRng(seed), clock(), opts.state, loadSeen());
   const recentEvents: RunnerHealth["recentEvents"] = [];
   const urlRejected: Record<string, number> = {};
+  /** Seen-journal failures by operation and error code (`write_eacces`, `sync_eio`, `read_eisdir`...). */
+  const journalErrors: Record<string, number> = {};
 
   let state: RunnerState = "starting";
   let startedAtMs = clock();
@@ -110,6 +112,14 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
   let armedMs = NaN;
   let stopped = false;
   let recreating: Promise<unknown> | null = null;
+
+  /** Counts and logs (once per reason, bounded) a failure of the seen journal; the node goes on. */
+  function journalFailed(op: "read" | "write" | "sync", err: unknown, nowMs: number): void {
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    const reason = `${op}_${typeof code === "string" ? code.toLowerCase() : "other"}`;
+    journalErrors[reason] = (journalErrors[reason] ?? 0) + 1;
+    nodeLog.journalFailed(opts.seenJournal?.path ?? "", err, nowMs, reason);
+  }
 
   function loadSeen(): Remembered[] {
     const journal = opts.seenJournal;
@@ -121,7 +131,7 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
       toReplay = replay;
       return entries;
     } catch (err) {
-      nodeLog.journalFailed(journal.path, err, clock(), true);
+      journalFailed("read", err, clock());
       return [];
     }
   }
@@ -133,18 +143,33 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     try {
       journal.pending(p);
     } catch (err) {
-      nodeLog.journalFailed(journal.path, err, nowMs, false);
+      journalFailed("write", err, nowMs);
     }
   }
 
-  /** Keeps what a handled message made the core remember, once its work is done. */
-  function keepSeen(entries: Remembered[], nowMs: number): void {
+  /**
+   * Keeps what a handled message made the core remember, once its work is
+   * done, with the msg_ids of the replies it sent (what a ledger checks
+   * each message's answers against).
+   */
+  function keepSeen(entries: Remembered[], nowMs: number, replies: readonly string[]): void {
     const journal = opts.seenJournal;
     if (!journal) return;
     try {
-      journal.append(entries, nowMs);
+      journal.append(entries, nowMs, replies);
     } catch (err) {
-      nodeLog.journalFailed(journal.path, err, nowMs, false);
+      journalFailed("write", err, nowMs);
+    }
+  }
+
+  /** Before a batch leaves: the replies noted since the last one reach the disk first (seen-journal.ts says why). */
+  function syncOutbox(): void {
+    const journal = opts.seenJournal;
+    if (!journal) return;
+    try {
+      journal.sync();
+    } catch (err) {
+      journalFailed("sync", err, clock());
     }
   }
 
@@ -212,8 +237,9 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     });
     const seen = out.remembered;
     if (seen && seen.length > 0) {
+      const replies = out.sends.map((s) => s.message.msg_id);
       // Kept once its sends were accepted: after a crash before that, the noted replies go out again.
-      received.onDone(() => keepSeen(seen, clock()));
+      received.onDone(() => keepSeen(seen, clock(), replies));
       // A reply that never reached SQS: the redelivery must be answered, not passed over as a repeat.
       received.onLost(() => core.forget(seen));
     }
@@ -244,6 +270,7 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     waitTimeSeconds,
     handle,
     onEvent: onTransportEvent,
+    beforeSend: syncOutbox,
   });
 
   return {
@@ -264,7 +291,8 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
       dispatch(core.start(now), now);
       transport.start();
       for (const p of toReplay.splice(0)) {
-        transport.replay(p.sends, () => keepSeen([{ table: "message", key: p.key, atMs: p.atMs }], clock()));
+        const replies = p.sends.map((x) => msgIdOf(x.body));
+        transport.replay(p.sends, () => keepSeen([{ table: "message", key: p.key, atMs: p.atMs }], clock(), replies));
       }
       state = "running";
       rearm();
@@ -294,8 +322,19 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
         transport: transport.counters(),
         recentEvents: recentEvents.slice(),
         urlRejected: { ...urlRejected },
+        journalErrors: { ...journalErrors },
       };
     },
     exportState: () => core.exportState(),
   };
+}
+
+/** The msg_id of a body this node encoded itself (a stored reply); "" should it not have one. */
+function msgIdOf(body: string): string {
+  try {
+    const id = (JSON.parse(body) as { msg_id?: unknown }).msg_id;
+    return typeof id === "string" ? id : "";
+  } catch {
+    return "";
+  }
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, fdatasyncSync, openSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import type { Remembered } from "../core/types.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
@@ -9,8 +9,9 @@ import { writeFileAtomic } from "./atomic-file.ts";
  *
  * - `["p", atMs, key, sends]` before the replies of a handled message leave:
  *   their queues and bodies, as they will be sent;
- * - `["m", atMs, key]` / `["e", atMs, key]` once SQS took all of them (a
- *   handled message, a counted vote), before the message's delete.
+ * - `["m", atMs, key, replies?]` / `["e", atMs, key]` once SQS took all of
+ *   them (a handled message with the msg_ids of the replies it caused, a
+ *   counted vote), before the message's delete.
  *
  * A node that dies with replies in flight (SQS may have taken them or not)
  * is handed the message again after a restart: the restarted node knows the
@@ -22,6 +23,19 @@ import { writeFileAtomic } from "./atomic-file.ts";
  * Bounded: loading keeps only keys inside the dedupe window, at most
  * `perTableMax` of each table (the core's own bounds), and rewrites the file
  * with them; `appendsMax` lines appended since rewrite it the same way.
+ *
+ * Durability. A worker thread or the process dying loses nothing written:
+ * each line is one write(2), in the kernel's page cache at once. A machine
+ * dying (power, kernel) loses what was not yet on disk, and only the `p`
+ * lines matter then: SQS may have taken a reply whose line is gone, and the
+ * restarted node, knowing nothing of it, would answer anew with another
+ * msg_id, a second answer. So `sync()` (fdatasync) runs before every
+ * SendMessageBatch leaves while `p` lines are unsynced: one disk flush per
+ * batch at most, none when nothing was noted. A lost `m` line only makes
+ * the stored replies go out again, byte for byte (receivers drop the copy);
+ * a lost `e` line matters only against a state file saved after it, so the
+ * fleet syncs the journal before each state save (state-keeper.ts) instead
+ * of flushing once per message.
  */
 /** One reply as it will go out. */
 export interface WireSend {
@@ -52,8 +66,21 @@ export interface SeenJournal {
   load(nowMs: number): Loaded;
   /** Notes a handled message's replies before they leave; throws what the file system throws. */
   pending(p: Pending): void;
-  /** Appends done keys; throws what the file system throws (the caller counts and logs it). */
-  append(entries: readonly Remembered[], nowMs: number): void;
+  /**
+   * Appends done keys; `replies`, the msg_ids of what handling the message
+   * sent, go on its message key's line. Throws what the file system throws
+   * (the caller counts and logs it).
+   */
+  append(entries: readonly Remembered[], nowMs: number, replies?: readonly string[]): void;
+  /** Flushes `p` lines written since the last call to disk (a no-op when there are none); throws what the file system throws. */
+  sync(): void;
+  /** Flushes by sync() so far, and the time spent in them, ms: the price of durability. */
+  syncStats(): { syncs: number; ms: number };
+}
+
+/** One kept line as written: a done key and, for a message, the msg_ids of its replies. */
+export interface KeptLine extends Remembered {
+  replies?: string[];
 }
 
 export interface SeenJournalOptions {
@@ -71,17 +98,20 @@ export interface SeenJournalOptions {
 }
 
 const Key = z.string().max(512);
-const DoneLine = z.tuple([z.enum(["m", "e"]), z.number().finite(), Key]);
+/** A message's replies: at most what one handling sends (the PEER_LIST's HELLOs to 50 entries, with room). */
+const Replies = z.array(z.string().max(128)).max(1_000);
+const DoneLine = z.union([z.tuple([z.enum(["m", "e"]), z.number().finite(), Key]), z.tuple([z.literal("m"), z.number().finite(), Key, Replies])]);
 const WireSendSchema = z.object({ queueUrl: z.string().max(2048), body: z.string().max(1_048_576), to: z.string().max(64).optional() });
 const PendingLine = z.tuple([z.literal("p"), z.number().finite(), Key, z.array(WireSendSchema).max(1_000)]);
 const Line = z.union([DoneLine, PendingLine]);
 const TABLE = { m: "message", e: "event" } as const;
 const CODE = { message: "m", event: "e" } as const;
 
-const lineOf = (r: Remembered) => JSON.stringify([CODE[r.table], r.atMs, r.key]) + "\n";
+const lineOf = (r: KeptLine) =>
+  JSON.stringify(r.replies && r.replies.length > 0 && r.table === "message" ? [CODE[r.table], r.atMs, r.key, r.replies] : [CODE[r.table], r.atMs, r.key]) + "\n";
 const pendingLineOf = (p: Pending) => JSON.stringify(["p", p.atMs, p.key, p.sends]) + "\n";
 
-type Parsed = { done: Remembered } | { pending: Pending };
+type Parsed = { done: KeptLine } | { pending: Pending };
 
 function parseLine(text: string): Parsed | null {
   let parsed;
@@ -93,18 +123,27 @@ function parseLine(text: string): Parsed | null {
   if (!parsed.success) return null;
   const d = parsed.data;
   if (d[0] === "p") return { pending: { key: d[2], atMs: d[1], sends: d[3].map((x) => ({ queueUrl: x.queueUrl, body: x.body, ...(x.to === undefined ? {} : { to: x.to }) })) } };
-  return { done: { table: TABLE[d[0]], key: d[2], atMs: d[1] } };
+  const done: KeptLine = { table: TABLE[d[0]], key: d[2], atMs: d[1] };
+  if (d.length === 4) done.replies = d[3];
+  return { done };
 }
 
 export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
   const appendsMax = opts.appendsMax ?? opts.perTableMax;
   let appended = 0;
+  /** `p` lines written since the last sync. */
+  let unsynced = false;
+  const stats = { syncs: 0, ms: 0 };
 
   const inWindow = (atMs: number, nowMs: number) => atMs > nowMs - opts.windowMs && atMs <= nowMs + opts.windowMs;
 
-  function read(nowMs: number): Loaded {
-    if (!existsSync(opts.path)) return { entries: [], replay: [], damaged: 0 };
-    const live: Remembered[] = [];
+  // Opened and closed at each write, not held: a worker that is killed (threads share the process's
+  // descriptors) leaves none behind, and a rewrite (a new file under the name) needs no reopening.
+  const write = (text: string) => appendFileSync(opts.path, text);
+
+  function read(nowMs: number): { kept: KeptLine[]; replay: Pending[]; damaged: number } {
+    if (!existsSync(opts.path)) return { kept: [], replay: [], damaged: 0 };
+    const live: KeptLine[] = [];
     const pendings = new Map<string, Pending>();
     const done = new Set<string>();
     let damaged = 0;
@@ -127,17 +166,19 @@ export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
     for (const p of replay) live.push({ table: "message", key: p.key, atMs: p.atMs });
     live.sort((a, b) => a.atMs - b.atMs);
     const keep = (table: Remembered["table"]) => live.filter((r) => r.table === table).slice(-opts.perTableMax);
-    const entries = [...keep("message"), ...keep("event")].sort((a, b) => a.atMs - b.atMs);
-    return { entries, replay, damaged };
+    const kept = [...keep("message"), ...keep("event")].sort((a, b) => a.atMs - b.atMs);
+    return { kept, replay, damaged };
   }
 
   function compact(nowMs: number): Loaded {
     const r = read(nowMs);
     const pendingKeys = new Set(r.replay.map((p) => p.key));
-    const doneLines = r.entries.filter((e) => e.table === "event" || !pendingKeys.has(e.key)).map(lineOf);
+    const doneLines = r.kept.filter((e) => e.table === "event" || !pendingKeys.has(e.key)).map(lineOf);
+    // Fsynced before its rename: the pending lines it carries stay durable.
     writeFileAtomic(opts.path, doneLines.join("") + r.replay.map(pendingLineOf).join(""));
+    unsynced = false;
     appended = 0;
-    return r;
+    return { entries: r.kept.map(({ table, key, atMs }) => ({ table, key, atMs })), replay: r.replay, damaged: r.damaged };
   }
 
   return {
@@ -146,15 +187,32 @@ export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
       return compact(nowMs);
     },
     pending(p) {
-      appendFileSync(opts.path, pendingLineOf(p));
+      write(pendingLineOf(p));
+      unsynced = true;
       if (++appended > appendsMax) compact(p.atMs);
     },
-    append(entries, nowMs) {
+    append(entries, nowMs, replies) {
       if (entries.length === 0) return;
-      appendFileSync(opts.path, entries.map(lineOf).join(""));
+      const lines = entries.map((r) => lineOf(replies && r.table === "message" ? { ...r, replies: [...replies] } : r));
+      write(lines.join(""));
       appended += entries.length;
       if (appended > appendsMax) compact(nowMs);
     },
+    sync() {
+      if (!unsynced) return;
+      const t = performance.now();
+      // Any descriptor of the file flushes all of its dirty pages.
+      const fd = openSync(opts.path, "r");
+      try {
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      unsynced = false;
+      stats.syncs++;
+      stats.ms += performance.now() - t;
+    },
+    syncStats: () => ({ ...stats }),
   };
 }
 
@@ -162,12 +220,12 @@ export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
  * Every line of a journal as written, repeats included, damaged lines left
  * out: for readers that check that no key was kept twice (the soak's ledger).
  */
-export function readSeenLines(path: string): Remembered[] {
+export function readSeenLines(path: string): KeptLine[] {
   if (!existsSync(path)) return [];
-  const out: Remembered[] = [];
+  const out: KeptLine[] = [];
   for (const text of readFileSync(path, "utf8").split("\n")) {
     if (text === "") continue;
-    const parsed = text === "" ? null : parseLine(text);
+    const parsed = parseLine(text);
     // Pending lines are not keys kept: only done ones say a message was handled.
     if (parsed !== null && "done" in parsed) out.push(parsed.done);
   }

@@ -15,6 +15,8 @@ export interface RunnerHealth {
   recentEvents: Array<{ atMs: number; event: NodeEvent }>;
   /** Refused queue URLs by reason (wrong_host, credentials_in_url...). */
   urlRejected?: Record<string, number>;
+  /** Seen-journal failures by operation and error code (`write_eacces`, `sync_eio`, `read_eisdir`...). */
+  journalErrors?: Record<string, number>;
 }
 
 export type { NodeConfig };

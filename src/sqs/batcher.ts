@@ -42,6 +42,8 @@ export interface SendBatcherOptions {
   nowMs: () => number;
   /** A send request failed with a transient error / succeeded: the link's health. */
   onLink: (ok: boolean, detail: string) => void;
+  /** Runs just before each SendMessageBatch leaves (the runner makes its outbox durable then); must not throw. */
+  beforeSend?: () => void;
 }
 
 /**
@@ -82,7 +84,7 @@ interface Destination {
  */
 export class SendBatcher {
   private readonly dests = new Map<string, Destination>();
-  private readonly o: Required<Omit<SendBatcherOptions, "client" | "counters" | "onEvent" | "backoff" | "random" | "nowMs" | "onLink">> &
+  private readonly o: Required<Omit<SendBatcherOptions, "client" | "counters" | "onEvent" | "backoff" | "random" | "nowMs" | "onLink" | "beforeSend">> &
     SendBatcherOptions;
   private draining = false;
   private closed = false;
@@ -255,6 +257,7 @@ export class SendBatcher {
 
   private async sendBatch(d: Destination, batch: Entry[]): Promise<void> {
     const c = this.o.counters;
+    this.o.beforeSend?.();
     countIn(c.requests, "SendMessageBatch");
     try {
       const resp = await this.o.client.send(

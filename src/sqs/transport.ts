@@ -59,6 +59,8 @@ export interface TransportOptions {
   unitsOpenMax?: number;
   /** Backoff after failed requests. Default 200 ms doubling to 20 s. */
   backoff?: BackoffOptions;
+  /** Runs just before each SendMessageBatch leaves, synchronously (the runner flushes its outbox to disk); must not throw. */
+  beforeSend?: () => void;
   /** Least wait after rejected credentials, ms: a fix takes a human. Default 30 000. */
   credentialsBackoffMinMs?: number;
   /** Jitter source; default Math.random (timing only, never protocol behaviour). */
@@ -193,6 +195,7 @@ export function createTransport(opts: TransportOptions): Transport {
       sendFailing = !ok;
       updateLink(detail);
     },
+    ...(opts.beforeSend ? { beforeSend: opts.beforeSend } : {}),
   });
 
   const visibilityMs = opts.visibilityTimeoutSeconds === undefined ? Infinity : opts.visibilityTimeoutSeconds * 1000;

@@ -70,6 +70,12 @@ const FAMILIES: Family[] = [
   { name: "p2p_sqs_requests_total", type: "counter", help: "SQS API requests, by action.", samples: perKey((n) => n.counters.sqs_requests, "action") },
   { name: "p2p_sqs_errors_total", type: "counter", help: "SQS request errors, by kind.", samples: perKey((n) => n.counters.sqs_errors, "kind") },
   {
+    name: "p2p_journal_errors_total",
+    type: "counter",
+    help: "Seen-journal reads, writes and flushes that failed, by operation and error code: messages a crash may handle again.",
+    samples: perKey((n) => n.counters.journal_errors ?? {}, "reason"),
+  },
+  {
     name: "p2p_peers",
     type: "gauge",
     help: "Known peers, by the status this node sees.",
