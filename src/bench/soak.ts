@@ -2,9 +2,9 @@
  * `bun run soak`: a fleet under load for minutes, on the embedded SQS, with
  * a ledger. Eight nodes (the three bots and five `node`s) run at ten times
  * the default rates while a driver PINGs every node; queue depths and the
- * process's memory are sampled, and at the end every message any party sent
- * is accounted for: deleted by its receiver once handled, or still in a
- * queue. Anything else is lost.
+ * process's memory are sampled, and at the end every message SQS accepted
+ * is accounted for, message by message (ledger.ts): handled exactly once,
+ * or still in a queue. Anything else is lost.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,9 +17,11 @@ import { queueUrlOf, type NetworkId } from "../protocol/index.ts";
 import { closeSqsClient, createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts";
 import { deleteMessages, receiveMessages, sendMessagesAccepted } from "../sqs/messages.ts";
 import { queueDepth, setVisibilityTimeout } from "../sqs/queues.ts";
-import { readSeenLines } from "../runtime/seen-journal.ts";
+import { dedupeKey } from "../core/dedupe.ts";
+import { readSeenLines, type KeptLine } from "../runtime/seen-journal.ts";
 import { startChaos, type ChaosLog, type ChaosOptions } from "./chaos.ts";
-import { startEmbeddedSqs } from "../sqs/embedded.ts";
+import { inspectEmbeddedQueue, startEmbeddedSqs } from "../sqs/embedded.ts";
+import { closeLedger, createAcceptedRecord, ledgerCloses, summarize, type Ledger } from "./ledger.ts";
 import { COURSE_NETWORK, timingAtSpeed } from "./course.ts";
 
 /** How a soak runs: one source of its defaults and bounds, for the command line and for tests. */
@@ -74,38 +76,29 @@ export interface SoakReport {
   lastDepthTotal: number;
   rssMb: { afterWarmup: number; end: number; max: number };
   heapMb: { afterWarmup: number; end: number };
-  /** `pongsDuplicated`: a second PONG for a PING (a second answer); `pongsRepeated`: the same PONG delivered again (SQS's at-least-once). */
-  driver: { pingsSent: number; pongsReceived: number; pongsDuplicated: number; pongsRepeated: number; pingsUnanswered: number };
+  /**
+   * The driver's own view. `pongsDuplicated`: a second PONG for a PING (a
+   * second answer); `pongsRepeated`: the same PONG delivered again (SQS's
+   * at-least-once); `rttMs`: PING sent to its first PONG received.
+   */
+  driver: {
+    pingsSent: number;
+    pongsReceived: number;
+    pongsDuplicated: number;
+    pongsRepeated: number;
+    pingsUnanswered: number;
+    rttMs: { p50: number; p99: number; max: number };
+  };
   /** After the last PING: how long until every one was answered, or the bound passed first. */
   settle: { by: "answered" | "bound"; ms: number };
   /**
-   * The whole network's ledger from the nodes' counters. They start again
-   * with each worker, so after a kill it cannot close (`closes: false`) and
-   * `exactly` is the verdict.
+   * Every message SQS accepted, by type, from SQS's own record, the seen
+   * journals and the queues at the end: none depends on the nodes'
+   * counters, which start again with each killed worker.
    */
-  ledger: { sent: number; deleted: number; leftInQueues: number; lost: number; closes: boolean };
-  /**
-   * Message by message, across every crash: each driver PING handled exactly
-   * once (kept once in its node's seen journal) with exactly one PONG, or
-   * still in its queue; and no node handled any message, or counted any
-   * vote, twice (every key of every seen journal once).
-   */
-  exactly: {
-    pingsHandledOnce: number;
-    pingsStillQueued: number;
-    /** Answered once, its journal line not written (a crash right after): the answer still counts once. */
-    pingsAnsweredNotKept: number;
-    /** Not handled, not answered, not queued. */
-    pingsLost: number;
-    /** Handled once, but no PONG reached the driver's queue. */
-    pongsLost: number;
-    pingsHandledTwice: number;
-    messagesHandledTwice: number;
-    votesCountedTwice: number;
-  };
+  ledger: Ledger;
   chaos: ChaosLog | null;
-  /** Protocol messages the nodes handled, by type, summed. */
-  handledByType: Record<string, number>;
+  /** SQS requests by the nodes, from their counters (which start again with each killed worker: a floor). */
   sqsRequests: number;
   rejected: number;
   sendsDropped: number;
@@ -135,7 +128,9 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
   const progress = opts.progress ?? (() => {});
   const dir = mkdtempSync(join(tmpdir(), "fleet-soak-"));
   const stateDir = join(dir, "state");
-  const sqs = await startEmbeddedSqs({ port: 0 });
+  // What SQS accepted and deleted, seen on its side: the ledger's "sent".
+  const record = createAcceptedRecord();
+  const sqs = await startEmbeddedSqs({ port: 0 }, record);
   const net: NetworkId = { ...NET, localPort: sqs.port };
   const ids = ["bot-alpha", "bot-bravo", "bot-charlie", ...Array.from({ length: nodeCount - 3 }, (_, i) => `node-${i + 1}`)];
   const file = FleetFile.parse({
@@ -161,21 +156,29 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
   const fleet = await startFleet({ file, fileDir: dir, json: true, sqs, out: () => void logLines++, debugRoutes: chaosOptions !== undefined });
   const t0 = Date.now();
   const samples: SoakSample[] = [];
-  /** seq -> the node it was sent to, for every PING SQS accepted. */
-  const pingTarget = new Map<number, string>();
   const driver = { pingsSent: 0, pongs: new Map<number, number>(), deleted: 0, sendsAccepted: 0, sendsFailed: 0, pongsRepeated: 0 };
+  /** seq -> when its PING was sent, until its first PONG; then the round trips. */
+  const pingSentMs = new Map<number, number>();
+  const rtts: number[] = [];
   // A PONG is counted once by its msg_id, as a node dedupes: one received again (its delete lost, or
   // its send retried after an outage cut the connection after SQS took it) is the same answer.
   const counted = new Set<string>();
   const countReply = (text: string) => {
-    const body = JSON.parse(text || "{}") as { type?: string; seq?: number; sender?: string; msg_id?: string };
-    const key = `${body.sender}/${body.msg_id}`;
+    const body = summarize(text);
+    if (!body) return;
+    const key = dedupeKey(body.sender, body.msgId);
     if (counted.has(key)) {
       driver.pongsRepeated++;
       return;
     }
     counted.add(key);
-    if (body.type === "PONG" && typeof body.seq === "number") driver.pongs.set(body.seq, (driver.pongs.get(body.seq) ?? 0) + 1);
+    if (body.type !== "PONG" || body.seq === undefined) return;
+    driver.pongs.set(body.seq, (driver.pongs.get(body.seq) ?? 0) + 1);
+    const sentMs = pingSentMs.get(body.seq);
+    if (sentMs !== undefined) {
+      rtts.push(Date.now() - sentMs);
+      pingSentMs.delete(body.seq);
+    }
   };
   const chaos = chaosOptions
     ? startChaos(
@@ -218,12 +221,13 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
         ids.map(async (id) => {
           const seqs = Array.from({ length: perTick }, () => ++seq);
           const bodies = seqs.map((s) => JSON.stringify({ type: "PING", sender: DRIVER, timestamp: at, msg_id: `soak${s}`, seq: s }));
+          const sentMs = Date.now();
           try {
             // Awaited first: `x += await f()` reads x before the wait, and these sends run side by side.
             const accepted = await sendMessagesAccepted(client, url(id), bodies);
             driver.sendsAccepted += accepted.length;
             driver.pingsSent += accepted.length;
-            for (const i of accepted) pingTarget.set(seqs[i]!, id);
+            for (const i of accepted) pingSentMs.set(seqs[i]!, sentMs);
           } catch {
             // An outage: these PINGs were never sent (or, cut off after SQS took them, are answered all the same).
             driver.sendsFailed += bodies.length;
@@ -266,32 +270,38 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
   const final: Health = await fleet.stop();
   draining = false;
   await receiver;
-  // What nobody took: visible or taken and not deleted, in every queue that took part.
-  let leftInQueues = 0;
-  const queuedMsgIds = new Set<string>();
+  // What is still in every queue that took part: visible, delayed or taken and not deleted.
+  const queueName = (id: string) => `${NET.prefix}-node-${id}-p2p`;
+  const stillQueued = new Map<string, Set<string>>();
   for (const id of [...ids, DRIVER]) {
-    const d = await queueDepth(client, url(id));
-    leftInQueues += d.visible + d.inFlight;
-    for (const body of await queuedBodies(sqs.endpoint, `${NET.prefix}-node-${id}-p2p`)) {
-      const m = /"msg_id":"([^"]+)"/.exec(body);
-      if (m) queuedMsgIds.add(m[1]!);
+    const keys = new Set<string>();
+    for (const { body } of (await inspectEmbeddedQueue(sqs.endpoint, queueName(id))) ?? []) {
+      const m = summarize(body);
+      if (m) keys.add(dedupeKey(m.sender, m.msgId));
     }
+    stillQueued.set(id, keys);
   }
-  // PONGs that reached the driver's queue but not the driver before it stopped: answers all the same.
-  for (const body of await queuedBodies(sqs.endpoint, `${NET.prefix}-node-${DRIVER}-p2p`)) countReply(body);
-  const exactly = exactlyOnce(ids, stateDir, pingTarget, driver.pongs, queuedMsgIds);
+  const journals = new Map<string, KeptLine[]>(ids.map((id) => [id, readSeenLines(join(stateDir, `${id}.seen`))]));
+  const byName = new Map([...ids, DRIVER].map((id) => [queueName(id), id]));
+  const ledger = closeLedger({
+    accepted: record.messages(),
+    overflow: record.overflow(),
+    deletesUnmatched: record.deletesUnmatched(),
+    nodeOfQueue: (name) => byName.get(name) ?? null,
+    journals,
+    handledElsewhere: new Map([[DRIVER, counted]]),
+    stillQueued,
+  });
   closeSqsClient(client);
   await sqs.stop();
   rmSync(dir, { recursive: true, force: true });
 
   const sum = (f: (n: Health["nodes"][number]) => number) => final.nodes.reduce((a, n) => a + f(n), 0);
-  const sent = sum((n) => n.counters.messages?.sent ?? 0) + driver.sendsAccepted;
-  const deleted = sum((n) => n.counters.messages?.deleted ?? 0) + driver.deleted;
-  const handledByType: Record<string, number> = {};
-  for (const n of final.nodes) for (const [k, v] of Object.entries(n.counters.in)) handledByType[k] = (handledByType[k] ?? 0) + v;
   const warm = samples.find((s) => s.atS * 1000 >= WARMUP_MS) ?? samples[0]!;
   const last = samples.at(-1)!;
   const pongsDuplicated = [...driver.pongs.values()].reduce((a, c) => a + (c - 1), 0);
+  rtts.sort((a, b) => a - b);
+  const at = (q: number) => rtts[Math.min(rtts.length - 1, Math.floor(q * rtts.length))] ?? NaN;
   return {
     seconds,
     nodes: ids,
@@ -307,12 +317,11 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
       pongsDuplicated,
       pongsRepeated: driver.pongsRepeated,
       pingsUnanswered: driver.pingsSent - driver.pongs.size,
+      rttMs: { p50: at(0.5), p99: at(0.99), max: rtts.at(-1) ?? NaN },
     },
     settle,
-    ledger: { sent, deleted, leftInQueues, lost: sent - deleted - leftInQueues, closes: chaosLog === null || chaosLog.kills.length === 0 },
-    exactly,
+    ledger,
     chaos: chaosLog,
-    handledByType,
     sqsRequests: sum((n) => Object.values(n.counters.sqs_requests).reduce((a, b) => a + b, 0)),
     rejected: sum((n) => Object.values(n.counters.rejected).reduce((a, b) => a + b, 0)),
     sendsDropped: sum((n) => Object.entries(n.counters.sqs_errors).filter(([k]) => k.startsWith("send_dropped")).reduce((a, [, v]) => a + v, 0)),
@@ -333,114 +342,71 @@ async function settled(answered: () => boolean, boundMs: number): Promise<SoakRe
 
 const mb = (bytes: number) => Math.round((bytes / 1_048_576) * 10) / 10;
 
-/** The bodies still in a queue of the embedded SQS, visible, delayed or in flight (its own inspection route). */
-async function queuedBodies(endpoint: string, queueName: string): Promise<string[]> {
-  const r = await fetch(`${endpoint}/_fauxqs/queues/${queueName}`);
-  if (!r.ok) return [];
-  const q = (await r.json()) as {
-    messages?: { ready?: Array<{ body?: string }>; delayed?: Array<{ body?: string }>; inflight?: Array<{ message?: { body?: string } }> };
-  };
-  const m = q.messages ?? {};
-  return [...(m.ready ?? []), ...(m.delayed ?? []), ...(m.inflight ?? []).map((e) => e.message ?? {})].map((x) => x.body ?? "");
-}
-
-/** The message-by-message ledger from the seen journals, the PONGs and what is still queued. */
-function exactlyOnce(
-  ids: readonly string[],
-  stateDir: string,
-  pingTarget: ReadonlyMap<number, string>,
-  pongs: ReadonlyMap<number, number>,
-  queuedMsgIds: ReadonlySet<string>,
-): SoakReport["exactly"] {
-  const r: SoakReport["exactly"] = {
-    pingsHandledOnce: 0,
-    pingsStillQueued: 0,
-    pingsAnsweredNotKept: 0,
-    pingsLost: 0,
-    pongsLost: 0,
-    pingsHandledTwice: 0,
-    messagesHandledTwice: 0,
-    votesCountedTwice: 0,
-  };
-  const kept = new Map<string, Map<string, number>>();
-  for (const id of ids) {
-    const counts = new Map<string, number>();
-    for (const line of readSeenLines(join(stateDir, `${id}.seen`))) {
-      const k = `${line.table}:${line.key}`;
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
-    for (const [k, n] of counts) {
-      if (n < 2) continue;
-      if (k.startsWith("event:")) r.votesCountedTwice += n - 1;
-      else r.messagesHandledTwice += n - 1;
-    }
-    kept.set(id, counts);
-  }
-  for (const [seq, id] of pingTarget) {
-    const keptN = kept.get(id)?.get(`message:${DRIVER}\u0000soak${seq}`) ?? 0;
-    const pongN = pongs.get(seq) ?? 0;
-    if (keptN > 1 || pongN > 1) r.pingsHandledTwice++;
-    else if (keptN === 1 && pongN === 1) r.pingsHandledOnce++;
-    else if (pongN === 1) r.pingsAnsweredNotKept++;
-    else if (queuedMsgIds.has(`soak${seq}`)) r.pingsStillQueued++;
-    else if (keptN === 1) r.pongsLost++;
-    else r.pingsLost++;
-  }
-  return r;
-}
-
-/** The soak's verdict: nothing lost, nothing handled or answered twice. */
-export function soakPassed(r: SoakReport): boolean {
-  const e = r.exactly;
-  return (
-    (!r.ledger.closes || r.ledger.lost === 0) &&
-    e.pingsLost === 0 &&
-    e.pongsLost === 0 &&
-    e.pingsHandledTwice === 0 &&
-    e.messagesHandledTwice === 0 &&
-    e.votesCountedTwice === 0 &&
-    r.driver.pongsDuplicated === 0 &&
-    r.driver.pingsUnanswered === e.pingsStillQueued
-  );
+/**
+ * The soak's verdict: `pass` when the ledger closes (nothing lost, nothing
+ * handled, answered or counted twice) and the driver saw every PING it sent
+ * answered once or still queued; `incomplete` when the ledger could not be
+ * closed (a bound of the record reached): it says nothing either way.
+ */
+export function soakVerdict(r: SoakReport): "pass" | "fail" | "incomplete" {
+  if (!r.ledger.complete) return "incomplete";
+  const stillQueuedPings = r.ledger.byType.PING?.stillQueued ?? 0;
+  return ledgerCloses(r.ledger) && r.driver.pongsDuplicated === 0 && r.driver.pingsUnanswered <= stillQueuedPings ? "pass" : "fail";
 }
 
 export function formatSoak(r: SoakReport): string {
+  const l = r.ledger;
+  const a = (x: Ledger["answers"]["PING"]) =>
+    `${x.handled} handled: ${x.answeredOnce} answered once, ${x.unanswered} unanswered, ${x.answeredTwice} answered twice` +
+    (x.answeredStillQueued > 0 ? `, ${x.answeredStillQueued} answered and still queued` : "");
   const rows: Array<[string, string]> = [
     ["nodes", `${r.nodes.length} (${r.nodes.join(", ")})`],
     ["duration", `${r.seconds} s at the rates in use`],
-    ["messages handled", `${Object.values(r.handledByType).reduce((a, b) => a + b, 0)} (${Object.entries(r.handledByType).map(([k, v]) => `${k} ${v}`).join(", ")})`],
     [
       "ledger",
-      r.ledger.closes
-        ? `sent ${r.ledger.sent}, deleted after handling ${r.ledger.deleted}, left in queues ${r.ledger.leftInQueues}, lost ${r.ledger.lost}`
-        : `node counters start again with each killed worker: see "exactly once"; ${r.ledger.leftInQueues} left in queues`,
+      `${l.total.accepted} messages accepted by SQS: ${l.total.handledOnce} handled once, ${l.total.stillQueued} still queued, ${l.total.lost} lost, ` +
+        `${l.total.handledTwice} handled twice (${l.total.acceptedAgain} copies of a msg_id accepted again)` +
+        (l.complete ? "" : `; INCOMPLETE: ${l.incomplete.join("; ")}`),
     ],
-    [
-      "exactly once",
-      `driver PINGs: ${r.exactly.pingsHandledOnce} handled once, ${r.exactly.pingsStillQueued} still queued, ${r.exactly.pingsAnsweredNotKept} answered but not kept, ` +
-        `${r.exactly.pingsLost} lost, ${r.exactly.pongsLost} handled but their PONG lost, ${r.exactly.pingsHandledTwice} handled twice; any node: ${r.exactly.messagesHandledTwice} messages handled twice, ${r.exactly.votesCountedTwice} votes counted twice`,
-    ],
+    ["PING -> PONG", a(l.answers.PING)],
+    ["HELLO -> PEER_LIST", a(l.answers.HELLO)],
+    ["replies / votes", `${l.repliesNotAccepted} replies a journal names that SQS never took; ${l.votesCountedTwice} votes counted twice`],
     [
       "chaos",
       r.chaos
         ? `${r.chaos.kills.length} worker kills (${r.chaos.kills.map((k) => `${k.id}@${k.atS}s`).join(", ")}), ` +
-          `${r.chaos.outages.length} SQS outages (${r.chaos.outages.map((o) => `${o.ms / 1000}s@${o.atS}s`).join(", ")})`
+          `${r.chaos.outages.length} SQS outages (${r.chaos.outages.map((o) => `${o.ms / 1000}s@${o.atS}s`).join(", ")}); ` +
+          "a message whose sender died before SQS took it was never sent"
         : "none",
     ],
-    ["driver PINGs", `${r.driver.pingsSent} sent, ${r.driver.pongsReceived} answered, ${r.driver.pingsUnanswered} unanswered, ${r.driver.pongsDuplicated} answered twice, ${r.driver.pongsRepeated} PONGs delivered again`],
+    [
+      "driver PINGs",
+      `${r.driver.pingsSent} sent, ${r.driver.pongsReceived} answered, ${r.driver.pingsUnanswered} unanswered, ${r.driver.pongsDuplicated} answered twice, ` +
+        `${r.driver.pongsRepeated} PONGs delivered again; round trip p50 ${r.driver.rttMs.p50} ms, p99 ${r.driver.rttMs.p99} ms, max ${r.driver.rttMs.max} ms`,
+    ],
     ["settled", `${r.settle.ms} ms after the last PING (${r.settle.by})`],
     ["queue depth", `max ${r.maxDepth} in any queue; ${r.lastDepthTotal} over all queues at the last sample`],
     ["memory (rss)", `${r.rssMb.afterWarmup} MB after warm-up, ${r.rssMb.end} MB at the end, max ${r.rssMb.max} MB`],
     ["main heap", `${r.heapMb.afterWarmup} MB after warm-up, ${r.heapMb.end} MB at the end`],
-    ["SQS requests", `${r.sqsRequests} by the nodes (${(r.sqsRequests / Math.max(1, r.ledger.sent)).toFixed(2)} per message sent)`],
+    ["SQS requests", `${r.sqsRequests} by the nodes (${(r.sqsRequests / Math.max(1, l.total.accepted)).toFixed(2)} per message accepted)`],
     ["rejected / sends dropped", `${r.rejected} / ${r.sendsDropped}`],
     ["final states", r.finalStates.join(" ")],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n");
+  const head = ["type", "accepted", "handled once", "still queued", "lost", "twice", "again"];
+  const types = Object.entries(l.byType).sort(([x], [y]) => x.localeCompare(y));
+  const table = [
+    head,
+    ...[...types, ["all", l.total] as const].map(([t, x]) =>
+      [t, x.accepted, x.handledOnce, x.stillQueued, x.lost, x.handledTwice, x.acceptedAgain].map(String),
+    ),
+  ];
+  const widths = head.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  const tableText = table.map((row) => "  " + row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")).join("\n");
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n") + "\nby type (messages SQS accepted; again: copies of one msg_id)\n" + tableText;
 }
 
-/** `bun run soak`: the report, and exit code 1 when a message was lost or a PING went unanswered. */
+/** `bun run soak`: the report; exit code 1 when the ledger does not close, 2 when it could not be closed. */
 export async function runSoakCommand(flags: SoakFlags, out: (s: string) => void): Promise<number> {
   const report = await runSoak({
     seconds: flags.seconds,
@@ -450,5 +416,7 @@ export async function runSoakCommand(flags: SoakFlags, out: (s: string) => void)
     ...(flags.chaos ? { chaos: {} } : {}),
   });
   out((flags.json ? JSON.stringify(report) : formatSoak(report)) + "\n");
-  return soakPassed(report) ? 0 : 1;
+  const verdict = soakVerdict(report);
+  if (!flags.json) out(`verdict: ${verdict}\n`);
+  return verdict === "pass" ? 0 : verdict === "fail" ? 1 : 2;
 }

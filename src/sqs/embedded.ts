@@ -31,6 +31,23 @@ export interface EmbeddedSqsOptions {
   host?: string;
 }
 
+/**
+ * Sees, on the server's side of the edge, what the embedded SQS took and
+ * let go: every message it accepted (SendMessage, each entry of a
+ * SendMessageBatch it answered as successful), every message it handed out
+ * (ReceiveMessage) and every receipt it deleted. A ledger built on this
+ * does not depend on what the nodes count, whose counters restart with
+ * each crashed worker. Called after the store changed and before the
+ * answer leaves: a message counts as accepted even if the answer never
+ * reaches the client (an outage cuts the connection), as in Amazon SQS.
+ * Must not throw.
+ */
+export interface SqsRecorder {
+  accepted(queueName: string, body: string): void;
+  received(queueName: string, receiptHandle: string, body: string): void;
+  deleted(queueName: string, receiptHandle: string): void;
+}
+
 export interface EmbeddedSqs {
   readonly host: string;
   readonly port: number;
@@ -53,10 +70,20 @@ export interface EmbeddedSqs {
  * `http://sqs.<region>.localhost:<port>/000000000000/<name>`; it finds a queue
  * by region and name alone, so AWS-form URLs work against it unchanged.
  */
-export async function startEmbeddedSqs(opts: EmbeddedSqsOptions = {}): Promise<EmbeddedSqs> {
+export async function startEmbeddedSqs(opts: EmbeddedSqsOptions = {}, recorder?: SqsRecorder): Promise<EmbeddedSqs> {
   const host = opts.host ?? DEFAULT_SQS_HOST;
   const wantedPort = opts.port ?? DEFAULT_SQS_PORT;
   const app = buildApp({ logger: false, host: "localhost" });
+  if (recorder) {
+    // Fastify's own hook, on every answer fauxqs gives as an object (its SQS answers all are).
+    app.addHook("preSerialization", async (request: { headers: Record<string, unknown>; body: unknown }, reply: { statusCode: number }, payload: unknown) => {
+      const target = request.headers["x-amz-target"];
+      if (reply.statusCode === 200 && typeof target === "string" && target.startsWith("AmazonSQS.")) {
+        recordAnswer(recorder, target.slice("AmazonSQS.".length), request.body, payload);
+      }
+      return payload;
+    });
+  }
   let address: string;
   try {
     address = await app.listen({ port: wantedPort, host });
@@ -147,4 +174,42 @@ export async function inspectEmbeddedQueue(
   for (const m of data.messages?.inflight ?? []) add(m.message?.body, "inflight");
   for (const m of data.messages?.delayed ?? []) add(m.body, "delayed");
   return out;
+}
+
+/** The queue's name: the last segment of its URL, whatever its host and account (how fauxqs finds it too). */
+const queueNameOf = (url: unknown) => (typeof url === "string" ? url.slice(url.lastIndexOf("/") + 1) : "");
+
+type Json = Record<string, unknown>;
+const asJson = (x: unknown): Json => (x !== null && typeof x === "object" ? (x as Json) : {});
+const listOf = (x: unknown): Json[] => (Array.isArray(x) ? x.map(asJson) : []);
+const successfulIds = (answer: Json) => new Set(listOf(answer.Successful).map((e) => String(e.Id)));
+
+/** One SQS answer of the JSON protocol (the only one fauxqs speaks for SQS), as the recorder sees it. */
+function recordAnswer(recorder: SqsRecorder, action: string, requestBody: unknown, payload: unknown): void {
+  const req = asJson(requestBody);
+  const answer = asJson(payload);
+  const queue = queueNameOf(req.QueueUrl);
+  switch (action) {
+    case "SendMessage":
+      if (typeof req.MessageBody === "string" && typeof answer.MessageId === "string") recorder.accepted(queue, req.MessageBody);
+      return;
+    case "SendMessageBatch": {
+      const ok = successfulIds(answer);
+      for (const e of listOf(req.Entries)) if (ok.has(String(e.Id)) && typeof e.MessageBody === "string") recorder.accepted(queue, e.MessageBody);
+      return;
+    }
+    case "ReceiveMessage":
+      for (const m of listOf(answer.Messages)) {
+        if (typeof m.ReceiptHandle === "string") recorder.received(queue, m.ReceiptHandle, typeof m.Body === "string" ? m.Body : "");
+      }
+      return;
+    case "DeleteMessage":
+      if (typeof req.ReceiptHandle === "string") recorder.deleted(queue, req.ReceiptHandle);
+      return;
+    case "DeleteMessageBatch": {
+      const ok = successfulIds(answer);
+      for (const e of listOf(req.Entries)) if (ok.has(String(e.Id)) && typeof e.ReceiptHandle === "string") recorder.deleted(queue, e.ReceiptHandle);
+      return;
+    }
+  }
 }
