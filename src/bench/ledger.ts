@@ -166,7 +166,12 @@ export interface Ledger {
   repliesNotAccepted: number;
   votesCountedTwice: number;
   deletesUnmatched: number;
+  /** A few of each failure (`lost`, `handled_twice`, `ping_unanswered`...), to look for: at most EXAMPLES_MAX each. */
+  examples: Record<string, string[]>;
 }
+
+/** Examples kept per kind of failure. */
+const EXAMPLES_MAX = 5;
 
 export interface LedgerInput {
   accepted: readonly AcceptedMessage[];
@@ -176,7 +181,7 @@ export interface LedgerInput {
   nodeOfQueue: (queueName: string) => string | null;
   /** Each node's seen journal as written, every line. */
   journals: ReadonlyMap<string, readonly KeptLine[]>;
-  /** Parties that keep no journal (the soak's driver): the keys they handled, each once. */
+  /** Parties that keep no journal (the soak's driver): the keys they handled, each once. They answer nothing: their PINGs and HELLOs are not held to answers. */
   handledElsewhere: ReadonlyMap<string, ReadonlySet<string>>;
   /** Keys (sender NUL msg_id) still in each party's queue. */
   stillQueued: ReadonlyMap<string, ReadonlySet<string>>;
@@ -187,6 +192,12 @@ const emptyAnswer = (): AnswerLedger => ({ handled: 0, answeredOnce: 0, unanswer
 
 export function closeLedger(input: LedgerInput): Ledger {
   const incomplete: string[] = [];
+  const examples: Record<string, string[]> = {};
+  const example = (kind: string, text: string) => {
+    const list = (examples[kind] ??= []);
+    if (list.length < EXAMPLES_MAX) list.push(text);
+  };
+  const show = (m: AcceptedMessage) => `${m.type} ${m.sender} -> ${m.queue} msg_id ${m.msgId}${m.seq === undefined ? "" : ` seq ${m.seq}`}`;
   if (input.overflow > 0) incomplete.push(`${input.overflow} accepted messages past the record's bound`);
 
   // Keys kept per node, with the replies each line names.
@@ -230,18 +241,23 @@ export function closeLedger(input: LedgerInput): Ledger {
     if (node === null) {
       // A queue of no party: nobody was meant to handle it; it can only still be there.
       add("lost");
+      example("lost", `${show(m)} (a queue of no party)`);
       continue;
     }
     const h = timesHandled(node, key);
     const queued = input.stillQueued.get(node)?.has(key) ?? false;
     if (h === 1) add("handledOnce");
-    else if (h > 1) add("handledTwice");
-    else if (queued) add("stillQueued");
+    else if (h > 1) {
+      add("handledTwice");
+      example("handled_twice", `${show(m)} kept ${h} times`);
+    } else if (queued) add("stillQueued");
     else {
       add("lost");
       if (m.deleted > 0) add("lostDeleted");
+      example("lost", `${show(m)}${m.deleted > 0 ? ", deleted" : ""}`);
     }
-    if (m.type === "PING" && m.seq !== undefined) {
+    const answers = !input.handledElsewhere.has(node);
+    if (m.type === "PING" && m.seq !== undefined && answers) {
       const g = `${m.sender}|${node}|${m.seq}`;
       const p = pings.get(g) ?? { handled: 0, queued: 0 };
       if (h > 0) p.handled++;
@@ -252,7 +268,7 @@ export function closeLedger(input: LedgerInput): Ledger {
       const g = `${node}|${m.sender}|${m.seq}`;
       pongs.set(g, (pongs.get(g) ?? 0) + 1);
     }
-    if (m.type === "HELLO" && h > 0) hellos.push({ node, from: m.sender, key });
+    if (m.type === "HELLO" && h > 0 && answers) hellos.push({ node, from: m.sender, key });
   }
 
   // PING -> PONG, on SQS's side alone: answers per (pinger, pinged, seq) against the PINGs handled.
@@ -268,6 +284,8 @@ export function closeLedger(input: LedgerInput): Ledger {
     ping.unanswered += p.handled - once;
     ping.answeredStillQueued += forQueued;
     ping.answeredTwice += extra - forQueued;
+    if (p.handled > once) example("ping_unanswered", `PING ${g.replaceAll("|", " ")}: ${p.handled} handled, ${answers} PONGs`);
+    if (extra > forQueued) example("ping_answered_twice", `PING ${g.replaceAll("|", " ")}: ${p.handled} handled, ${answers} PONGs`);
   }
 
   // HELLO -> PEER_LIST: the replies the journal line names, as SQS accepted them for the HELLO's sender.
@@ -276,7 +294,13 @@ export function closeLedger(input: LedgerInput): Ledger {
   const acceptedReply = (node: string, msgId: string) => bySenderId.get(dedupeKey(node, msgId)) ?? [];
   for (const [node, messages] of kept) {
     for (const lines of messages.values()) {
-      for (const replies of lines) for (const id of replies) if (acceptedReply(node, id).length === 0) repliesNotAccepted++;
+      for (const replies of lines) {
+        for (const id of replies) {
+          if (acceptedReply(node, id).length > 0) continue;
+          repliesNotAccepted++;
+          example("reply_not_accepted", `${node} msg_id ${id}`);
+        }
+      }
     }
   }
   for (const { node, from, key } of hellos) {
@@ -287,8 +311,13 @@ export function closeLedger(input: LedgerInput): Ledger {
       .filter((r) => r.type === "PEER_LIST" && input.nodeOfQueue(r.queue) === from).length;
     hello.handled++;
     if (answers === 1) hello.answeredOnce++;
-    else if (answers === 0) hello.unanswered++;
-    else hello.answeredTwice++;
+    else if (answers === 0) {
+      hello.unanswered++;
+      example("hello_unanswered", `HELLO ${key.replace("\u0000", " msg_id ")} at ${node}`);
+    } else {
+      hello.answeredTwice++;
+      example("hello_answered_twice", `HELLO ${key.replace("\u0000", " msg_id ")} at ${node}: ${answers} PEER_LISTs`);
+    }
   }
 
   return {
@@ -300,6 +329,7 @@ export function closeLedger(input: LedgerInput): Ledger {
     repliesNotAccepted,
     votesCountedTwice,
     deletesUnmatched: input.deletesUnmatched,
+    examples,
   };
 }
 

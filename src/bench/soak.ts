@@ -100,6 +100,8 @@ export interface SoakReport {
   chaos: ChaosLog | null;
   /** SQS requests by the nodes, from their counters (which start again with each killed worker: a floor). */
   sqsRequests: number;
+  /** The outbox's flushes to disk and the time in them, summed over the nodes (since each worker's last start: a floor). */
+  journalSyncs: { count: number; ms: number };
   rejected: number;
   sendsDropped: number;
   finalStates: string[];
@@ -323,6 +325,7 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
     ledger,
     chaos: chaosLog,
     sqsRequests: sum((n) => Object.values(n.counters.sqs_requests).reduce((a, b) => a + b, 0)),
+    journalSyncs: { count: sum((n) => n.counters.journal_syncs?.count ?? 0), ms: Math.round(sum((n) => n.counters.journal_syncs?.ms ?? 0)) },
     rejected: sum((n) => Object.values(n.counters.rejected).reduce((a, b) => a + b, 0)),
     sendsDropped: sum((n) => Object.entries(n.counters.sqs_errors).filter(([k]) => k.startsWith("send_dropped")).reduce((a, [, v]) => a + v, 0)),
     finalStates: final.nodes.map((n) => `${n.id}:${n.state}`),
@@ -371,6 +374,7 @@ export function formatSoak(r: SoakReport): string {
     ["PING -> PONG", a(l.answers.PING)],
     ["HELLO -> PEER_LIST", a(l.answers.HELLO)],
     ["replies / votes", `${l.repliesNotAccepted} replies a journal names that SQS never took; ${l.votesCountedTwice} votes counted twice`],
+    ...Object.entries(l.examples).map(([kind, list]): [string, string] => [`  e.g. ${kind}`, list.join("; ")]),
     [
       "chaos",
       r.chaos
@@ -389,6 +393,7 @@ export function formatSoak(r: SoakReport): string {
     ["memory (rss)", `${r.rssMb.afterWarmup} MB after warm-up, ${r.rssMb.end} MB at the end, max ${r.rssMb.max} MB`],
     ["main heap", `${r.heapMb.afterWarmup} MB after warm-up, ${r.heapMb.end} MB at the end`],
     ["SQS requests", `${r.sqsRequests} by the nodes (${(r.sqsRequests / Math.max(1, l.total.accepted)).toFixed(2)} per message accepted)`],
+    ["outbox to disk", `${r.journalSyncs.count} flushes, ${r.journalSyncs.ms} ms in all (${(r.journalSyncs.ms / Math.max(1, r.journalSyncs.count)).toFixed(2)} ms each)`],
     ["rejected / sends dropped", `${r.rejected} / ${r.sendsDropped}`],
     ["final states", r.finalStates.join(" ")],
   ];

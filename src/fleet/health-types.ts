@@ -43,6 +43,8 @@ export interface HealthNode {
     url_rejected?: Record<string, number>;
     /** The seen journal's failures, by operation and error code (`write_eacces`): each one is a message a crash may handle again. */
     journal_errors?: Record<string, number>;
+    /** The outbox's flushes to disk, one at most per batch sent, and the time they took, since the worker started. */
+    journal_syncs?: { count: number; ms: number };
     /** The SQS edge's ledger: taken from the queue, deleted once handled, accepted by SQS when sent. */
     messages?: { received: number; deleted: number; sent: number };
   };

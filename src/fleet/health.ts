@@ -147,6 +147,7 @@ function toHealthNode(s: SlotView, nowMs: number): HealthNode {
       dropped: { ...(snap?.counters.dropped ?? {}) } as Record<string, number>,
       url_rejected: { ...(s.runner?.urlRejected ?? {}) },
       journal_errors: { ...(s.runner?.journalErrors ?? {}) },
+      ...(s.runner?.journalSyncs ? { journal_syncs: { ...s.runner.journalSyncs } } : {}),
       messages: {
         received: transport?.messagesReceived ?? 0,
         deleted: transport?.messagesDeleted ?? 0,

@@ -323,6 +323,7 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
         recentEvents: recentEvents.slice(),
         urlRejected: { ...urlRejected },
         journalErrors: { ...journalErrors },
+        ...(opts.seenJournal ? { journalSyncs: syncsOf(opts.seenJournal) } : {}),
       };
     },
     exportState: () => core.exportState(),
@@ -338,3 +339,8 @@ function msgIdOf(body: string): string {
     return "";
   }
 }
+
+const syncsOf = (j: SeenJournal) => {
+  const s = j.syncStats();
+  return { count: s.syncs, ms: Math.round(s.ms * 10) / 10 };
+};

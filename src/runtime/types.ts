@@ -17,6 +17,8 @@ export interface RunnerHealth {
   urlRejected?: Record<string, number>;
   /** Seen-journal failures by operation and error code (`write_eacces`, `sync_eio`, `read_eisdir`...). */
   journalErrors?: Record<string, number>;
+  /** The outbox's flushes to disk before batches left (seen-journal.ts), and the time spent in them. */
+  journalSyncs?: { count: number; ms: number };
 }
 
 export type { NodeConfig };

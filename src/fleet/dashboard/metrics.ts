@@ -76,6 +76,18 @@ const FAMILIES: Family[] = [
     samples: perKey((n) => n.counters.journal_errors ?? {}, "reason"),
   },
   {
+    name: "p2p_journal_syncs_total",
+    type: "counter",
+    help: "Flushes of the seen journal's outbox to disk, at most one per batch sent.",
+    samples: (health) => health.nodes.flatMap((n) => (n.counters.journal_syncs ? [{ labels: { node: n.id }, value: n.counters.journal_syncs.count }] : [])),
+  },
+  {
+    name: "p2p_journal_sync_seconds_total",
+    type: "counter",
+    help: "Time spent flushing the seen journal's outbox to disk.",
+    samples: (health) => health.nodes.flatMap((n) => (n.counters.journal_syncs ? [{ labels: { node: n.id }, value: n.counters.journal_syncs.ms / 1000 }] : [])),
+  },
+  {
     name: "p2p_peers",
     type: "gauge",
     help: "Known peers, by the status this node sees.",
