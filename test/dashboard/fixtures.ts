@@ -51,6 +51,8 @@ export function healthOf(shape: FleetShape): Health {
         rejected: shape.step > 5 ? { not_json: 1 } : {},
         sqs_requests: { ReceiveMessage: shape.step * 2, SendMessageBatch: shape.step, DeleteMessageBatch: shape.step },
         sqs_errors: {},
+        journal_errors: i === 0 ? { write_enospc: 2 } : {},
+        journal_syncs: { count: shape.step, ms: shape.step * 500 },
       },
       rtt_p50_ms: 6,
       flags: peers.filter((p) => p.flagged).map((p) => p.id),

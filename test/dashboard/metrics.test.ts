@@ -23,6 +23,9 @@ describe("formatMetrics", () => {
     ["state as a one-hot gauge, current", seriesKey("p2p_node_state", { node: "bot-alpha", state: "running" }), 1],
     ["state as a one-hot gauge, other", seriesKey("p2p_node_state", { node: "bot-alpha", state: "failed" }), 0],
     ["fleet: flagged by two", seriesKey("p2p_fleet_flagged_by", { node: "bot-charlie" }), 2],
+    ["seen-journal failures by reason", seriesKey("p2p_journal_errors_total", { node: "bot-alpha", reason: "write_enospc" }), 2],
+    ["outbox flushes to disk", seriesKey("p2p_journal_syncs_total", { node: "bot-bravo" }), 20],
+    ["time in them, in seconds", seriesKey("p2p_journal_sync_seconds_total", { node: "bot-bravo" }), 10],
   ])("%s", (_what, key, value) => {
     const parsed = parsePrometheusText(formatMetrics(three));
     expect(parsed.samples.get(key)).toBe(value);
@@ -32,6 +35,8 @@ describe("formatMetrics", () => {
     ["p2p_messages_in_total", "counter"],
     ["p2p_messages_rejected_total", "counter"],
     ["p2p_sqs_requests_total", "counter"],
+    ["p2p_journal_errors_total", "counter"],
+    ["p2p_journal_syncs_total", "counter"],
     ["p2p_node_restarts_total", "counter"],
     ["p2p_peers", "gauge"],
     ["p2p_peer_reputation", "gauge"],
@@ -53,7 +58,7 @@ describe("formatMetrics", () => {
     const empty: Health = { at: new Date(0).toISOString(), sqs: { mode: "aws", endpoint: null }, nodes: [], fleet: { flagged: {} } };
     const parsed = parsePrometheusText(formatMetrics(empty));
     expect(parsed.samples.size).toBe(0);
-    expect(parsed.types.size).toBe(16);
+    expect(parsed.types.size).toBe(19);
   });
 
   test("rejections put down to a sender: one sample per (rejecting node, sender, reason)", () => {

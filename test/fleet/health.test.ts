@@ -49,6 +49,8 @@ function runner(id: string, state: RunnerState, peers: PeerSnapshot[]): RunnerHe
     snapshot,
     transport: { requests: { ReceiveMessage: 5 }, messagesSent: 40, messagesReceived: 30, messagesDeleted: 30, errors: {}, backoffMs: 0 },
     recentEvents: [{ atMs: NOW - 5_000, event: { type: "peer_flagged", peer: "bot-charlie", score: 0.41 } }],
+    journalErrors: { write_enospc: 3 },
+    journalSyncs: { count: 12, ms: 4.5 },
   };
 }
 
@@ -113,6 +115,8 @@ describe("toHealth: a node's row", () => {
     ["message counters", [n.counters.in.PING, n.counters.out.CHOKE], [10, 1]],
     ["rejected by reason", n.counters.rejected, { not_json: 2, unknown_type: 1 }],
     ["sqs requests", n.counters.sqs_requests, { ReceiveMessage: 5 }],
+    ["seen-journal failures by reason", n.counters.journal_errors, { write_enospc: 3 }],
+    ["outbox flushes to disk", n.counters.journal_syncs, { count: 12, ms: 4.5 }],
     ["audit time as ISO", n.audits[0]!.at, new Date(NOW - 1000).toISOString()],
     ["events in words", n.events.map((e) => e.text), ["flagged bot-charlie (score 0.41)"]],
   ])("%s", (_name, got, want) => {
