@@ -100,11 +100,11 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
   const { log, debug } = nodeLog;
   /** Replies a previous run noted but SQS may not have taken: sent again at start. */
   let toReplay: Pending[] = [];
+  /** Seen-journal failures by operation and error code (`write_eacces`, `sync_eio`, `read_eisdir`...); before the core, whose creation loads the journal. */
+  const journalErrors: Record<string, number> = {};
   const core: NodeCore = createNode(config, createRng(seed), clock(), opts.state, loadSeen());
   const recentEvents: RunnerHealth["recentEvents"] = [];
   const urlRejected: Record<string, number> = {};
-  /** Seen-journal failures by operation and error code (`write_eacces`, `sync_eio`, `read_eisdir`...). */
-  const journalErrors: Record<string, number> = {};
 
   let state: RunnerState = "starting";
   let startedAtMs = clock();

@@ -99,6 +99,40 @@ describe("seen journal", () => {
   });
 });
 
+describe("seen journal: replies and flushes", () => {
+  test("a handled message's line names its replies' msg_ids, and keeps them through a rewrite; a line without them still reads", () => {
+    const { path, journal } = fresh();
+    journal.load(T0);
+    journal.append([m("sam\u0000a1", T0 + 1), e("sam\u0000ev1", T0 + 1)], T0 + 1, ["p1", "h2"]);
+    appendFileSync(path, JSON.stringify(["m", T0 + 2, "bob\u0000b1"]) + "\n");
+    const want = [
+      { table: "message", key: "sam\u0000a1", atMs: T0 + 1, replies: ["p1", "h2"] },
+      { table: "event", key: "sam\u0000ev1", atMs: T0 + 1 },
+      { table: "message", key: "bob\u0000b1", atMs: T0 + 2 },
+    ];
+    expect(readSeenLines(path)).toEqual(want);
+    // The load rewrites the file: the replies stay; the core is given keys alone.
+    const loaded = createSeenJournal({ path, windowMs: WINDOW, perTableMax: 100 }).load(T0 + 3);
+    expect(loaded.entries).toEqual([m("sam\u0000a1", T0 + 1), e("sam\u0000ev1", T0 + 1), m("bob\u0000b1", T0 + 2)]);
+    expect(Object.keys(loaded.entries[0]!)).toEqual(["table", "key", "atMs"]);
+    expect(readSeenLines(path)).toEqual(want);
+  });
+
+  test("sync flushes only when an outbox note was written since the last one", () => {
+    const { journal } = fresh();
+    journal.load(T0);
+    journal.sync();
+    journal.append([m("k1", T0 + 1)], T0 + 1, []);
+    journal.sync();
+    expect(journal.syncStats().syncs).toBe(0);
+    journal.pending({ key: "k2", atMs: T0 + 2, sends: [{ queueUrl: "q", body: "{}" }] });
+    journal.pending({ key: "k3", atMs: T0 + 3, sends: [{ queueUrl: "q", body: "{}" }] });
+    journal.sync();
+    journal.sync();
+    expect(journal.syncStats().syncs).toBe(1);
+  });
+});
+
 describe("atomic file write", () => {
   test("a write that fails leaves the old file whole and no temp file behind", () => {
     const dir = mkdtempSync(join(tmpdir(), "atomic-"));
