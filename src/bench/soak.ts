@@ -393,7 +393,7 @@ export function formatSoak(r: SoakReport): string {
     ["memory (rss)", `${r.rssMb.afterWarmup} MB after warm-up, ${r.rssMb.end} MB at the end, max ${r.rssMb.max} MB`],
     ["main heap", `${r.heapMb.afterWarmup} MB after warm-up, ${r.heapMb.end} MB at the end`],
     ["SQS requests", `${r.sqsRequests} by the nodes (${(r.sqsRequests / Math.max(1, l.total.accepted)).toFixed(2)} per message accepted)`],
-    ["outbox to disk", `${r.journalSyncs.count} flushes, ${r.journalSyncs.ms} ms in all (${(r.journalSyncs.ms / Math.max(1, r.journalSyncs.count)).toFixed(2)} ms each)`],
+    ["outbox to disk", `${r.journalSyncs.count} flushes, ${(r.journalSyncs.ms / Math.max(1, r.journalSyncs.count)).toFixed(1)} ms each on average (what a batch waits for them)`],
     ["rejected / sends dropped", `${r.rejected} / ${r.sendsDropped}`],
     ["final states", r.finalStates.join(" ")],
   ];

@@ -162,15 +162,18 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     }
   }
 
-  /** Before a batch leaves: the replies noted since the last one reach the disk first (seen-journal.ts says why). */
-  function syncOutbox(): void {
+  /** A flush's error, counted once however many batches waited for that flush. */
+  let flushError: Error | null = null;
+
+  /** What a batch waits for before it leaves: the replies noted before it, on disk (seen-journal.ts says why). */
+  function flushOutbox(): Promise<void> | undefined {
     const journal = opts.seenJournal;
-    if (!journal) return;
-    try {
-      journal.sync();
-    } catch (err) {
+    if (!journal) return undefined;
+    return journal.flush().then((err) => {
+      if (err === null || err === flushError) return;
+      flushError = err;
       journalFailed("sync", err, clock());
-    }
+    });
   }
 
   /** Kept for health beside what the log says of them. */
@@ -270,7 +273,7 @@ export function createNodeRunner(opts: NodeRunnerOptions): NodeRunner {
     waitTimeSeconds,
     handle,
     onEvent: onTransportEvent,
-    beforeSend: syncOutbox,
+    beforeSend: flushOutbox,
   });
 
   return {

@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, existsSync, fdatasyncSync, openSync, readFileSync } from "node:fs";
+import { appendFileSync, close, existsSync, fdatasync, open, readFileSync } from "node:fs";
 import { z } from "zod";
 import type { Remembered } from "../core/types.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
@@ -29,9 +29,11 @@ import { writeFileAtomic } from "./atomic-file.ts";
  * dying (power, kernel) loses what was not yet on disk, and only the `p`
  * lines matter then: SQS may have taken a reply whose line is gone, and the
  * restarted node, knowing nothing of it, would answer anew with another
- * msg_id, a second answer. So `sync()` (fdatasync) runs before every
- * SendMessageBatch leaves while `p` lines are unsynced: one disk flush per
- * batch at most, none when nothing was noted. A lost `m` line only makes
+ * msg_id, a second answer. So every SendMessageBatch waits for `flush()`
+ * (fdatasync) of the `p` lines written before it: none when nothing was
+ * noted, and one flush at a time, which covers every batch that waits for
+ * it (a group commit); the thread goes on meanwhile, only the batch waits.
+ * A lost `m` line only makes
  * the stored replies go out again, byte for byte (receivers drop the copy);
  * a lost `e` line matters only against a state file saved after it, so the
  * fleet syncs the journal before each state save (state-keeper.ts) instead
@@ -72,9 +74,14 @@ export interface SeenJournal {
    * (the caller counts and logs it).
    */
   append(entries: readonly Remembered[], nowMs: number, replies?: readonly string[]): void;
-  /** Flushes `p` lines written since the last call to disk (a no-op when there are none); throws what the file system throws. */
-  sync(): void;
-  /** Flushes by sync() so far, and the time spent in them, ms: the price of durability. */
+  /**
+   * Resolves once every `p` line written before the call is on disk: at
+   * once when none is waiting; else with the flush in progress if it covers
+   * them, or the next, which covers all written meanwhile. Resolves with the
+   * file system's error if the flush failed (the caller counts it), never rejects.
+   */
+  flush(): Promise<Error | null>;
+  /** Flushes so far, and the time they took, ms: what a batch waits for durability. */
   syncStats(): { syncs: number; ms: number };
 }
 
@@ -131,9 +138,38 @@ function parseLine(text: string): Parsed | null {
 export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
   const appendsMax = opts.appendsMax ?? opts.perTableMax;
   let appended = 0;
-  /** `p` lines written since the last sync. */
-  let unsynced = false;
+  /** `p` lines written so far, and how many of them are known on disk. */
+  let written = 0;
+  let durable = 0;
+  /** The flush in progress (covering lines up to `runningUpTo`), and the one queued behind it. */
+  let running: Promise<Error | null> | null = null;
+  let runningUpTo = 0;
+  let queued: Promise<Error | null> | null = null;
   const stats = { syncs: 0, ms: 0 };
+
+  function startFlush(): Promise<Error | null> {
+    const upTo = written;
+    const t = performance.now();
+    runningUpTo = upTo;
+    const p = new Promise<Error | null>((resolve) => {
+      const done = (err: Error | null) => {
+        if (err === null) durable = Math.max(durable, upTo);
+        stats.syncs++;
+        stats.ms += performance.now() - t;
+        resolve(err);
+      };
+      // Any descriptor of the file flushes all of its dirty pages.
+      open(opts.path, "r", (err, fd) => {
+        if (err) return done(err);
+        fdatasync(fd, (e) => close(fd, () => done(e ?? null)));
+      });
+    });
+    running = p;
+    void p.then(() => {
+      if (running === p) running = null;
+    });
+    return p;
+  }
 
   const inWindow = (atMs: number, nowMs: number) => atMs > nowMs - opts.windowMs && atMs <= nowMs + opts.windowMs;
 
@@ -174,9 +210,9 @@ export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
     const r = read(nowMs);
     const pendingKeys = new Set(r.replay.map((p) => p.key));
     const doneLines = r.kept.filter((e) => e.table === "event" || !pendingKeys.has(e.key)).map(lineOf);
-    // Fsynced before its rename: the pending lines it carries stay durable.
+    // Fsynced before its rename: the pending lines it carries are durable.
     writeFileAtomic(opts.path, doneLines.join("") + r.replay.map(pendingLineOf).join(""));
-    unsynced = false;
+    durable = written;
     appended = 0;
     return { entries: r.kept.map(({ table, key, atMs }) => ({ table, key, atMs })), replay: r.replay, damaged: r.damaged };
   }
@@ -188,7 +224,7 @@ export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
     },
     pending(p) {
       write(pendingLineOf(p));
-      unsynced = true;
+      written++;
       if (++appended > appendsMax) compact(p.atMs);
     },
     append(entries, nowMs, replies) {
@@ -198,19 +234,16 @@ export function createSeenJournal(opts: SeenJournalOptions): SeenJournal {
       appended += entries.length;
       if (appended > appendsMax) compact(nowMs);
     },
-    sync() {
-      if (!unsynced) return;
-      const t = performance.now();
-      // Any descriptor of the file flushes all of its dirty pages.
-      const fd = openSync(opts.path, "r");
-      try {
-        fdatasyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      unsynced = false;
-      stats.syncs++;
-      stats.ms += performance.now() - t;
+    flush() {
+      const need = written;
+      if (durable >= need) return Promise.resolve(null);
+      if (running === null) return startFlush();
+      if (runningUpTo >= need) return running;
+      queued ??= running.then(() => {
+        queued = null;
+        return durable >= need ? null : startFlush();
+      });
+      return queued;
     },
     syncStats: () => ({ ...stats }),
   };

@@ -42,8 +42,8 @@ export interface SendBatcherOptions {
   nowMs: () => number;
   /** A send request failed with a transient error / succeeded: the link's health. */
   onLink: (ok: boolean, detail: string) => void;
-  /** Runs just before each SendMessageBatch leaves (the runner makes its outbox durable then); must not throw. */
-  beforeSend?: () => void;
+  /** Each SendMessageBatch waits for it before it leaves (the runner's outbox reaching the disk); must not reject. */
+  beforeSend?: () => Promise<void> | void;
 }
 
 /**
@@ -257,7 +257,8 @@ export class SendBatcher {
 
   private async sendBatch(d: Destination, batch: Entry[]): Promise<void> {
     const c = this.o.counters;
-    this.o.beforeSend?.();
+    const ready = this.o.beforeSend?.();
+    if (ready) await ready;
     countIn(c.requests, "SendMessageBatch");
     try {
       const resp = await this.o.client.send(

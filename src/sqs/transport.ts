@@ -59,8 +59,8 @@ export interface TransportOptions {
   unitsOpenMax?: number;
   /** Backoff after failed requests. Default 200 ms doubling to 20 s. */
   backoff?: BackoffOptions;
-  /** Runs just before each SendMessageBatch leaves, synchronously (the runner flushes its outbox to disk); must not throw. */
-  beforeSend?: () => void;
+  /** Each SendMessageBatch waits for it before it leaves (the runner's outbox reaching the disk); must not reject. */
+  beforeSend?: () => Promise<void> | void;
   /** Least wait after rejected credentials, ms: a fix takes a human. Default 30 000. */
   credentialsBackoffMinMs?: number;
   /** Jitter source; default Math.random (timing only, never protocol behaviour). */

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Remembered } from "../../src/core/types.ts";
 import { writeFileAtomic } from "../../src/runtime/atomic-file.ts";
-import { createSeenJournal, readSeenLines } from "../../src/runtime/seen-journal.ts";
+import { createSeenJournal, readSeenLines, type KeptLine } from "../../src/runtime/seen-journal.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 const WINDOW = 60_000;
@@ -105,7 +105,7 @@ describe("seen journal: replies and flushes", () => {
     journal.load(T0);
     journal.append([m("sam\u0000a1", T0 + 1), e("sam\u0000ev1", T0 + 1)], T0 + 1, ["p1", "h2"]);
     appendFileSync(path, JSON.stringify(["m", T0 + 2, "bob\u0000b1"]) + "\n");
-    const want = [
+    const want: KeptLine[] = [
       { table: "message", key: "sam\u0000a1", atMs: T0 + 1, replies: ["p1", "h2"] },
       { table: "event", key: "sam\u0000ev1", atMs: T0 + 1 },
       { table: "message", key: "bob\u0000b1", atMs: T0 + 2 },
@@ -118,18 +118,37 @@ describe("seen journal: replies and flushes", () => {
     expect(readSeenLines(path)).toEqual(want);
   });
 
-  test("sync flushes only when an outbox note was written since the last one", () => {
+  test("flush reaches the disk only for outbox notes written since the last one, and batches waiting together share one", async () => {
     const { journal } = fresh();
     journal.load(T0);
-    journal.sync();
+    const note = (key: string) => journal.pending({ key, atMs: T0 + 2, sends: [{ queueUrl: "q", body: "{}" }] });
+    expect(await journal.flush()).toBeNull();
     journal.append([m("k1", T0 + 1)], T0 + 1, []);
-    journal.sync();
+    expect(await journal.flush()).toBeNull();
     expect(journal.syncStats().syncs).toBe(0);
-    journal.pending({ key: "k2", atMs: T0 + 2, sends: [{ queueUrl: "q", body: "{}" }] });
-    journal.pending({ key: "k3", atMs: T0 + 3, sends: [{ queueUrl: "q", body: "{}" }] });
-    journal.sync();
-    journal.sync();
-    expect(journal.syncStats().syncs).toBe(1);
+    note("k2");
+    // Two batches waiting for the same notes: one flush.
+    const [a, b] = await Promise.all([journal.flush(), journal.flush()]);
+    expect([a, b, journal.syncStats().syncs]).toEqual([null, null, 1]);
+    // A note during a flush waits for the next one, which covers every note written meanwhile.
+    note("k3");
+    const first = journal.flush();
+    note("k4");
+    const second = journal.flush();
+    note("k5");
+    const third = journal.flush();
+    await Promise.all([first, second, third]);
+    expect(journal.syncStats().syncs).toBe(3);
+    expect(await journal.flush()).toBeNull();
+    expect(journal.syncStats().syncs).toBe(3);
+  });
+
+  test("a flush that fails resolves with the file system's error", async () => {
+    const { dir, journal } = fresh();
+    journal.load(T0);
+    journal.pending({ key: "k", atMs: T0, sends: [] });
+    rmSync(dir, { recursive: true, force: true });
+    expect((await journal.flush()) as NodeJS.ErrnoException).toMatchObject({ code: "ENOENT" });
   });
 });
 
