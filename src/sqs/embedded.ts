@@ -40,7 +40,8 @@ export interface EmbeddedSqsOptions {
  * each crashed worker. Called after the store changed and before the
  * answer leaves: a message counts as accepted even if the answer never
  * reaches the client (an outage cuts the connection), as in Amazon SQS.
- * Must not throw.
+ * Must not throw. Only for the SQS in the caller's thread: a recorder cannot
+ * cross to startEmbeddedSqsThread's.
  */
 export interface SqsRecorder {
   accepted(queueName: string, body: string): void;

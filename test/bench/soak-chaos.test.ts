@@ -31,7 +31,7 @@ describe("soak with chaos, short", () => {
     expect(l.total.handledOnce + l.total.stillQueued).toBe(l.total.accepted);
     // Node-to-node traffic, not only the driver's PINGs: each of these types took part.
     for (const type of ["HELLO", "PEER_LIST", "PING", "PONG", "VIEW_EVENT"]) expect(l.byType[type]?.handledOnce ?? 0, `${type}\n${report}`).toBeGreaterThan(0);
-    expect(l.answers.PING.handled, report).toBeGreaterThan(200);
+    expect(l.answers.PING.handled, report).toBeGreaterThan(100);
     expect(l.answers.PING, report).toMatchObject({ unanswered: 0, answeredTwice: 0 });
     expect(l.answers.HELLO.handled, report).toBeGreaterThan(0);
     expect(l.answers.HELLO, report).toMatchObject({ unanswered: 0, answeredTwice: 0 });
