@@ -185,13 +185,15 @@ export interface LedgerInput {
   handledElsewhere: ReadonlyMap<string, ReadonlySet<string>>;
   /** Keys (sender NUL msg_id) still in each party's queue. */
   stillQueued: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Why the other sources cannot be trusted to be whole (a journal that forgot keys), said by the caller. */
+  incomplete?: readonly string[];
 }
 
 const emptyType = (): TypeLedger => ({ accepted: 0, handledOnce: 0, stillQueued: 0, lost: 0, lostDeleted: 0, handledTwice: 0, acceptedAgain: 0 });
 const emptyAnswer = (): AnswerLedger => ({ handled: 0, answeredOnce: 0, unanswered: 0, answeredTwice: 0, answeredStillQueued: 0 });
 
 export function closeLedger(input: LedgerInput): Ledger {
-  const incomplete: string[] = [];
+  const incomplete: string[] = [...(input.incomplete ?? [])];
   const examples: Record<string, string[]> = {};
   const example = (kind: string, text: string) => {
     const list = (examples[kind] ??= []);

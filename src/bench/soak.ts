@@ -17,6 +17,7 @@ import { queueUrlOf, type NetworkId } from "../protocol/index.ts";
 import { closeSqsClient, createSqsClient, ensureQueue, type SqsOptions } from "../sqs/client.ts";
 import { deleteMessages, receiveMessages, sendMessagesAccepted } from "../sqs/messages.ts";
 import { queueDepth, setVisibilityTimeout } from "../sqs/queues.ts";
+import { LIMITS } from "../core/config.ts";
 import { dedupeKey } from "../core/dedupe.ts";
 import { readSeenLines, type KeptLine } from "../runtime/seen-journal.ts";
 import { startChaos, type ChaosLog, type ChaosOptions } from "./chaos.ts";
@@ -284,6 +285,12 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
     stillQueued.set(id, keys);
   }
   const journals = new Map<string, KeptLine[]>(ids.map((id) => [id, readSeenLines(join(stateDir, `${id}.seen`))]));
+  // A journal forgets keys past its window and its bound: a key forgotten would read as a message lost.
+  const forgetful: string[] = [];
+  if (Date.now() - t0 >= LIMITS.dedupeWindowMs) forgetful.push(`the run outlasted the journals' ${LIMITS.dedupeWindowMs / 60_000}-minute window`);
+  for (const [id, lines] of journals) {
+    if (lines.filter((x) => x.table === "message").length >= LIMITS.dedupeMax) forgetful.push(`${id}'s journal reached its bound of ${LIMITS.dedupeMax} keys`);
+  }
   const byName = new Map([...ids, DRIVER].map((id) => [queueName(id), id]));
   const ledger = closeLedger({
     accepted: record.messages(),
@@ -293,6 +300,7 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
     journals,
     handledElsewhere: new Map([[DRIVER, counted]]),
     stillQueued,
+    incomplete: forgetful,
   });
   closeSqsClient(client);
   await sqs.stop();

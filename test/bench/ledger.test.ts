@@ -35,7 +35,11 @@ interface Case {
 }
 
 function close(c: Case): Ledger {
-  const input: LedgerInput = {
+  return closeLedger(inputOf(c));
+}
+
+function inputOf(c: Case): LedgerInput {
+  return {
     accepted: c.accepted,
     overflow: c.overflow ?? 0,
     deletesUnmatched: 0,
@@ -44,7 +48,6 @@ function close(c: Case): Ledger {
     handledElsewhere: new Map([["driver", new Set(c.driverHandled ?? [])]]),
     stillQueued: new Map(Object.entries(c.queued ?? {}).map(([id, keys]) => [id, new Set(keys)])),
   };
-  return closeLedger(input);
 }
 
 const ping = (from: string, to: string, id: string, seq: number) => msg("PING", from, to, id, { seq });
@@ -164,6 +167,11 @@ describe("ledger: verdict", () => {
     ["nothing accepted at all", { accepted: [] }],
   ])("does not close: %s", (_what, c) => {
     expect(ledgerCloses(close(c))).toBe(false);
+  });
+
+  test("sources the caller knows to be partial make it incomplete, saying why", () => {
+    const l = closeLedger({ ...inputOf(closing), incomplete: ["hugo's journal reached its bound"] });
+    expect([l.complete, l.incomplete, ledgerCloses(l)]).toEqual([false, ["hugo's journal reached its bound"], false]);
   });
 
   test("a record past its bound says so", () => {
