@@ -1,4 +1,4 @@
-import { BAD_BODY_KINDS } from "../bad-bodies.ts";
+import { BAD_BODY_KINDS, badBodiesOf } from "../../protocol/bad-bodies.ts";
 import type { CaseDef, CheckSession } from "../session.ts";
 import type { Outcome } from "../types.ts";
 import { exchange, pause, recs, replyAt, replyMs, seconds } from "./util.ts";
@@ -38,7 +38,8 @@ const badBodyCases: CaseDef[] = BAD_BODY_KINDS.map((kind, i) => ({
     const p = await s.probe("pinger");
     const before = s.processState();
     const t0 = Date.now();
-    const bodies = kind.bodies(p.id, new Date().toISOString(), s.target);
+    const ctx = { sender: p.id, target: s.target, now: new Date().toISOString(), net: s.net };
+    const bodies = badBodiesOf(kind.id).map((b) => b.body(ctx));
     // Each alone: the batching sender would refuse the oversized one, and a case must never pass on a body that was not sent.
     const sent = await Promise.all(bodies.map((b) => p.sendAlone(s.target, b)));
     const refused = sent.flatMap((r) => (r.ok ? [] : [r.detail]));
