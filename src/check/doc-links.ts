@@ -18,21 +18,23 @@ const order = (id: string) => {
 
 export function linksSection(cases: readonly CaseDef[], sectionNumber: number): string {
   const byReq = new Map<string, string[]>();
-  for (const c of cases) byReq.set(c.requirement, [...(byReq.get(c.requirement) ?? []), c.id]);
+  for (const c of cases) byReq.set(c.requirement, [...(byReq.get(c.requirement) ?? []), c.observation ? `\`${c.id}\` (info)` : `\`${c.id}\``]);
   const rows = [...byReq]
     .sort(([a], [b]) => {
       const [aa, an] = order(a);
       const [ba, bn] = order(b);
       return aa === ba ? an - bn : aa < ba ? -1 : 1;
     })
-    .map(([req, ids]) => `| ${req} | ${ids.map((id) => `\`${id}\``).join(", ")} |`);
+    .map(([req, ids]) => `| ${req} | ${ids.join(", ")} |`);
   return [
     LINKS_BEGIN,
     `## ${sectionNumber}. What \`fleet check\` checks`,
     "",
     "`bun run fleet check --run \"CMD\"` grades a node against the requirements",
     "below, each case quoting the requirement's text and level from this page.",
-    "Requirements not listed are checked by the project's own tests only.",
+    "Requirements not listed are checked by the project's own tests only. A case",
+    "marked (info) observes what the node does about the requirement and grades",
+    "nothing: its verdict is info.",
     "",
     "| requirement | cases |",
     "|---|---|",

@@ -51,6 +51,8 @@ export interface CaseDef {
    * final: judges everything observed, once the others are done.
    */
   phase: "quick" | "long" | "final";
+  /** An observation, not a requirement: its verdict is info (skip when there is nothing to observe), never pass or fail. */
+  observation?: true;
   /** Longest it may wait at these timings, ms (a case that cannot fit the time left skips). */
   needsMs(t: TimingMs): number;
   run(s: CheckSession): Promise<Outcome>;

@@ -3,7 +3,7 @@ import { LIMITS } from "../../core/config.ts";
 import { defineCases, type CheckSession } from "../session.ts";
 import type { Outcome } from "../types.ts";
 import type { TimingMs } from "../../core/types.ts";
-import { exchange, recs, replyAt, replyMs, repliesAt, seconds, type From } from "./util.ts";
+import { answersHello, exchange, info, quantile, recs, replyAt, replyMs, repliesAt, seconds, sentAtMs, type From } from "./util.ts";
 
 /**
  * HELLOs of one burst: more than the node's gossip alone can bring that
@@ -153,19 +153,38 @@ export const discoveryCases = defineCases([
     needsMs: (t) => 4 * t.gossipMs + replyMs(t),
     async run(s) {
       const waitMs = 4 * s.timing.gossipMs + replyMs(s.timing);
-      // A PEER_LIST to a party that said HELLO to the node shortly before is an answer, not gossip.
-      const answersTo = (to: string, atMs: number) =>
-        s.observer
-          .all()
-          .some((x) => x.rec.dir === "out" && x.rec.from === to && x.rec.to === s.target && x.rec.type === "HELLO" && x.rec.atMs <= atMs && atMs - x.rec.atMs < replyMs(s.timing));
       const hit = await s.observer.waitFor(
-        (x) => x.rec.dir === "in" && x.parsed.ok && x.parsed.message.sender === s.target && x.rec.type === "PEER_LIST" && !answersTo(x.rec.to, x.rec.atMs),
+        (x) => x.rec.dir === "in" && x.parsed.ok && x.parsed.message.sender === s.target && x.rec.type === "PEER_LIST" && !answersHello(s, x.rec.to, x.rec.atMs),
         Math.max(0, Math.min(s.startedMs + waitMs, s.deadlineMs) - Date.now()),
         s.signal,
       );
       const expected = `a PEER_LIST that answers no HELLO, within ${seconds(waitMs)} (gossip every ${seconds(s.timing.gossipMs)})`;
       if (!hit) return { verdict: "fail", expected, observed: "only PEER_LISTs that answered a HELLO" };
       return { verdict: "pass", expected, observed: `gossip to ${hit.rec.to}`, evidence: [hit.rec] };
+    },
+  },
+  {
+    id: "disc-06",
+    title: "how many of the check's parties it gossips to, and how long its lists are (an observation)",
+    area: "discovery",
+    requirement: "GOSSIP-1",
+    phase: "final",
+    observation: true,
+    needsMs: () => 0,
+    async run(s) {
+      const expected = `every ${seconds(s.timing.gossipMs)}, its PEER_LIST to 3 live peers it does not choke (of which only the check's parties are seen)`;
+      const gossip = s.observer.received(s.target, (x) => x.message.type === "PEER_LIST" && !answersHello(s, x.rec.to, x.rec.atMs)) as Array<From<"PEER_LIST">>;
+      if (gossip.length === 0) return { verdict: "skip", expected, observed: "no gossip seen", reason: "the node sent no PEER_LIST that answers no HELLO, so there is nothing to observe (case disc-05)" };
+      const times = gossip.map(sentAtMs);
+      const spanMs = Math.max(...times) - Math.min(...times);
+      const intervals = Math.floor(spanMs / Math.max(1, s.timing.gossipMs)) + 1;
+      const to = new Set(gossip.map((x) => x.rec.to));
+      const entries = gossip.map((x) => x.message.peers.length).sort((a, b) => a - b);
+      return info(
+        expected,
+        `${gossip.length} gossip PEER_LISTs to ${to.size} of the check's parties over ${seconds(spanMs)}: ${(gossip.length / intervals).toFixed(1)} a gossip interval; entries a list: median ${quantile(entries, 0.5)}, ${entries[0]} to ${entries[entries.length - 1]}`,
+        gossip.slice(0, 6),
+      );
     },
   },
 ]);

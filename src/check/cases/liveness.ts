@@ -1,8 +1,8 @@
 import { defineCases, type CheckSession } from "../session.ts";
 import type { Seen } from "../observer.ts";
-import { exchange, outOfTime, pause, recs, replyAt, replyMs, seconds } from "./util.ts";
+import { exchange, info, outOfTime, pause, quantile, recs, replyAt, replyMs, seconds, sentAtMs } from "./util.ts";
 import { freeRiders } from "./scenarios.ts";
-import { parseTimestampMs } from "../../protocol/index.ts";
+import { LIMITS } from "../../core/config.ts";
 
 /** seq values a PONG must echo: the smallest, the usual, past 32 bits, the largest a JSON number holds exactly. */
 export const SEQS = [0, 1, 2 ** 31, Number.MAX_SAFE_INTEGER] as const;
@@ -97,10 +97,8 @@ export const livenessCases = defineCases([
       const windowMs = WATCH_BEATS * hb;
       await pause(s, windowMs + hb);
       if (Date.now() < from + windowMs) return outOfTime(`PINGs over ${WATCH_BEATS} heartbeats`);
-      // When the node sent them, by its own timestamps: a queue slow to deliver is not the node's doing.
-      const sentAt = (x: Seen) => parseTimestampMs(x.parsed.ok ? x.parsed.message.timestamp : "") ?? x.rec.atMs;
-      const pings = s.observer.received(s.target, (x) => x.rec.observer === p.id && x.message.type === "PING" && sentAt(x) >= from && sentAt(x) <= from + windowMs);
-      const times = [from, ...pings.map(sentAt).sort((a, b) => a - b), from + windowMs];
+      const pings = s.observer.received(s.target, (x) => x.rec.observer === p.id && x.message.type === "PING" && sentAtMs(x) >= from && sentAtMs(x) <= from + windowMs);
+      const times = [from, ...pings.map(sentAtMs).sort((a, b) => a - b), from + windowMs];
       let gapMs = 0;
       for (let i = 1; i < times.length; i++) gapMs = Math.max(gapMs, times[i]! - times[i - 1]!);
       const ok = pings.length > 0 && gapMs < SUSPECT_BEATS * hb;
@@ -130,6 +128,61 @@ export const livenessCases = defineCases([
         observed: pong ? `PONG after ${pong.rec.atMs - t0} ms while choking the pinger` : "no PONG",
         evidence: recs([rider.choke, rider.chokedPing, pong]),
       };
+    },
+  },
+  {
+    id: "live-06",
+    title: "how often it PINGs each peer, against the heartbeat (an observation)",
+    area: "liveness",
+    requirement: "BEAT-1",
+    phase: "final",
+    observation: true,
+    needsMs: () => 0,
+    async run(s) {
+      const hb = s.timing.heartbeatMs;
+      const expected = `a PING to every live or suspect peer each heartbeat (${seconds(hb)}); a dead one every ${LIMITS.deadPingEveryBeats}th`;
+      const byPeer = new Map<string, number[]>();
+      for (const x of s.observer.received(s.target, (x) => x.message.type === "PING")) byPeer.set(x.rec.to, [...(byPeer.get(x.rec.to) ?? []), sentAtMs(x)]);
+      const gaps = [...byPeer.values()].flatMap((ts) => ts.sort((a, b) => a - b).slice(1).map((t, i) => t - ts[i]!)).sort((a, b) => a - b);
+      if (gaps.length === 0) return { verdict: "skip", expected, observed: `PINGs to ${byPeer.size} peers, never two to one`, reason: "the node sent no peer of the check two PINGs, so there is no rate to observe" };
+      const beats = (ms: number) => `${seconds(ms)}, ${(ms / hb).toFixed(2)} heartbeats`;
+      const pings = [...byPeer.values()].reduce((n, ts) => n + ts.length, 0);
+      return info(expected, `${pings} PINGs to ${byPeer.size} of the check's parties; between two to one peer: median ${beats(quantile(gaps, 0.5))}, p90 ${beats(quantile(gaps, 0.9))}`);
+    },
+  },
+  {
+    id: "live-07",
+    title: "how soon its PONGs come: latency p50 and p99 (an observation)",
+    area: "liveness",
+    requirement: "PING-1",
+    phase: "final",
+    observation: true,
+    needsMs: () => 0,
+    async run(s) {
+      const expected = `a PONG to every PING, within ${seconds(replyMs(s.timing))} as the cases wait (from a party's send to its receipt, SQS's delivery included)`;
+      // The parties' PINGs to the node, by party and seq, until the first PONG of that seq reaches the party.
+      const pending = new Map<string, Seen>();
+      const answered: Array<{ ms: number; ping: Seen; pong: Seen }> = [];
+      for (const x of s.observer.all()) {
+        if (!x.parsed.ok || (x.parsed.message.type !== "PING" && x.parsed.message.type !== "PONG")) continue;
+        const key = `${x.rec.observer}\u0000${x.parsed.message.seq}`;
+        if (x.rec.dir === "out" && x.rec.to === s.target && x.parsed.message.type === "PING") {
+          if (!pending.has(key)) pending.set(key, x);
+        } else if (x.rec.dir === "in" && x.parsed.message.sender === s.target && x.parsed.message.type === "PONG") {
+          const ping = pending.get(key);
+          if (!ping) continue;
+          pending.delete(key);
+          answered.push({ ms: x.rec.atMs - ping.rec.atMs, ping, pong: x });
+        }
+      }
+      if (answered.length === 0) return { verdict: "skip", expected, observed: "no PONG seen", reason: "the node answered no PING of the check's parties, so there is no latency to observe (case live-01)" };
+      const ms = answered.map((a) => a.ms).sort((a, b) => a - b);
+      const slowest = answered.reduce((a, b) => (b.ms > a.ms ? b : a));
+      return info(
+        expected,
+        `${answered.length} PINGs answered: p50 ${quantile(ms, 0.5)} ms, p99 ${quantile(ms, 0.99)} ms, slowest ${slowest.ms} ms${pending.size ? `; ${pending.size} without a PONG seen by the end` : ""}`,
+        [slowest.ping, slowest.pong],
+      );
     },
   },
 ]);

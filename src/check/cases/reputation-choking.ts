@@ -1,8 +1,7 @@
 import type { Seen } from "../observer.ts";
 import { defineCases, type CheckSession } from "../session.ts";
-import { recs, replyMs, seconds } from "./util.ts";
-import { chokeByMs, chokeNotBeforeMs, freeRiders, liar, liarBudgetMs, optimisticWaitMs } from "./scenarios.ts";
-import { parseTimestampMs } from "../../protocol/index.ts";
+import { answersHello, info, recs, replyMs, seconds, sentAtMs } from "./util.ts";
+import { chokeByMs, chokeNotBeforeMs, freeRiders, GRACE_INTERVALS, liar, liarBudgetMs, optimisticWaitMs } from "./scenarios.ts";
 import { probeReportEveryMs } from "../probe.ts";
 
 /**
@@ -12,20 +11,16 @@ import { probeReportEveryMs } from "../probe.ts";
 
 const riderBudget = (t: CheckSession["timing"]) => chokeByMs(t) + 2 * replyMs(t) + 6 * t.rechokeMs + probeReportEveryMs(t);
 
-/** When the node sent a message, by its own timestamp (a queue slow to deliver is not the node's doing). */
-const sentAt = (x: Seen) => (x.parsed.ok ? parseTimestampMs(x.parsed.message.timestamp) : null) ?? x.rec.atMs;
 
 /** What the node sent a choked probe between `fromMs` and `untilMs` that it must withhold. */
 function servedWhileChoked(s: CheckSession, probeId: string, fromMs: number, untilMs: number): Seen[] {
-  const answeredHello = (atMs: number) =>
-    s.observer.all().some((x) => x.rec.dir === "out" && x.rec.from === probeId && x.rec.to === s.target && x.rec.type === "HELLO" && x.rec.atMs <= atMs && atMs - x.rec.atMs < replyMs(s.timing));
   return s.observer.received(
     s.target,
     (x) =>
       x.rec.observer === probeId &&
       x.rec.atMs > fromMs + replyMs(s.timing) &&
       x.rec.atMs < untilMs &&
-      (x.message.type === "VIEW_EVENT" || x.message.type === "AUDIT_RESULT" || (x.message.type === "PEER_LIST" && !answeredHello(x.rec.atMs))),
+      (x.message.type === "VIEW_EVENT" || x.message.type === "AUDIT_RESULT" || (x.message.type === "PEER_LIST" && !answersHello(s, probeId, x.rec.atMs))),
   );
 }
 
@@ -40,7 +35,7 @@ function mayHaveSeemedSilent(s: CheckSession, peer: string, fromMs: number, unti
   const hb = s.timing.heartbeatMs;
   // The checker's own pause silences its probes for as long.
   if (s.stalledMs(fromMs - 3 * hb, untilMs) >= 2 * hb) return true;
-  const lagged = s.observer.received(s.target, (x) => x.rec.to === peer && x.rec.atMs >= fromMs && x.rec.atMs <= untilMs).some((x) => x.rec.atMs - sentAt(x) > 2 * hb);
+  const lagged = s.observer.received(s.target, (x) => x.rec.to === peer && x.rec.atMs >= fromMs && x.rec.atMs <= untilMs).some((x) => x.rec.atMs - sentAtMs(x) > 2 * hb);
   if (lagged) return true;
   const sends = s.observer.all().filter((x) => x.rec.dir === "out" && x.rec.from === peer && x.rec.to === s.target && x.rec.atMs >= fromMs - 3 * hb && x.rec.atMs <= untilMs).map((x) => x.rec.atMs);
   const times = [fromMs - 3 * hb, ...sends, untilMs];
@@ -76,7 +71,7 @@ export const reputationChokingCases = defineCases([
       const hi = chokeByMs(s.timing);
       const expected = `a CHOKE between ${seconds(lo)} and ${seconds(hi)} after its HELLO (grace: 6 rechoke intervals of ${seconds(s.timing.rechokeMs)})`;
       if (!story.choke) return { verdict: "fail", expected, observed: "never choked" };
-      const after = sentAt(story.choke) - story.helloMs;
+      const after = sentAtMs(story.choke) - story.helloMs;
       return { verdict: after >= lo ? "pass" : "fail", expected, observed: `${story.choked!.id} choked ${seconds(after)} after its HELLO${after < lo ? ", within its grace" : ""}`, evidence: [story.choke.rec] };
     },
   },
@@ -167,8 +162,38 @@ export const reputationChokingCases = defineCases([
       const expected = `of two free riders past their grace, one unchoked though it contributes nothing: kept unchoked, or unchoked within ${seconds(optimisticWaitMs(s.timing))} of its CHOKE (optimistic every ${seconds(s.timing.optimisticMs)})`;
       if (!story.choke || !story.spared) return { verdict: "skip", expected, observed: "neither free rider was choked", reason: "no CHOKE came (case rep-02)" };
       if (!story.sparedChoke) return { verdict: "pass", expected, observed: `${story.spared.id} stayed unchoked ${seconds(story.sparedWatchedMs)} after its HELLO while ${story.choked!.id} was choked: it holds the optimistic slot`, evidence: recs([story.choke]) };
-      if (story.sparedUnchoke) return { verdict: "pass", expected, observed: `${story.spared.id} unchoked ${seconds(sentAt(story.sparedUnchoke) - sentAt(story.sparedChoke))} after its CHOKE`, evidence: recs([story.sparedChoke, story.sparedUnchoke]) };
+      if (story.sparedUnchoke) return { verdict: "pass", expected, observed: `${story.spared.id} unchoked ${seconds(sentAtMs(story.sparedUnchoke) - sentAtMs(story.sparedChoke))} after its CHOKE`, evidence: recs([story.sparedChoke, story.sparedUnchoke]) };
       return { verdict: Date.now() >= s.deadlineMs ? "skip" : "fail", expected, observed: `both choked; ${story.spared.id} got no UNCHOKE in ${seconds(story.sparedWatchedMs)}`, ...(Date.now() >= s.deadlineMs ? { reason: "the time limit ran out first (--time-limit)" } : {}), evidence: recs([story.choke, story.sparedChoke]) };
+    },
+  },  {
+    id: "rep-07",
+    title: "how many optimistic unchokes it gave the check's parties (an observation)",
+    area: "reputation-choking",
+    requirement: "RECHOKE-3",
+    phase: "final",
+    observation: true,
+    needsMs: () => 0,
+    async run(s) {
+      const windowMs = GRACE_INTERVALS * s.timing.rechokeMs;
+      const expected = `every ${seconds(s.timing.optimisticMs)}, one live, unflagged peer it would choke unchoked all the same`;
+      const decisions = s.observer.received(s.target, (x) => x.message.type === "CHOKE" || x.message.type === "UNCHOKE");
+      if (decisions.length === 0) return { verdict: "skip", expected, observed: "no CHOKE or UNCHOKE seen", reason: "the node choked none of the check's parties, so there is no unchoke to observe" };
+      // An UNCHOKE after a CHOKE, to a party that sent the node no report in the contribution window: it can only be optimistic.
+      const contributed = (peer: string, atMs: number) =>
+        s.observer.all().some((x) => x.rec.dir === "out" && x.rec.from === peer && x.rec.to === s.target && (x.rec.type === "VIEW_EVENT" || x.rec.type === "AUDIT_RESULT") && x.rec.atMs <= atMs && atMs - x.rec.atMs < windowMs);
+      const last = new Map<string, string>();
+      const optimistic: Seen[] = [];
+      for (const x of decisions) {
+        if (x.rec.type === "UNCHOKE" && last.get(x.rec.to) === "CHOKE" && !contributed(x.rec.to, x.rec.atMs)) optimistic.push(x);
+        last.set(x.rec.to, x.rec.type);
+      }
+      const chokes = decisions.filter((x) => x.rec.type === "CHOKE").length;
+      const to = [...new Set(optimistic.map((x) => x.rec.to))];
+      return info(
+        expected,
+        `${chokes} CHOKEs and ${decisions.length - chokes} UNCHOKEs to ${last.size} of the check's parties; ${optimistic.length} UNCHOKEs of a choked party that had sent no report in ${seconds(windowMs)} (optimistic)${to.length ? `, to ${to.join(", ")}` : ""}`,
+        optimistic.slice(0, 6),
+      );
     },
   },
 ]);

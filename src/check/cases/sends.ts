@@ -1,6 +1,7 @@
-import { ISO_TIMESTAMP_RE, checkQueueUrl, queueUrlOf } from "../../protocol/index.ts";
+import { ISO_TIMESTAMP_RE, PeerEntry, SCHEMA_BY_TYPE, checkQueueUrl, queueUrlOf } from "../../protocol/index.ts";
+import { info } from "./util.ts";
 import type { Seen } from "../observer.ts";
-import { defineCases, type CheckSession } from "../session.ts";
+import { defineCases, type CaseDef, type CheckSession } from "../session.ts";
 import type { Outcome } from "../types.ts";
 
 /**
@@ -41,48 +42,54 @@ function rawObject(x: Seen): Record<string, unknown> | null {
   }
 }
 
-export const sendsCases = defineCases([
-  {
-    id: "send-01",
-    title: "every message it sends validates against the protocol's schemas",
+/**
+ * A case judged at the end over every message the node sent (`all`, each
+ * once), skipped when it sent none; `pick` narrows what it judges, and a
+ * judged set that `pick` left empty skips with `none`.
+ */
+function sentCase(c: Pick<CaseDef, "id" | "title" | "requirement" | "observation"> & { what: string; judge: (s: CheckSession, all: Seen[]) => Outcome }): CaseDef {
+  return {
+    ...c,
     area: "sends",
-    requirement: "FIELD-1",
     phase: "final",
     needsMs: () => 0,
     async run(s) {
       const all = fromTarget(s);
-      if (all.length === 0) return nothingSent("valid messages");
+      return all.length === 0 ? nothingSent(c.what) : c.judge(s, all);
+    },
+  };
+}
+
+export const sendsCases = defineCases([
+  sentCase({
+    id: "send-01",
+    title: "every message it sends validates against the protocol's schemas",
+    requirement: "FIELD-1",
+    what: "valid messages",
+    judge(_s, all) {
       const bad = all.flatMap((x) => (x.parsed.ok ? [] : [{ x, why: x.parsed.detail }]));
       return judge(all, bad, "each body a JSON object of one of the 8 types with every field valid", `${all.length} messages, all valid`);
     },
-  },
-  {
+  }),
+  sentCase({
     id: "send-02",
     title: "timestamps are ISO 8601 with an offset",
-    area: "sends",
     requirement: "FIELD-5",
-    phase: "final",
-    needsMs: () => 0,
-    async run(s) {
-      const all = fromTarget(s);
-      if (all.length === 0) return nothingSent("timestamps with an offset");
+    what: "timestamps with an offset",
+    judge(_s, all) {
       const bad = all.flatMap((x) => {
         const ts = rawObject(x)?.timestamp;
         return typeof ts === "string" && ISO_TIMESTAMP_RE.test(ts) ? [] : [{ x, why: `timestamp ${JSON.stringify(ts)?.slice(0, 60) ?? "missing"}` }];
       });
       return judge(all, bad, "timestamp like 2026-11-24T14:03:08.124Z or …+00:00", `${all.length} timestamps, all ISO 8601 with an offset`);
     },
-  },
-  {
+  }),
+  sentCase({
     id: "send-03",
     title: "msg_ids are unique: no two messages to one receiver share one",
-    area: "sends",
     requirement: "FIELD-6",
-    phase: "final",
-    needsMs: () => 0,
-    async run(s) {
-      const all = fromTarget(s);
-      if (all.length === 0) return nothingSent("unique msg_ids");
+    what: "unique msg_ids",
+    judge(_s, all) {
       const first = new Map<string, Seen>();
       const bad: Array<{ x: Seen; why: string }> = [];
       for (const x of all) {
@@ -96,17 +103,15 @@ export const sendsCases = defineCases([
       }
       return judge(all, bad, "a fresh msg_id on every message (receivers drop a repeated one as a redelivery)", `${all.length} messages, no msg_id reused`);
     },
-  },
-  {
+  }),
+  sentCase({
     id: "send-04",
     title: "it announces its own queue by its naming-scheme URL",
-    area: "sends",
     requirement: "URL-3",
-    phase: "final",
-    needsMs: () => 0,
-    async run(s) {
+    what: "its own queue URL",
+    judge(s, sent) {
       const own = queueUrlOf(s.net, s.target);
-      const all = fromTarget(s).filter((x) => x.parsed.ok && (x.parsed.message.type === "HELLO" || x.parsed.message.type === "PEER_LIST"));
+      const all = sent.filter((x) => x.parsed.ok && (x.parsed.message.type === "HELLO" || x.parsed.message.type === "PEER_LIST"));
       if (all.length === 0) return { verdict: "skip", expected: own, observed: "no HELLO or PEER_LIST from the node", reason: "the node announced no queue URL" };
       const bad = all.flatMap((x) => {
         const m = x.parsed.ok ? x.parsed.message : null;
@@ -115,16 +120,14 @@ export const sendsCases = defineCases([
       });
       return judge(all, bad, own, `${all.length} announcements, all ${own}`);
     },
-  },
-  {
+  }),
+  sentCase({
     id: "send-05",
     title: "the queue URLs it passes on are allowed URLs of the nodes they name",
-    area: "sends",
     requirement: "URL-5",
-    phase: "final",
-    needsMs: () => 0,
-    async run(s) {
-      const all = fromTarget(s).filter((x) => x.parsed.ok && x.parsed.message.type === "PEER_LIST");
+    what: "allowed queue URLs",
+    judge(s, sent) {
+      const all = sent.filter((x) => x.parsed.ok && x.parsed.message.type === "PEER_LIST");
       if (all.length === 0) return { verdict: "skip", expected: "allowed queue URLs", observed: "no PEER_LIST from the node", reason: "the node passed on no queue URL" };
       const bad = all.flatMap((x) => {
         const m = x.parsed.ok && x.parsed.message.type === "PEER_LIST" ? x.parsed.message : null;
@@ -136,5 +139,32 @@ export const sendsCases = defineCases([
       });
       return judge(all, bad, `https://sqs.${s.net.region}.amazonaws.com/${s.net.account}/${s.net.prefix}-node-<id>-p2p, or the embedded SQS's form of it`, `${all.length} PEER_LISTs, every URL allowed`);
     },
-  },
+  }),  sentCase({
+    id: "send-06",
+    title: "which fields beyond the protocol's it sends (an observation)",
+    requirement: "WIRE-5",
+    observation: true,
+    what: "its messages' fields",
+    judge(_s, all) {
+      // By type and field name, e.g. "PING.ttl" or "PEER_LIST.peers[].rtt": how many messages carry it.
+      const extra = new Map<string, Seen[]>();
+      const note = (field: string, x: Seen) => extra.set(field, [...(extra.get(field) ?? []), x]);
+      for (const x of all) {
+        if (!x.parsed.ok) continue;
+        const type = x.parsed.message.type;
+        const raw = rawObject(x) ?? {};
+        for (const k of Object.keys(raw)) if (!(k in SCHEMA_BY_TYPE[type].shape)) note(`${type}.${k}`, x);
+        if (type !== "PEER_LIST" || !Array.isArray(raw.peers)) continue;
+        const fields = new Set(raw.peers.flatMap((e: unknown) => (e !== null && typeof e === "object" ? Object.keys(e) : [])));
+        for (const k of fields) if (!(k in PeerEntry.shape)) note(`PEER_LIST.peers[].${k}`, x);
+      }
+      const valid = all.filter((x) => x.parsed.ok).length;
+      const listed = [...extra].sort((a, b) => b[1].length - a[1].length);
+      return info(
+        "receivers ignore fields they do not know (WIRE-5): a node may send more than the protocol's, none rely on it",
+        listed.length === 0 ? `${valid} valid messages, none with a field beyond the protocol's` : `of ${valid} valid messages: ${listed.slice(0, 8).map(([f, xs]) => `${f} on ${xs.length}`).join(", ")}${listed.length > 8 ? `, … (${listed.length} fields in all)` : ""}`,
+        listed.slice(0, 4).map(([, xs]) => xs[0]!),
+      );
+    },
+  }),
 ]);

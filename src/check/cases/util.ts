@@ -1,4 +1,4 @@
-import type { Message, MessageType } from "../../protocol/index.ts";
+import { parseTimestampMs, type Message, type MessageType } from "../../protocol/index.ts";
 import type { TimingMs } from "../../core/types.ts";
 import type { Seen } from "../observer.ts";
 import type { Probe } from "../probe.ts";
@@ -107,3 +107,26 @@ export const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 
 export function pause(s: CheckSession, ms: number): Promise<void> {
   return s.observer.waitFor(() => false, budget(s, ms), s.signal).then(() => undefined);
 }
+
+/** When the node sent a message, by its own timestamp: a queue slow to deliver is not the node's doing. */
+export const sentAtMs = (x: Seen): number => (x.parsed.ok ? parseTimestampMs(x.parsed.message.timestamp) : null) ?? x.rec.atMs;
+
+/** Whether the node's message to `to` at `atMs` may answer a HELLO `to` sent it shortly before (a PEER_LIST that is an answer, not gossip). */
+export function answersHello(s: CheckSession, to: string, atMs: number): boolean {
+  return s.observer.all().some((x) => x.rec.dir === "out" && x.rec.from === to && x.rec.to === s.target && x.rec.type === "HELLO" && x.rec.atMs <= atMs && atMs - x.rec.atMs < replyMs(s.timing));
+}
+
+/** The q-quantile (0 to 1) of ascending `sorted`, nearest rank; NaN when empty. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/**
+ * An observation, not a requirement: what the protocol asks beside what the
+ * node did. It never fails and never counts toward the verdict.
+ */
+export const info = (expected: string, observed: string, evidence: Seen[] = []): Outcome => ({ verdict: "info", expected, observed, evidence: evidence.map((x) => x.rec) });
+
+/** The skip of an observation with nothing to observe. */
+export const nothingToObserve = (expected: string, observed: string, reason: string): Outcome => ({ verdict: "skip", expected, observed, reason });

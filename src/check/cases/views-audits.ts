@@ -29,12 +29,6 @@ export function auditWindowMs(t: TimingMs): number {
   return 3 * t.epochMs + t.auditMs + t.viewsMs + replyMs(t);
 }
 
-/** Waits until `windowMs` after the start of the check, or the deadline; false when cut short. */
-async function watched(s: CheckSession, windowMs: number): Promise<boolean> {
-  const until = s.startedMs + windowMs;
-  await pause(s, until - Date.now());
-  return Date.now() >= until;
-}
 
 const tsEpoch = (s: CheckSession, timestamp: string) => epochOf(parseTimestampMs(timestamp) ?? 0, s.timing.epochMs);
 
@@ -186,6 +180,29 @@ const noAudits = (s: CheckSession): Outcome => ({
   reason: "the node sent no AUDIT_RESULT to any party of the check, so its audits cannot be judged",
 });
 
+/**
+ * Waits until `windowMs` after the start of the check, or the deadline, once
+ * for every case that judges that window: what the node sent by then, and the
+ * skip to give when it sent nothing and the time limit cut the wait short.
+ */
+async function afterWindow<T>(s: CheckSession, name: string, windowMs: number, sent: () => T[], what: string): Promise<{ items: T[]; cutShort: Outcome | null }> {
+  const whole = await s.scenario(`window:${name}`, async () => {
+    const until = s.startedMs + windowMs;
+    await pause(s, until - Date.now());
+    return Date.now() >= until;
+  });
+  const items = sent();
+  return { items, cutShort: !whole && items.length === 0 ? outOfTime(what) : null };
+}
+
+const awaitViews = (s: CheckSession) => afterWindow(s, "views", viewsWindowMs(s.timing), () => viewsOf(s), "VIEW_EVENTs to judge");
+
+/** The node's AUDIT_RESULTs once the audit window is over; `none`: the skip to give when there are none (cut short, or none sent). */
+async function awaitAudits(s: CheckSession): Promise<{ audits: Audit[]; cutShort: Outcome | null; none: Outcome | null }> {
+  const { items: audits, cutShort } = await afterWindow(s, "audits", auditWindowMs(s.timing), () => auditsOf(s), "AUDIT_RESULTs");
+  return { audits, cutShort, none: cutShort ?? (audits.length === 0 ? noAudits(s) : null) };
+}
+
 function listing<T>(bad: T[], fmt: (b: T) => string, n = 5): string {
   return bad.slice(0, n).map(fmt).join("; ") + (bad.length > n ? `; … (${bad.length} in all)` : "");
 }
@@ -199,9 +216,10 @@ export const viewsAuditsCases = defineCases([
     phase: "long",
     needsMs: viewsWindowMs,
     async run(s) {
-      if (!(await watched(s, viewsWindowMs(s.timing))) && viewsOf(s).length === 0) return outOfTime("VIEW_EVENTs to judge");
+      const { items: views, cutShort } = await awaitViews(s);
+      if (cutShort) return cutShort;
       const byEvent = new Map<string, View>();
-      for (const v of viewsOf(s)) if (!byEvent.has(v.message.event_id)) byEvent.set(v.message.event_id, v);
+      for (const v of views) if (!byEvent.has(v.message.event_id)) byEvent.set(v.message.event_id, v);
       const catalog = new Set(s.content.map((c) => c.content_id));
       const judged = [...byEvent.values()].filter((v) => catalog.has(v.message.content_id));
       const foreign = byEvent.size - judged.length;
@@ -231,14 +249,15 @@ export const viewsAuditsCases = defineCases([
     phase: "long",
     needsMs: viewsWindowMs,
     async run(s) {
-      if (!(await watched(s, viewsWindowMs(s.timing))) && viewsOf(s).length === 0) return outOfTime("VIEW_EVENTs");
-      const seen = new Set(viewsOf(s).map((v) => v.message.content_id));
+      const { items: views, cutShort } = await awaitViews(s);
+      if (cutShort) return cutShort;
+      const seen = new Set(views.map((v) => v.message.content_id));
       const missing = s.content.map((c) => c.content_id).filter((c) => !seen.has(c));
       return {
         verdict: missing.length === 0 ? "pass" : "fail",
         expected: `a VIEW_EVENT of each of ${s.content.map((c) => c.content_id).join(", ")} (every ${seconds(s.timing.viewsMs)} to each served peer)`,
         observed: missing.length === 0 ? `all ${s.content.length} items reported` : `never reported: ${missing.join(", ")}`,
-        evidence: viewsOf(s).slice(0, s.content.length).map((x) => x.rec),
+        evidence: views.slice(0, s.content.length).map((x) => x.rec),
       };
     },
   },
@@ -250,8 +269,8 @@ export const viewsAuditsCases = defineCases([
     phase: "long",
     needsMs: viewsWindowMs,
     async run(s) {
-      if (!(await watched(s, viewsWindowMs(s.timing))) && viewsOf(s).length === 0) return outOfTime("VIEW_EVENTs");
-      const views = viewsOf(s);
+      const { items: views, cutShort } = await awaitViews(s);
+      if (cutShort) return cutShort;
       if (views.length === 0) return { verdict: "skip", expected: "VIEW_EVENTs", observed: "none", reason: "the node never sent a VIEW_EVENT" };
       const first = new Map<string, View>();
       const bad: Array<[View, View]> = [];
@@ -276,8 +295,9 @@ export const viewsAuditsCases = defineCases([
     phase: "long",
     needsMs: auditWindowMs,
     async run(s) {
-      if (!(await watched(s, auditWindowMs(s.timing))) && auditsOf(s).length === 0) return outOfTime("AUDIT_RESULTs");
-      const audits = auditsOf(s).filter((a) => s.content.some((c) => c.content_id === a.message.content_id));
+      const { audits: all, none } = await awaitAudits(s);
+      if (none) return none;
+      const audits = all.filter((a) => s.content.some((c) => c.content_id === a.message.content_id));
       if (audits.length === 0) return noAudits(s);
       // A wrong result counts against the node only where honest reporters held the majority of its voters,
       // in every epoch it may cover: with most voters lying, the vote may rightly go their way.
@@ -311,8 +331,8 @@ export const viewsAuditsCases = defineCases([
     phase: "long",
     needsMs: auditWindowMs,
     async run(s) {
-      if (!(await watched(s, auditWindowMs(s.timing))) && auditsOf(s).length === 0) return outOfTime("AUDIT_RESULTs");
-      const audits = auditsOf(s);
+      const { audits, cutShort } = await awaitAudits(s);
+      if (cutShort) return cutShort;
       const outOfRange = auditsOutOfRange(s);
       if (audits.length === 0 && outOfRange.length === 0) return noAudits(s);
       const bad: Array<{ rec: Seen["rec"]; why: string }> = outOfRange.map(({ x, message }) => ({ rec: x.rec, why: `${message.content_id}: confidence ${message.confidence}, outside [0, 1]` }));
@@ -361,9 +381,8 @@ export const viewsAuditsCases = defineCases([
     phase: "long",
     needsMs: auditWindowMs,
     async run(s) {
-      if (!(await watched(s, auditWindowMs(s.timing))) && auditsOf(s).length === 0) return outOfTime("AUDIT_RESULTs");
-      const audits = auditsOf(s);
-      if (audits.length === 0) return noAudits(s);
+      const { audits, none } = await awaitAudits(s);
+      if (none) return none;
       const bad: Array<{ a: Audit; why: string }> = [];
       let unverifiable = 0;
       for (const a of audits) {
@@ -397,9 +416,8 @@ export const viewsAuditsCases = defineCases([
     phase: "long",
     needsMs: auditWindowMs,
     async run(s) {
-      if (!(await watched(s, auditWindowMs(s.timing))) && auditsOf(s).length === 0) return outOfTime("AUDIT_RESULTs");
-      const audits = auditsOf(s);
-      if (audits.length === 0) return noAudits(s);
+      const { audits, none } = await awaitAudits(s);
+      if (none) return none;
       const first = new Map<string, Audit>();
       const bad: Array<[Audit, Audit]> = [];
       for (const a of audits) {

@@ -62,7 +62,9 @@ h2{font-size:16px;margin:8px 0}
 .case{border-top:1px solid #eee;padding:6px 0;cursor:pointer}
 .case.sel{background:#fef9c3}
 .case .m{display:inline-block;width:1.4em;font-weight:700}
-.case.v-pass .m{color:#15803d}.case.v-fail .m{color:#b91c1c}.case.v-non-strict .m{color:#b45309}.case.v-skip .m{color:#737373}
+.case.v-pass .m{color:#15803d}.case.v-fail .m{color:#b91c1c}.case.v-non-strict .m{color:#b45309}.case.v-skip .m{color:#737373}.case.v-info .m{color:#1d4ed8}
+.case.v-info small{color:#1d4ed8}
+td.v-info{color:#1d4ed8}
 .case .id{font-family:ui-monospace,monospace;color:#555;margin-right:6px}
 .detail{margin:4px 0 4px 1.6em;font-size:13px;color:#333}
 .detail dt{font-weight:600;float:left;width:7em}.detail dd{margin:0 0 2px 7em}
@@ -88,7 +90,7 @@ function caseHtml(r: CheckReport, nodeIndex: number): string {
         ? `<table class="ev">${c.evidence.map((e) => `<tr><td>${esc(e.time.slice(11, 23))}</td><td>${esc(e.type)}</td><td>${esc(e.from)} → ${esc(e.to)}</td><td title="${esc(e.body)}">${esc(e.body)}</td></tr>`).join("")}</table>`
         : "";
       parts.push(
-        `<div class="case v-${c.verdict}" id="case-${nodeIndex}-${esc(c.id)}" data-node="${nodeIndex}" data-case="${esc(c.id)}"><span class="m">${MARK[c.verdict]}</span><span class="id">${esc(c.id)}</span>${esc(c.title)} <small>(${c.verdict}${c.verdict === "skip" && c.reason ? `: ${esc(c.reason)}` : ""})</small>` +
+        `<div class="case v-${c.verdict}" id="case-${nodeIndex}-${esc(c.id)}" data-node="${nodeIndex}" data-case="${esc(c.id)}"><span class="m">${MARK[c.verdict]}</span><span class="id">${esc(c.id)}</span>${esc(c.title)} <small>(${c.verdict}${c.verdict === "skip" && c.reason ? `: ${esc(c.reason)}` : c.verdict === "info" ? `, not graded: ${esc(c.observed)}` : ""})</small>` +
           `<dl class="detail"><dt>requirement</dt><dd>${esc(c.requirement)} ${c.level}: ${esc(c.requirementText)}</dd><dt>expected</dt><dd>${esc(c.expected)}</dd><dt>observed</dt><dd>${esc(c.observed)}</dd></dl>${ev}</div>`,
       );
     }

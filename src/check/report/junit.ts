@@ -1,6 +1,6 @@
 import type { CheckReport } from "../types.ts";
 
-/** One testsuite per node, one testcase per case: failures carry the requirement, expected, observed and messages. */
+/** One testsuite per node, one testcase per case: failures carry the requirement, expected, observed and messages; an info passes, with what it observed. */
 
 const esc = (s: string) =>
   s
@@ -25,6 +25,8 @@ export function formatJunit(r: CheckReport): string {
       if (c.verdict === "skip") return `    <testcase ${attrs}>\n      <skipped message="${esc(c.reason ?? "skipped")}"/>\n    </testcase>`;
       // A broken SHOULD is not a failure of the grade, but it is shown.
       if (c.verdict === "non-strict") return `    <testcase ${attrs}>\n      <system-out>${esc(`non-strict (a SHOULD broken)\n${detail}`)}</system-out>\n    </testcase>`;
+      // An observation passes, whatever it saw: what it saw is in a property and the output.
+      if (c.verdict === "info") return `    <testcase ${attrs}>\n      <properties><property name="verdict" value="info"/><property name="observed" value="${esc(c.observed)}"/></properties>\n      <system-out>${esc(`info (an observation, not graded)\n${detail}`)}</system-out>\n    </testcase>`;
       return `    <testcase ${attrs}/>`;
     });
     const s = n.summary;

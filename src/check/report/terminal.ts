@@ -9,11 +9,12 @@ import { AREAS, AREA_TITLES, type CaseReport, type CheckReport, type NodeReport,
 const MARKS: Record<CaseReport["verdict"], string> = { pass: "✔", fail: "×", "non-strict": "!", skip: "-", info: "i" };
 
 export function summaryLine(s: Summary): string {
-  return `${s.cases} cases: ${s.passed} passed, ${s.failed} failed, ${s.nonStrict} non-strict, ${s.skipped} skipped${s.info ? `, ${s.info} info` : ""}`;
+  return `${s.cases} cases: ${s.passed} passed, ${s.failed} failed, ${s.nonStrict} non-strict, ${s.skipped} skipped, ${s.info} info`;
 }
 
 function caseBlock(c: CaseReport): string[] {
-  const head = `  ${MARKS[c.verdict]} ${c.id}  ${c.title}${c.verdict === "skip" ? `  (skipped: ${c.reason ?? "-"})` : c.verdict === "non-strict" ? "  (non-strict: a SHOULD)" : ""}`;
+  const note = c.verdict === "skip" ? `  (skipped: ${c.reason ?? "-"})` : c.verdict === "non-strict" ? "  (non-strict: a SHOULD)" : c.verdict === "info" ? `  (info, not graded: ${c.observed})` : "";
+  const head = `  ${MARKS[c.verdict]} ${c.id}  ${c.title}${note}`;
   if (c.verdict !== "fail" && c.verdict !== "non-strict") return [head];
   const lines = [
     head,
