@@ -84,11 +84,7 @@ export const NodeReport = z.object({
 });
 export type NodeReport = z.infer<typeof NodeReport>;
 
-export const CheckReport = z.object({
-  node: z.string(),
-  verdict: z.enum(["pass", "fail"]),
-  cases: z.array(CaseReport),
-  summary: Summary,
+export const CheckReport = NodeReport.extend({
   /** With several nodes (`fleet check a b`, `--all`): one report each; the top level is the first node's. */
   nodes: z.array(NodeReport),
   mode: z.enum(["run", "network"]),

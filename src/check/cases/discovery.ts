@@ -1,7 +1,7 @@
 import { checkQueueUrl, type MessageOf } from "../../protocol/index.ts";
 import { LIMITS } from "../../core/config.ts";
-import { defineCases, type CheckSession } from "../session.ts";
-import type { Outcome } from "../types.ts";
+import { defineCases, type CaseDef, type CheckSession } from "../session.ts";
+import type { Outcome, WireRecord } from "../types.ts";
 import type { TimingMs } from "../../core/types.ts";
 import { answersHello, exchange, info, quantile, recs, replyAt, replyMs, repliesAt, seconds, sentAtMs, type From } from "./util.ts";
 
@@ -42,6 +42,20 @@ const noReply = (waitedMs: number): Outcome => ({
   reason: "the node never answered a HELLO (case disc-01)",
 });
 
+/** A case judging the first PEER_LIST that answered the HELLO probe's burst (skipped when none came). */
+const peerListCase = (c: Pick<CaseDef, "id" | "title" | "requirement"> & { judge: (s: CheckSession, reply: From<"PEER_LIST">, evidence: WireRecord[]) => Outcome }): CaseDef => ({
+  id: c.id,
+  title: c.title,
+  area: "discovery",
+  requirement: c.requirement,
+  phase: "quick",
+  needsMs: replyMs,
+  async run(s) {
+    const { reply, evidence } = await helloExchange(s);
+    return reply ? c.judge(s, reply, evidence()) : noReply(replyMs(s.timing));
+  },
+});
+
 function entryProblems(s: CheckSession, reply: From<"PEER_LIST">): string[] {
   const m = reply.message;
   const problems: string[] = [];
@@ -78,16 +92,11 @@ export const discoveryCases = defineCases([
       return { verdict: "pass", expected, observed: `${replies.length} PEER_LISTs, the ${burst}th after ${last.rec.atMs - t0} ms${firstContact < t0 ? ` (the probe first wrote ${t0 - firstContact} ms before the burst)` : ""}`, evidence: evidence() };
     },
   },
-  {
+  peerListCase({
     id: "disc-02",
     title: "a PEER_LIST names its sender first, with its own queue URL",
-    area: "discovery",
     requirement: "PEERS-2",
-    phase: "quick",
-    needsMs: replyMs,
-    async run(s) {
-      const { reply, evidence } = await helloExchange(s);
-      if (!reply) return noReply(replyMs(s.timing));
+    judge(s, reply, evidence) {
       const first = reply.message.peers[0];
       const expected = `peers[0] = {node_id: "${s.target}", queue_url: its own queue}`;
       const observed = first === undefined ? "an empty list" : JSON.stringify(first).slice(0, 200);
@@ -95,28 +104,23 @@ export const discoveryCases = defineCases([
         first !== undefined &&
         first.node_id === s.target &&
         (first.queue_url === undefined || checkQueueUrl(s.net, first.queue_url, s.target).ok);
-      return { verdict: ok ? "pass" : "fail", expected, observed, evidence: evidence() };
+      return { verdict: ok ? "pass" : "fail", expected, observed, evidence };
     },
-  },
-  {
+  }),
+  peerListCase({
     id: "disc-03",
     title: "PEER_LIST entries are well formed, allowed and within the bound",
-    area: "discovery",
     requirement: "BOUND-1",
-    phase: "quick",
-    needsMs: replyMs,
-    async run(s) {
-      const { reply, evidence } = await helloExchange(s);
-      if (!reply) return noReply(replyMs(s.timing));
+    judge(s, reply, evidence) {
       const problems = entryProblems(s, reply);
       return {
         verdict: problems.length === 0 ? "pass" : "fail",
         expected: `at most ${LIMITS.peerListMax} entries, each node once, every queue_url an allowed URL of that node`,
         observed: problems.length === 0 ? `${reply.message.peers.length} entries, all allowed` : problems.slice(0, 5).join("; "),
-        evidence: evidence(),
+        evidence,
       };
     },
-  },
+  }),
   {
     id: "disc-04",
     title: "says HELLO to a peer it learned from a PEER_LIST",

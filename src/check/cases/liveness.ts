@@ -1,6 +1,6 @@
 import { defineCases, type CheckSession } from "../session.ts";
 import type { Seen } from "../observer.ts";
-import { exchange, info, outOfTime, pause, quantile, recs, replyAt, replyMs, seconds, sentAtMs } from "./util.ts";
+import { exchange, info, outOfTime, pause, pingAll, quantile, recs, replyAt, replyMs, seconds, sentAtMs } from "./util.ts";
 import { freeRiders } from "./scenarios.ts";
 import { LIMITS } from "../../core/config.ts";
 
@@ -25,11 +25,7 @@ export const livenessCases = defineCases([
     phase: "quick",
     needsMs: replyMs,
     async run(s) {
-      const p = await s.probe("pinger");
-      const t0 = Date.now();
-      for (const seq of SEQS) p.send(s.target, "PING", { seq });
-      const got = await Promise.all(SEQS.map((seq) => replyAt(s, p, "PONG", replyMs(s.timing), (m) => m.seq === seq)));
-      const missing = SEQS.filter((_, i) => got[i] === null);
+      const { p, t0, got, missing } = await pingAll(s, "pinger", SEQS.map((seq) => ({ seq })), replyMs(s.timing));
       // PONGs whose seq no PING of this probe carried (the probe serves other cases too: their seqs are its own).
       const sentSeqs = new Set(s.observer.all().flatMap((x) => (x.rec.dir === "out" && x.rec.observer === p.id && x.parsed.ok && x.parsed.message.type === "PING" ? [x.parsed.message.seq] : [])));
       const wrong = s.observer.received(s.target, (x) => x.rec.observer === p.id && x.message.type === "PONG" && x.rec.atMs >= t0 && !sentSeqs.has(x.message.seq));
@@ -51,10 +47,11 @@ export const livenessCases = defineCases([
     phase: "quick",
     needsMs: replyMs,
     async run(s) {
-      const p = await s.probe("stranger");
-      const t0 = Date.now();
-      p.send(s.target, "PING", { seq: 7 });
-      const pong = await replyAt(s, p, "PONG", replyMs(s.timing), (m) => m.seq === 7);
+      const {
+        p,
+        t0,
+        got: [pong],
+      } = await pingAll(s, "stranger", [{ seq: 7 }], replyMs(s.timing));
       const expected = `a PONG at the stranger's naming-scheme queue within ${seconds(replyMs(s.timing))}`;
       return { verdict: pong ? "pass" : "fail", expected, observed: pong ? `PONG after ${pong.rec.atMs - t0} ms` : "no PONG", evidence: recs(exchange(s, p, t0)) };
     },
@@ -67,12 +64,7 @@ export const livenessCases = defineCases([
     phase: "quick",
     needsMs: (t) => 2 * replyMs(t),
     async run(s) {
-      const p = await s.probe("pinger");
-      const t0 = Date.now();
-      const seqs = Array.from({ length: BURST_PINGS }, (_, i) => 1000 + i);
-      for (const seq of seqs) p.send(s.target, "PING", { seq });
-      const got = await Promise.all(seqs.map((seq) => replyAt(s, p, "PONG", 2 * replyMs(s.timing), (m) => m.seq === seq)));
-      const missing = seqs.filter((_, i) => got[i] === null);
+      const { p, t0, got, missing } = await pingAll(s, "pinger", Array.from({ length: BURST_PINGS }, (_, i) => ({ seq: 1000 + i })), 2 * replyMs(s.timing));
       return {
         verdict: missing.length === 0 ? "pass" : "fail",
         expected: `${BURST_PINGS} PONGs within ${seconds(2 * replyMs(s.timing))}`,

@@ -1,7 +1,7 @@
 import { BAD_BODY_KINDS, badBodiesOf } from "../../protocol/bad-bodies.ts";
 import type { CaseDef, CheckSession } from "../session.ts";
 import type { Outcome } from "../types.ts";
-import { exchange, pause, recs, replyAt, replyMs, seconds } from "./util.ts";
+import { exchange, pause, pingAll, recs, replyAt, replyMs, seconds } from "./util.ts";
 
 /** How long to wait, after the answer that came, for one that must not. */
 function graceMs(s: CheckSession): number {
@@ -10,11 +10,7 @@ function graceMs(s: CheckSession): number {
 
 /** PINGs with these bodies' twists must each get a PONG of their seq. */
 async function pingsAnswered(s: CheckSession, probeName: string, pings: Array<{ seq: number; body: (sender: string, msgId: string) => string }>, expected: string): Promise<Outcome> {
-  const p = await s.probe(probeName);
-  const t0 = Date.now();
-  for (const ping of pings) p.sendRaw(s.target, ping.body(p.id, p.nextMsgId()));
-  const got = await Promise.all(pings.map(({ seq }) => replyAt(s, p, "PONG", replyMs(s.timing), (m) => m.seq === seq)));
-  const missing = pings.filter((_, i) => got[i] === null).map((x) => x.seq);
+  const { p, t0, missing } = await pingAll(s, probeName, pings, replyMs(s.timing));
   return {
     verdict: missing.length === 0 ? "pass" : "fail",
     expected,

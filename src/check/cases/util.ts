@@ -130,3 +130,19 @@ export const info = (expected: string, observed: string, evidence: Seen[] = []):
 
 /** The skip of an observation with nothing to observe. */
 export const nothingToObserve = (expected: string, observed: string, reason: string): Outcome => ({ verdict: "skip", expected, observed, reason });
+
+/**
+ * A probe PINGs the node once per seq (as built, or as the raw body `body`
+ * makes), all at once; the PONG of each seq that came within `waitMs`, null
+ * where none did.
+ */
+export async function pingAll(s: CheckSession, probeName: string, pings: ReadonlyArray<{ seq: number; body?: (sender: string, msgId: string) => string }>, waitMs: number) {
+  const p = await s.probe(probeName);
+  const t0 = Date.now();
+  for (const ping of pings) {
+    if (ping.body) p.sendRaw(s.target, ping.body(p.id, p.nextMsgId()));
+    else p.send(s.target, "PING", { seq: ping.seq });
+  }
+  const got = await Promise.all(pings.map(({ seq }) => replyAt(s, p, "PONG", waitMs, (m) => m.seq === seq)));
+  return { p, t0, got, missing: pings.filter((_, i) => got[i] === null).map((x) => x.seq) };
+}

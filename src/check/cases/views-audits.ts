@@ -5,7 +5,7 @@ import { epochOf, trueCount } from "../../core/views.ts";
 import { OWN_REPORT_WEIGHT } from "../../core/audit.ts";
 import { REPUTATION } from "../../core/reputation.ts";
 import type { Seen } from "../observer.ts";
-import { defineCases, type CheckSession } from "../session.ts";
+import { defineCases, type CaseDef, type CheckSession } from "../session.ts";
 import type { Outcome } from "../types.ts";
 import { clockMarginMs, outOfTime, pause, replyMs, seconds } from "./util.ts";
 
@@ -203,21 +203,46 @@ async function awaitAudits(s: CheckSession): Promise<{ audits: Audit[]; cutShort
   return { audits, cutShort, none: cutShort ?? (audits.length === 0 ? noAudits(s) : null) };
 }
 
+type Judge<T> = Pick<CaseDef, "id" | "title" | "requirement"> & { judge: (s: CheckSession, items: T[]) => Outcome };
+
+/** Cases judged once a window is over: `sent` says what came, or the skip to give instead. */
+function windowCase<T>(needsMs: (t: TimingMs) => number, sent: (s: CheckSession) => Promise<{ items: T[]; skip: Outcome | null }>) {
+  return (c: Judge<T>): CaseDef => ({
+    id: c.id,
+    title: c.title,
+    area: "views-audits",
+    requirement: c.requirement,
+    phase: "long",
+    needsMs,
+    async run(s) {
+      const { items, skip } = await sent(s);
+      return skip ?? c.judge(s, items);
+    },
+  });
+}
+
+/** Over the node's VIEW_EVENTs (skipped when the time limit cut the window short before any came). */
+const viewsCase = windowCase<View>(viewsWindowMs, async (s) => {
+  const { items, cutShort } = await awaitViews(s);
+  return { items, skip: cutShort };
+});
+
+/** Over the node's AUDIT_RESULTs (skipped when there are none). */
+const auditsCase = windowCase<Audit>(auditWindowMs, async (s) => {
+  const { audits, none } = await awaitAudits(s);
+  return { items: audits, skip: none };
+});
+
 function listing<T>(bad: T[], fmt: (b: T) => string, n = 5): string {
   return bad.slice(0, n).map(fmt).join("; ") + (bad.length > n ? `; … (${bad.length} in all)` : "");
 }
 
 export const viewsAuditsCases = defineCases([
-  {
+  viewsCase({
     id: "view-01",
     title: "VIEW_EVENT counts follow the view model",
-    area: "views-audits",
     requirement: "MODEL-4",
-    phase: "long",
-    needsMs: viewsWindowMs,
-    async run(s) {
-      const { items: views, cutShort } = await awaitViews(s);
-      if (cutShort) return cutShort;
+    judge(s, views) {
       const byEvent = new Map<string, View>();
       for (const v of views) if (!byEvent.has(v.message.event_id)) byEvent.set(v.message.event_id, v);
       const catalog = new Set(s.content.map((c) => c.content_id));
@@ -240,17 +265,12 @@ export const viewsAuditsCases = defineCases([
         evidence: (wrong.length > 0 ? wrong.map((w) => w.v) : judged).slice(0, 10).map((x) => x.rec),
       };
     },
-  },
-  {
+  }),
+  viewsCase({
     id: "view-02",
     title: "publishes a VIEW_EVENT for every item of the catalog",
-    area: "views-audits",
     requirement: "PUB-1",
-    phase: "long",
-    needsMs: viewsWindowMs,
-    async run(s) {
-      const { items: views, cutShort } = await awaitViews(s);
-      if (cutShort) return cutShort;
+    judge(s, views) {
       const seen = new Set(views.map((v) => v.message.content_id));
       const missing = s.content.map((c) => c.content_id).filter((c) => !seen.has(c));
       return {
@@ -260,17 +280,12 @@ export const viewsAuditsCases = defineCases([
         evidence: views.slice(0, s.content.length).map((x) => x.rec),
       };
     },
-  },
-  {
+  }),
+  viewsCase({
     id: "view-03",
     title: "all copies of one report carry the same event_id, content and count",
-    area: "views-audits",
     requirement: "PUB-2",
-    phase: "long",
-    needsMs: viewsWindowMs,
-    async run(s) {
-      const { items: views, cutShort } = await awaitViews(s);
-      if (cutShort) return cutShort;
+    judge(_s, views) {
       if (views.length === 0) return { verdict: "skip", expected: "VIEW_EVENTs", observed: "none", reason: "the node never sent a VIEW_EVENT" };
       const first = new Map<string, View>();
       const bad: Array<[View, View]> = [];
@@ -286,17 +301,12 @@ export const viewsAuditsCases = defineCases([
         evidence: bad.flat().slice(0, 10).map((x) => x.rec),
       };
     },
-  },
-  {
+  }),
+  auditsCase({
     id: "audit-01",
     title: "AUDIT_RESULT agrees on the true count while honest reporters hold the majority",
-    area: "views-audits",
     requirement: "VOTE-4",
-    phase: "long",
-    needsMs: auditWindowMs,
-    async run(s) {
-      const { audits: all, none } = await awaitAudits(s);
-      if (none) return none;
+    judge(s, all) {
       const audits = all.filter((a) => s.content.some((c) => c.content_id === a.message.content_id));
       if (audits.length === 0) return noAudits(s);
       // A wrong result counts against the node only where honest reporters held the majority of its voters,
@@ -322,7 +332,7 @@ export const viewsAuditsCases = defineCases([
         evidence: (wrong.length > 0 ? wrong : audits).slice(0, 8).map((x) => x.rec),
       };
     },
-  },
+  }),
   {
     id: "audit-02",
     title: "AUDIT_RESULT confidence is in [0, 1], to 2 decimals, and matches the reports",
@@ -373,16 +383,11 @@ export const viewsAuditsCases = defineCases([
       };
     },
   },
-  {
+  auditsCase({
     id: "audit-03",
     title: "AUDIT_RESULT voters really reported, each once",
-    area: "views-audits",
     requirement: "VOTE-2",
-    phase: "long",
-    needsMs: auditWindowMs,
-    async run(s) {
-      const { audits, none } = await awaitAudits(s);
-      if (none) return none;
+    judge(s, audits) {
       const bad: Array<{ a: Audit; why: string }> = [];
       let unverifiable = 0;
       for (const a of audits) {
@@ -407,17 +412,12 @@ export const viewsAuditsCases = defineCases([
         evidence: bad.slice(0, 8).map((b) => b.a.rec),
       };
     },
-  },
-  {
+  }),
+  auditsCase({
     id: "audit-04",
     title: "each (content, epoch) is audited once",
-    area: "views-audits",
     requirement: "VOTE-1",
-    phase: "long",
-    needsMs: auditWindowMs,
-    async run(s) {
-      const { audits, none } = await awaitAudits(s);
-      if (none) return none;
+    judge(s, audits) {
       const first = new Map<string, Audit>();
       const bad: Array<[Audit, Audit]> = [];
       for (const a of audits) {
@@ -434,5 +434,5 @@ export const viewsAuditsCases = defineCases([
         evidence: bad.flat().slice(0, 8).map((x) => x.rec),
       };
     },
-  },
+  }),
 ]);
