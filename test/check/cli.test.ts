@@ -63,12 +63,31 @@ describe("fleet check --time-limit", () => {
 
 describe("fleet check --quick of the built-in node", () => {
   const junit = join(dir, "report.xml");
+  const pidFile = join(dir, "pid");
+  const endpointFile = join(dir, "endpoint");
   let run: Awaited<ReturnType<typeof runCheckCli>>;
 
   test("passes every MUST and exits 0", async () => {
-    run = await runCheckCli(["--run", personaCommand("node"), "--file", FAST_FILE, "--quick", "--json", "--junit", junit]);
+    // exec: the node's process is the shell's, so its pid is the one written.
+    const cmd = `echo $$ > ${pidFile}; echo $AWS_ENDPOINT_URL_SQS > ${endpointFile}; exec ${personaCommand("node")}`;
+    run = await runCheckCli(["--run", cmd, "--file", FAST_FILE, "--quick", "--json", "--junit", junit]);
     expect(run.code).toBe(0);
   }, 60_000);
+
+  test("when it ends, the node's process and the embedded SQS (with every queue) are gone", async () => {
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    const endpoint = readFileSync(endpointFile, "utf8").trim();
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    expect(alive).toBe(false);
+    const reached = await fetch(endpoint, { signal: AbortSignal.timeout(2_000) }).then(() => true, () => false);
+    expect(reached).toBe(false);
+  });
 
   test("--json: node, verdict, cases with their requirement and evidence, summary, timings and seed", () => {
     const report = CheckReport.parse(JSON.parse(run.stdout));

@@ -34,3 +34,26 @@ export interface JsonCase {
 
 /** Ids of cases with a verdict, for failure messages that say which. */
 export const withVerdict = (cases: JsonCase[], v: string) => cases.filter((c) => c.verdict === v).map((c) => `${c.id}: ${c.observed}${c.reason ? ` (${c.reason})` : ""}`);
+
+/**
+ * Runs the jobs `lanes` at a time, in order; each promise settles when its
+ * own job ends. Every check is an embedded SQS, three bots, probes and a
+ * node: two fit this machine side by side, and the checker's stall guard
+ * keeps a loaded moment from becoming a verdict.
+ */
+export function pool<T>(jobs: Array<() => Promise<T>>, lanes: number): Array<Promise<T>> {
+  let next = 0;
+  const settle: Array<{ resolve: (v: T) => void; reject: (e: unknown) => void }> = [];
+  const promises = jobs.map((_, i) => new Promise<T>((resolve, reject) => (settle[i] = { resolve, reject })));
+  const lane = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      await jobs[i]!().then(settle[i]!.resolve, settle[i]!.reject);
+    }
+  };
+  for (let i = 0; i < Math.min(lanes, jobs.length); i++) void lane();
+  return promises;
+}
+
+/** Checks side by side in the tests that run many (planted bugs, personas). */
+export const CHECK_LANES = 2;

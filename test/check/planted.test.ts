@@ -4,7 +4,8 @@
  * bugs switched on (PLANTED_BUG=<name>, one bug a run): each must be failed
  * by the case that names it, a non-strict verdict where that case checks a
  * SHOULD. Request/response bugs get `--quick`, the others the full check at
- * fast timings. The correct node is checked alone, the bugs two at a time.
+ * fast timings, cut to the time the named case needs where it waits on the
+ * node's timers. The correct node is checked alone, the bugs two at a time.
  * Which other cases a bug also fails is printed at the end, one line per bug.
  * A named case the checker did not judge (it or the node stalled: "run the
  * check again") gets one more run.
@@ -19,12 +20,14 @@ import { join } from "node:path";
 import { AREAS, CheckReport, type Area, type CaseReport } from "../../src/check/types.ts";
 import { describeWith, pythonWith } from "../support/outside.ts";
 import { OUTPUT_DIR } from "../dashboard/browser.ts";
-import { FAST_FILE, runCheckCli } from "./helpers.ts";
+import { CASES } from "../../src/check/cases/index.ts";
+import { startupMs } from "../../src/check/local.ts";
+import { loadFleetFile } from "../../src/fleet/config-load.ts";
+import { timingMs } from "../../src/fleet/config.ts";
+import { CHECK_LANES, FAST_FILE, pool, runCheckCli } from "./helpers.ts";
 
 const PY_NODE = join(import.meta.dir, "nodes", "p2p_node.py");
 const REPORTS_DIR = join(OUTPUT_DIR, "planted");
-/** Checks of planted bugs at once: each is an embedded SQS, three bots, probes and a Python node. */
-const LANES = 2;
 /** The longest a check may take here: a fast full check takes about 20 s. */
 const CHECK_MAX_MS = 120_000;
 
@@ -39,6 +42,12 @@ interface Planted {
    * need not run to its end: cases that no longer fit say skip.
    */
   timeLimitS?: number;
+  /**
+   * A full check ends once this long case (the named one, or the one whose story a final case
+   * judges) has had all it needs: the other long cases that would wait longer, the more so on a
+   * node whose bug makes them wait to the end, say skip.
+   */
+  limitBy?: string;
   /** What the checker says instead, while it misses the bug. */
   missed?: string;
 }
@@ -48,18 +57,34 @@ const PLANTED: Planted[] = [
   { bug: "peer-list-without-self", area: "discovery", names: "disc-02", quick: true },
   // Every later quick case waits its whole reply window for a PONG of the right seq: about 2 minutes without a limit.
   { bug: "pong-wrong-seq", area: "liveness", names: "live-01", quick: true, timeLimitS: 30 },
-  { bug: "no-ping", area: "liveness", names: "live-04", quick: false },
+  { bug: "no-ping", area: "liveness", names: "live-04", quick: false, limitBy: "live-04" },
   { bug: "no-dedupe", area: "transport", names: "tran-01", quick: true },
   { bug: "crash-on-bad-body", area: "transport", names: "tran-05", quick: true },
   { bug: "timestamp-no-offset", area: "sends", names: "send-02", quick: true, timeLimitS: 12 },
   { bug: "reused-msg-id", area: "sends", names: "send-03", quick: true },
-  { bug: "wrong-epoch", area: "views-audits", names: "view-01", quick: false },
-  { bug: "confidence-percent", area: "views-audits", names: "audit-02", quick: false },
-  { bug: "voters-all-peers", area: "views-audits", names: "audit-03", quick: false },
-  { bug: "never-chokes", area: "reputation-choking", names: "rep-02", quick: false },
-  { bug: "choke-every-rechoke", area: "reputation-choking", names: "rep-05", quick: false },
+  { bug: "wrong-epoch", area: "views-audits", names: "view-01", quick: false, limitBy: "view-01" },
+  { bug: "confidence-percent", area: "views-audits", names: "audit-02", quick: false, limitBy: "audit-02" },
+  { bug: "voters-all-peers", area: "views-audits", names: "audit-03", quick: false, limitBy: "audit-03" },
+  { bug: "never-chokes", area: "reputation-choking", names: "rep-02", quick: false, limitBy: "rep-02" },
+  // rep-05 judges the CHOKEs of the free riders' story, which rep-02 runs.
+  { bug: "choke-every-rechoke", area: "reputation-choking", names: "rep-05", quick: false, limitBy: "rep-02" },
   { bug: "gossips-dead", area: "failure", names: "fail-01", quick: false },
 ];
+
+const FAST_TIMING_MS = (() => {
+  const f = loadFleetFile(FAST_FILE);
+  if (!f.ok) throw new Error(f.message);
+  return timingMs(f.file.timing);
+})();
+
+/** The time limit of a check cut to what case `id` needs: the node's start (at most startupMs), the case's own wait, and slack. */
+function limitFor(id: string): number {
+  const c = CASES.find((x) => x.id === id);
+  if (!c || c.phase !== "long") throw new Error(`${id}: not a long case`);
+  return Math.ceil((startupMs(FAST_TIMING_MS.heartbeatMs) + c.needsMs(FAST_TIMING_MS) + 5_000) / 1000);
+}
+
+const timeLimitOf = (p: Planted) => p.timeLimitS ?? (p.limitBy ? limitFor(p.limitBy) : undefined);
 
 interface Run {
   code: number;
@@ -85,23 +110,6 @@ async function check(bug: string, quick: boolean, timeLimitS?: number): Promise<
   return { code, stderr, report };
 }
 
-/** Runs the jobs `lanes` at a time, in order, once `after` settles; each promise settles when its own job ends. */
-function pool<T>(jobs: Array<() => Promise<T>>, lanes: number, after: Promise<void>): Array<Promise<T>> {
-  let next = 0;
-  const settle: Array<{ resolve: (v: T) => void; reject: (e: unknown) => void }> = [];
-  const promises = jobs.map((_, i) => new Promise<T>((resolve, reject) => (settle[i] = { resolve, reject })));
-  const lane = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      await jobs[i]!().then(settle[i]!.resolve, settle[i]!.reject);
-    }
-  };
-  void after.then(() => {
-    for (let i = 0; i < Math.min(lanes, jobs.length); i++) void lane();
-  });
-  return promises;
-}
-
 const python = pythonWith(["boto3"]);
 
 describeWith(python)("fleet check against the Python node and its planted bugs", () => {
@@ -112,10 +120,10 @@ describeWith(python)("fleet check against the Python node and its planted bugs",
     // The correct node first and alone: its verdict must not depend on what else the machine runs.
     const correct = check("", false);
     runs.set("", correct);
+    const after = correct.then(() => undefined, () => undefined);
     const bugs = pool(
-      PLANTED.map((p) => () => check(p.bug, p.quick, p.timeLimitS)),
-      LANES,
-      correct.then(() => undefined, () => undefined),
+      PLANTED.map((p) => () => after.then(() => check(p.bug, p.quick, timeLimitOf(p)))),
+      CHECK_LANES,
     );
     PLANTED.forEach((p, i) => runs.set(p.bug, bugs[i]!));
   });
@@ -157,7 +165,7 @@ describeWith(python)("fleet check against the Python node and its planted bugs",
       let r = await reportOf(p.bug);
       // The checker judges nothing while it (or the node) stalled, and says to run it again: once.
       if (r.cases.find((c) => c.id === p.names)?.reason?.startsWith("not judged")) {
-        runs.set(p.bug, check(p.bug, p.quick, p.timeLimitS));
+        runs.set(p.bug, check(p.bug, p.quick, timeLimitOf(p)));
         r = await reportOf(p.bug);
       }
       const named = r.cases.find((c) => c.id === p.names)!;
