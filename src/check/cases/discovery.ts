@@ -3,7 +3,7 @@ import { LIMITS } from "../../core/config.ts";
 import { defineCases, type CaseDef, type CheckSession } from "../session.ts";
 import type { Outcome, WireRecord } from "../types.ts";
 import type { TimingMs } from "../../core/types.ts";
-import { answersHello, exchange, info, quantile, recs, replyAt, replyMs, repliesAt, seconds, sentAtMs, type From } from "./util.ts";
+import { answersHello, exchange, info, nothingToObserve, quantile, recs, replyAt, replyMs, repliesAt, seconds, sentAtMs, type From } from "./util.ts";
 
 /**
  * HELLOs of one burst: more than the node's gossip alone can bring that
@@ -178,7 +178,7 @@ export const discoveryCases = defineCases([
     async run(s) {
       const expected = `every ${seconds(s.timing.gossipMs)}, its PEER_LIST to 3 live peers it does not choke (of which only the check's parties are seen)`;
       const gossip = s.observer.received(s.target, (x) => x.message.type === "PEER_LIST" && !answersHello(s, x.rec.to, x.rec.atMs)) as Array<From<"PEER_LIST">>;
-      if (gossip.length === 0) return { verdict: "skip", expected, observed: "no gossip seen", reason: "the node sent no PEER_LIST that answers no HELLO, so there is nothing to observe (case disc-05)" };
+      if (gossip.length === 0) return nothingToObserve(expected, "no gossip seen", "the node sent no PEER_LIST that answers no HELLO, so there is nothing to observe (case disc-05)");
       const times = gossip.map(sentAtMs);
       const spanMs = Math.max(...times) - Math.min(...times);
       const intervals = Math.floor(spanMs / Math.max(1, s.timing.gossipMs)) + 1;

@@ -1,6 +1,6 @@
 import { defineCases, type CheckSession } from "../session.ts";
 import type { Seen } from "../observer.ts";
-import { exchange, info, outOfTime, pause, pingAll, quantile, recs, replyAt, replyMs, seconds, sentAtMs } from "./util.ts";
+import { exchange, info, nothingToObserve, outOfTime, pause, pingAll, quantile, recs, replyAt, replyMs, seconds, sentAtMs } from "./util.ts";
 import { freeRiders } from "./scenarios.ts";
 import { LIMITS } from "../../core/config.ts";
 
@@ -136,7 +136,7 @@ export const livenessCases = defineCases([
       const byPeer = new Map<string, number[]>();
       for (const x of s.observer.received(s.target, (x) => x.message.type === "PING")) byPeer.set(x.rec.to, [...(byPeer.get(x.rec.to) ?? []), sentAtMs(x)]);
       const gaps = [...byPeer.values()].flatMap((ts) => ts.sort((a, b) => a - b).slice(1).map((t, i) => t - ts[i]!)).sort((a, b) => a - b);
-      if (gaps.length === 0) return { verdict: "skip", expected, observed: `PINGs to ${byPeer.size} peers, never two to one`, reason: "the node sent no peer of the check two PINGs, so there is no rate to observe" };
+      if (gaps.length === 0) return nothingToObserve(expected, `PINGs to ${byPeer.size} peers, never two to one`, "the node sent no peer of the check two PINGs, so there is no rate to observe");
       const beats = (ms: number) => `${seconds(ms)}, ${(ms / hb).toFixed(2)} heartbeats`;
       const pings = [...byPeer.values()].reduce((n, ts) => n + ts.length, 0);
       return info(expected, `${pings} PINGs to ${byPeer.size} of the check's parties; between two to one peer: median ${beats(quantile(gaps, 0.5))}, p90 ${beats(quantile(gaps, 0.9))}`);
@@ -167,7 +167,7 @@ export const livenessCases = defineCases([
           answered.push({ ms: x.rec.atMs - ping.rec.atMs, ping, pong: x });
         }
       }
-      if (answered.length === 0) return { verdict: "skip", expected, observed: "no PONG seen", reason: "the node answered no PING of the check's parties, so there is no latency to observe (case live-01)" };
+      if (answered.length === 0) return nothingToObserve(expected, "no PONG seen", "the node answered no PING of the check's parties, so there is no latency to observe (case live-01)");
       const ms = answered.map((a) => a.ms).sort((a, b) => a - b);
       const slowest = answered.reduce((a, b) => (b.ms > a.ms ? b : a));
       return info(

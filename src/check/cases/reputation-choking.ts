@@ -1,6 +1,6 @@
 import type { Seen } from "../observer.ts";
 import { defineCases, type CheckSession } from "../session.ts";
-import { answersHello, info, recs, replyMs, seconds, sentAtMs } from "./util.ts";
+import { answersHello, info, nothingToObserve, recs, replyMs, seconds, sentAtMs } from "./util.ts";
 import { chokeByMs, chokeNotBeforeMs, freeRiders, GRACE_INTERVALS, liar, liarBudgetMs, optimisticWaitMs } from "./scenarios.ts";
 import { probeReportEveryMs } from "../probe.ts";
 
@@ -177,7 +177,7 @@ export const reputationChokingCases = defineCases([
       const windowMs = GRACE_INTERVALS * s.timing.rechokeMs;
       const expected = `every ${seconds(s.timing.optimisticMs)}, one live, unflagged peer it would choke unchoked all the same`;
       const decisions = s.observer.received(s.target, (x) => x.message.type === "CHOKE" || x.message.type === "UNCHOKE");
-      if (decisions.length === 0) return { verdict: "skip", expected, observed: "no CHOKE or UNCHOKE seen", reason: "the node choked none of the check's parties, so there is no unchoke to observe" };
+      if (decisions.length === 0) return nothingToObserve(expected, "no CHOKE or UNCHOKE seen", "the node choked none of the check's parties, so there is no unchoke to observe");
       // An UNCHOKE after a CHOKE, to a party that sent the node no report in the contribution window: it can only be optimistic.
       const contributed = (peer: string, atMs: number) =>
         s.observer.all().some((x) => x.rec.dir === "out" && x.rec.from === peer && x.rec.to === s.target && (x.rec.type === "VIEW_EVENT" || x.rec.type === "AUDIT_RESULT") && x.rec.atMs <= atMs && atMs - x.rec.atMs < windowMs);
