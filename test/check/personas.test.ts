@@ -54,6 +54,9 @@ const JOBS: Array<[string, () => Promise<Full>]> = [
   ["node", () => fullCheck(personaCommand("node"))],
 ];
 
+/** A test may wait on every check of its lane before its own. */
+const POOL_MS = Math.ceil(JOBS.length / CHECK_LANES) * TEST_MS;
+
 let runs: Array<Promise<Full>> = [];
 const runOf = (persona: string) => runs[JOBS.findIndex(([p]) => p === persona)]!;
 
@@ -66,14 +69,14 @@ beforeAll(() => {
 afterAll(async () => {
   // Every check started ends (each within its time limit), even when tests were filtered out.
   await Promise.allSettled(runs);
-}, ROW * TEST_MS);
+}, POOL_MS);
 
 describe("fleet check grades the built-in personas", () => {
   test.each(["bot-alpha", "bot-bravo"])("%s passes every MUST (exit 0)", async (persona) => {
     const r = await runOf(persona);
     expect(withVerdict(r.report.cases, "fail")).toEqual([]);
     expect(r.code).toBe(0);
-  }, 3 * TEST_MS);
+  }, POOL_MS);
 
   test("bot-charlie fails the view-accuracy case and nothing else (exit 1)", async () => {
     const r = await runOf("bot-charlie");
@@ -82,13 +85,13 @@ describe("fleet check grades the built-in personas", () => {
     expect(view.observed).toMatch(/^\d+ of \d+ right \(\d+%\); wrong: /);
     expect(view.evidence.length).toBeGreaterThan(0);
     expect(r.code).toBe(1);
-  }, 3 * TEST_MS);
+  }, POOL_MS);
 
   test(`a correct node checked ${ROW} times in a row passes every MUST each time`, async () => {
     const row = await Promise.all(runs.filter((_, i) => JOBS[i]![0] === "node"));
     expect(row.length).toBe(ROW);
     expect(row.map((r) => withVerdict(r.report.cases, "fail"))).toEqual(Array.from({ length: ROW }, () => []));
-  }, ROW * TEST_MS);
+  }, POOL_MS);
 
   test("bot-charlie's JUnit: its one failure is view-01, with the requirement", async () => {
     await runOf("bot-charlie");
@@ -96,7 +99,7 @@ describe("fleet check grades the built-in personas", () => {
     const failures = [...xml.matchAll(/<testcase name="([^"]+)"[^>]*>\s*<failure/g)].map((m) => m[1]!.split(" ")[0]);
     expect(failures).toEqual(["view-01"]);
     expect(xml).toContain("requirement: MODEL-4 MUST");
-  }, 3 * TEST_MS);
+  }, POOL_MS);
 });
 
 describeWith(BROWSER)("bot-charlie's --html report in Chromium", () => {
@@ -143,5 +146,5 @@ describeWith(BROWSER)("bot-charlie's --html report in Chromium", () => {
     await page.click("#show-all");
     expect(await page.textContent("#diagram-title")).not.toContain("show the whole run");
     await page.close();
-  }, 3 * TEST_MS);
+  }, POOL_MS);
 });
