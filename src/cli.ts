@@ -161,6 +161,14 @@ function fleetCommands(y: Argv) {
       (a) =>
         run(async () => {
           const { runCheck } = await import("./check/main.ts");
+          const { killCommandNodes } = await import("./fleet/command-launcher.ts");
+          // A check stopped by Ctrl-C or a grader's timeout takes the node it started with it, and gives no verdict.
+          for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+            process.once(sig, () => {
+              killCommandNodes();
+              process.stderr.write(`fleet check stopped by ${sig}: no verdict\n`, () => process.exit(code));
+            });
+          }
           // The report is written in one piece, and the process exits only once a pipe has taken all of it.
           let report = "";
           const code = await runCheck(

@@ -9,7 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CASES } from "../../src/check/cases/index.ts";
 import { CheckReport } from "../../src/check/types.ts";
-import { FAST_FILE, personaCommand, runCheckCli } from "./helpers.ts";
+import { existsSync } from "node:fs";
+import { until } from "../support/until.ts";
+import { FAST_FILE, personaCommand, ROOT, runCheckCli } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "fleet-check-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -111,3 +113,34 @@ describe("fleet check --quick of the built-in node", () => {
     expect(xml).not.toContain("<failure");
   });
 });
+
+describe("fleet check stopped from outside", () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  test.each([
+    ["SIGTERM", 143],
+    ["SIGINT", 130],
+  ] as const)("%s: the node it started goes too, and there is no verdict (exit %d)", async (sig, code) => {
+    const pidFile = join(dir, `stopped-${sig}.pid`);
+    // A node that ignores SIGTERM, as a student's may: only the group's SIGKILL ends it.
+    const proc = Bun.spawn(["bun", join(ROOT, "src", "cli.ts"), "fleet", "check", "--run", `trap '' TERM; echo $$ > ${pidFile}; while :; do sleep 1; done`, "--file", FAST_FILE], {
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const pid = await until("the node's shell wrote its pid", 30_000, () => existsSync(pidFile) && Number(readFileSync(pidFile, "utf8").trim()));
+    expect(alive(pid)).toBe(true);
+    proc.kill(sig);
+    const [stderr, exit] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    expect(exit).toBe(code);
+    expect(stderr).toContain(`fleet check stopped by ${sig}: no verdict`);
+    await until("the node's process is gone", 10_000, () => !alive(pid));
+  }, 60_000);
+});
+
