@@ -1,7 +1,7 @@
 import { timingMs } from "../fleet/config.ts";
 import type { Reach } from "../fleet/cli-context.ts";
 import type { Health } from "../fleet/health-types.ts";
-import { closeSqsClient, createSqsClient, ensureQueue } from "../sqs/client.ts";
+import { closeSqsClient, createSqsClient, ensureQueue, type SqsClient } from "../sqs/client.ts";
 import { deleteNodeQueue, nodeQueueExists } from "../sqs/queues.ts";
 import { describeSqsError } from "../sqs/errors.ts";
 import { queueName } from "../protocol/index.ts";
@@ -64,15 +64,22 @@ export async function startRemote(reach: Reach, ids: readonly string[], observer
   const run = Date.now().toString(36).slice(-4);
   const needed = ids.flatMap((_, i) => probeIds(run, i));
   if (aws && !createQueues) {
-    const missing: string[] = [];
-    for (const id of needed) if (!(await nodeQueueExists(client, reach.net, id))) missing.push(queueName(reach.net.prefix, id));
+    const exists = await Promise.all(needed.map((id) => nodeQueueExists(client, reach.net, id)));
+    const missing = needed.filter((_, k) => !exists[k]).map((id) => queueName(reach.net.prefix, id));
     // Probe ids are fresh for every check (a node remembers the peers it met, and a probe it knew from an
     // earlier check would be graded on that history), so these names cannot be provisioned ahead of time.
     if (missing.length > 0) await fail(`on Amazon SQS the check needs queues for its probes, named afresh for every check; run with --create-queues (it deletes them at the end). This check would use:\n  ${missing.join("\n  ")}`);
   }
-  for (const id of needed) {
-    await ensureQueue(client, { ...reach.sqs, createQueues: true }, reach.net, id);
-    made.push(id);
+  // Side by side: on an endpoint that answers in seconds (moto on a loaded machine), one after the other took a second per probe.
+  const results = await Promise.allSettled(needed.map((id) => ensureQueue(client, { ...reach.sqs, createQueues: true }, reach.net, id).then(() => made.push(id))));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    await deleteMade(client, reach, made);
+    if (failed.reason instanceof Error && /^Sqs\w*Error$/.test(failed.reason.name)) {
+      closeSqsClient(client);
+      throw failed.reason;
+    }
+    await fail(`cannot create the probes' queues on ${reach.where}: ${describeSqsError(failed.reason)}`);
   }
   const sessions = ids.map((id, i) =>
     makeSession({
@@ -96,8 +103,13 @@ export async function startRemote(reach: Reach, ids: readonly string[], observer
     async stop() {
       await Promise.all(sessions.map((s) => s.close()));
       // Queues made for this check only: what the course provisioned on AWS stays.
-      if (!aws || createQueues) for (const id of made) await deleteNodeQueue(client, reach.net, id).catch(() => {});
+      if (!aws || createQueues) await deleteMade(client, reach, made);
       closeSqsClient(client);
     },
   };
+}
+
+/** Deletes the probes' queues this check made, side by side (each is a lookup and a delete). */
+async function deleteMade(client: SqsClient, reach: Reach, made: readonly string[]): Promise<void> {
+  await Promise.all(made.map((id) => deleteNodeQueue(client, reach.net, id).catch(() => {})));
 }
