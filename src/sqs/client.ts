@@ -55,7 +55,7 @@ export function closeSqsClient(client: SqsClient): void {
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 export interface ClientTuning {
-  /** Longest a request may take, ms; must exceed the long poll. Default 30 000. */
+  /** Longest a request may take, ms, after which it fails as a network error (retried); must exceed the long poll. Default 30 000. */
   requestTimeoutMs?: number;
   /** Sockets kept open to the endpoint. Default 16. */
   socketsMax?: number;
@@ -76,6 +76,9 @@ export function createSqsClient(opts: SqsOptions, tuning: ClientTuning = {}): SQ
     maxAttempts: 1,
     requestHandler: {
       requestTimeout: tuning.requestTimeoutMs ?? 30_000,
+      // Without it the SDK only prints a warning past requestTimeout and lets the request hang on: on an
+      // endpoint that stops answering (moto swamped on a loaded machine), a poll or a send then waits for ever.
+      throwOnRequestTimeout: true,
       connectionTimeout: 5_000,
       httpAgent: { keepAlive: true, maxSockets: tuning.socketsMax ?? 16 },
       httpsAgent: { keepAlive: true, maxSockets: tuning.socketsMax ?? 16 },
