@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { PROBE_NAMES } from "../../src/check/make-session.ts";
 import { CheckReport } from "../../src/check/types.ts";
 import { fleetFile, queueName, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
-import { MOTO_CREDENTIALS, motoPart, startMoto, type Moto } from "../support/moto.ts";
+import { motoEnv, motoPart, startMoto, type Moto } from "../support/moto.ts";
 import { describeWith } from "../support/outside.ts";
 import { runCheckCli, withVerdict } from "./helpers.ts";
 
@@ -38,13 +38,7 @@ describeWith(motoPart())("fleet check on Amazon SQS (moto)", () => {
 
   beforeAll(async () => {
     m = await startMoto();
-    env = {
-      AWS_ENDPOINT_URL_SQS: m.endpoint,
-      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      AWS_DEFAULT_REGION: "us-east-1",
-      AWS_REGION: "us-east-1",
-    };
+    env = motoEnv(m);
     f = await startFleetProc(FLEET, { args: ["--create-queues"], env });
     expect(f.sqsEndpoint).toBe(m.endpoint);
     await until("hugo running", 20_000, async () => (await f.node("hugo")).state === "running");

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { BOTS, botNodes, FAST_TIMING, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
-import { boto3Part, MOTO_CREDENTIALS, motoPart, startMoto, type Moto } from "../support/moto.ts";
+import { boto3Part, motoEnv, motoPart, startMoto, type Moto } from "../support/moto.ts";
 import { describeWith } from "../support/outside.ts";
 
 const FLEET = [
@@ -52,13 +52,7 @@ describeWith(moto)("fleet up in AWS mode on moto", () => {
 
   beforeAll(async () => {
     m = await startMoto();
-    env = {
-      AWS_ENDPOINT_URL_SQS: m.endpoint,
-      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      AWS_DEFAULT_REGION: "us-east-1",
-      AWS_REGION: "us-east-1",
-    };
+    env = motoEnv(m);
     f = await startFleetProc(FLEET, { args: ["--create-queues"], env });
   }, 40_000);
 

@@ -108,6 +108,21 @@ export async function startMoto(boundMs = 20_000): Promise<Moto> {
   };
 }
 
+/**
+ * The environment a child process (a fleet, `fleet check`, a notebook node)
+ * needs to reach moto as Amazon SQS: the endpoint override, dummy credentials
+ * and the notebook's region.
+ */
+export function motoEnv(m: Moto): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_SQS: m.endpoint,
+    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+    AWS_DEFAULT_REGION: "us-east-1",
+    AWS_REGION: "us-east-1",
+  };
+}
+
 let boto3: OutsidePart | undefined;
 
 /** python3 with boto3 (moto's own dependency), for tests that act as a notebook node; looked up once. */
