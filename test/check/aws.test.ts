@@ -8,8 +8,9 @@
  * every send and receive grows with the depth of the queue (it counts the
  * queue's messages on each), so a network that sends faster than moto drains
  * backs its queues up and every answer comes later (four nodes at 0.5 s on a
- * loaded machine: queues 100 deep before the check, 2,000 deep and PONGs over
- * 30 s late after it). The check's probes are the rest of hugo's network.
+ * loaded machine: every node's queue 100 deep within seconds of the check's
+ * start, 2,000 deep within five minutes, and no PONG within 30 s). The check's
+ * probes are the rest of hugo's network.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { ListQueuesCommand } from "@aws-sdk/client-sqs";
