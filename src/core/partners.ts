@@ -107,9 +107,11 @@ function lowest(ctx: Ctx, peers: Iterable<Peer>, n: number, take: (p: Peer) => b
 export function partnersRechoked(ctx: Ctx, nowMs: number): void {
   const set = ctx.partners;
   set.contributedSinceMs = nowMs - LIMITS.contributionIntervals * ctx.config.timing.rechokeMs;
+  set.dirty = true;
+  // The optimistic rotation rechokes too, at the same instant as a plain rechoke: one interval, counted once.
+  if (nowMs === set.rechokeMs) return;
   set.rechokeMs = nowMs;
   set.rechokes++;
-  set.dirty = true;
   // Declines are kept oldest first: the expired ones are at the front.
   for (const [id, at] of set.declined) {
     if (set.rechokes - at < DECLINED_KEEP_RECHOKES) break;
