@@ -26,7 +26,7 @@ export interface PartnerSet {
   rechokes: number;
   /** Partner ids, or null while every live peer is one (the live peers fit in the bound). */
   ids: Set<string> | null;
-  /** Partners that answer: those of `ids` that are not offers still on trial. */
+  /** Places held by partners rather than by offers still on trial. */
   answering: number;
   /** Offers on trial: peer id -> the rechoke count at the offer. At most `partners`. */
   offers: Map<string, number>;
@@ -133,11 +133,13 @@ function decline(ctx: Ctx, id: string): void {
 /**
  * The partner ids, or null when every live peer is one. Recomputed after
  * the table changed and at each rechoke, filling the `partners` places in
- * the order of SCALE-9: partners that answer; peers that took us as a
+ * the order of SCALE-9: partners that answer (and those that choke us, that
+ * we flagged or that died, until forgotten); peers that took us as a
  * partner (they contributed lately), lowest rank first; offers still on
- * trial; then new offers, lowest rank first, to live peers we do not choke
- * and that have not declined. Answers go first so that a partnership, once
- * made, is never undone for a better-ranked newcomer.
+ * trial; then new offers, lowest rank first, to live unflagged peers we do
+ * not choke and that have not declined (past our first minutes, newcomers
+ * only). Partners go first so that a partnership, once made, is never
+ * undone for a better-ranked newcomer.
  */
 export function partnerIds(ctx: Ctx): Set<string> | null {
   const set = ctx.partners;
@@ -206,7 +208,7 @@ export function partnerIds(ctx: Ctx): Set<string> | null {
 /**
  * A stranger reports to us while the table is full of live peers (a network
  * larger than the 500 bound, where each node knows only part of it). If we
- * have a place no answering partner holds, it is an offer we can take: the
+ * have a place that is free or held by an offer, it is an offer we can take: the
  * live non-partner heard from longest ago makes room for it. Anyone else is
  * turned away as before. Returns whether room was made.
  */

@@ -136,15 +136,15 @@ describe("partners (docs/protocol.md SCALE-9, SCALE-14, SCALE-15)", () => {
 
   test.each([
     // who answers, how many, heartbeat, where the views go (ranks, 1-based): an offer lapses at the
-    // third rechoke after it (the first ones were made before the first rechoke)
+    // third rechoke after it, and the next-ranked peers are offered the places
     ["none", 0, 1, [1, 12]],
-    ["none", 0, 2, [1, 12]],
-    ["none", 0, 3, [13, 24]],
-    ["none", 0, 6, [25, 36]],
-    ["the best", 6, 3, [1, 6, 13, 18]],
-    ["the best", 6, 12, [1, 6, 31, 36]],
+    ["none", 0, 3, [1, 12]],
+    ["none", 0, 4, [13, 24]],
+    ["none", 0, 7, [25, 36]],
+    ["the best", 6, 4, [1, 6, 13, 18]],
+    ["the best", 6, 12, [1, 6, 25, 30]],
     // Past 12 rechokes a node offers to newcomers only: the unanswered offers lapse, the answered stay.
-    ["the best", 6, 15, [1, 6]],
+    ["the best", 6, 13, [1, 6]],
     ["the best", 6, 20, [1, 6]],
   ] as const)("40 peers, %s %d answering: at heartbeat %d the views go to the ranks %p", (_, answering, at, ranks) => {
     const node = oneItem();
