@@ -34,12 +34,8 @@ export interface PartnerSet {
   declined: Map<string, number>;
 }
 
-/**
- * Rechokes after an offer by which it must be answered (SCALE-14): the peer answers at its next
- * rechoke, and a peer that took us as a partner is taken back even after its offer lapsed (it
- * contributes), so a short trial costs nothing but lets a node with free places look further.
- */
-export const OFFER_TRIAL_RECHOKES = 2;
+/** Rechoke intervals an offer waits for an answer (SCALE-14): the answer takes one or two. */
+export const OFFER_TRIAL_RECHOKES = 3;
 /** Rechoke intervals from its start during which a node offers to any peer (SCALE-14): 2 minutes at default timing. */
 export const OFFER_YOUTH_RECHOKES = 12;
 /** Rechoke intervals a peer that declined is not offered again (SCALE-14): 5 minutes at default timing. */

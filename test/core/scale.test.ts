@@ -136,13 +136,13 @@ describe("partners (docs/protocol.md SCALE-9, SCALE-14, SCALE-15)", () => {
 
   test.each([
     // who answers, how many, heartbeat, where the views go (ranks, 1-based): an offer lapses at the
-    // second rechoke after it, and the next-ranked peers are offered the places
+    // third rechoke after it, and the next-ranked peers are offered the places
     ["none", 0, 1, [1, 12]],
-    ["none", 0, 2, [1, 12]],
-    ["none", 0, 3, [13, 24]],
-    ["none", 0, 5, [25, 36]],
-    ["the best", 6, 3, [1, 6, 13, 18]],
-    ["the best", 6, 12, [1, 6, 37, 40]],
+    ["none", 0, 3, [1, 12]],
+    ["none", 0, 4, [13, 24]],
+    ["none", 0, 7, [25, 36]],
+    ["the best", 6, 4, [1, 6, 13, 18]],
+    ["the best", 6, 12, [1, 6, 25, 30]],
     // Past 12 rechokes a node offers to newcomers only: the unanswered offers lapse, the answered stay.
     ["the best", 6, 13, [1, 6]],
     ["the best", 6, 20, [1, 6]],
