@@ -1,5 +1,6 @@
 import { LIMITS } from "./config.ts";
 import { emit, sendTo, type Ctx } from "./context.ts";
+import { isPartner } from "./partners.ts";
 import { servedPeers } from "./peers.ts";
 import { markAudited, pruneBefore, type ReportGroup } from "./reports.ts";
 import { reputationOf, recordAudited } from "./reputation-table.ts";
@@ -58,6 +59,8 @@ export function isAuditable(epoch: number, nowMs: number, epochMs: number, views
 function votesOf(ctx: Ctx, group: ReportGroup): Vote[] {
   const votes: Vote[] = [];
   for (const [reporter, report] of group.reports) {
+    // Past the partner bound, only partners are audited (SCALE-15): a declined offer was heard for a trial only.
+    if (reporter !== ctx.config.id && !isPartner(ctx, reporter)) continue;
     const weight = reporter === ctx.config.id ? OWN_REPORT_WEIGHT : score(reputationOf(ctx, reporter));
     votes.push({ reporter, count: report.count, weight });
   }

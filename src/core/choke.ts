@@ -1,7 +1,7 @@
 import { LIMITS } from "./config.ts";
 import { emit, type Ctx } from "./context.ts";
 import { sample } from "./gossip.ts";
-import { partnerIds } from "./partners.ts";
+import { partnerIds, partnersRechoked } from "./partners.ts";
 import { isLive, tellChoke, type Peer } from "./peers.ts";
 import { isFlagged } from "./reputation-table.ts";
 
@@ -55,9 +55,8 @@ export function chokeCandidates(ctx: Ctx): Peer[] {
  * its holder died, was flagged or forgotten. CHOKE/UNCHOKE go out only on change.
  */
 export function rechoke(ctx: Ctx, nowMs: number, rotate: boolean): void {
-  // Partners in return follow the contributions of the same window as §4.4's.
-  ctx.partners.contributedSinceMs = nowMs - LIMITS.contributionIntervals * ctx.config.timing.rechokeMs;
-  ctx.partners.dirty = true;
+  // Partners answer with contributions of the same window as §4.4's (SCALE-9).
+  partnersRechoked(ctx, nowMs);
   const considered = chokeCandidates(ctx);
   const facts = new Map<string, ChokeFacts>();
   for (const p of considered) facts.set(p.id, chokeFacts(ctx, p, nowMs));

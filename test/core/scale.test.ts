@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_SCALE_BOUNDS, ScaleBounds } from "../../src/core/settings.ts";
+import { DEFAULT_SCALE_BOUNDS, DEFAULT_SEED, ScaleBounds } from "../../src/core/settings.ts";
+import { epochOf, trueCount } from "../../src/core/views.ts";
 import { pairRank } from "../../src/core/partners.ts";
 import { silenceMs } from "../../src/core/probe.ts";
 import { supersedes } from "../../src/core/rumours.ts";
@@ -93,38 +94,141 @@ describe("probing", () => {
   });
 });
 
-describe("partners", () => {
+describe("partners (docs/protocol.md SCALE-9, SCALE-14, SCALE-15)", () => {
+  const ITEM = { content_id: "show:a", ad_id: "ad-1" };
+  const oneItem = () => makeNode("hugo", "node", { content: [ITEM] }).node;
+  /** The peers in order of their pair rank with hugo: the order offers follow. */
+  const byRank = (all: string[]) => [...all].sort((a, b) => pairRank("hugo", a) - pairRank("hugo", b));
+  let events = 0;
+  /** A true report from `from` at `t`: hugo audits it and agrees, so nobody gets flagged. */
+  const report = (node: NodeCore, from: string, t: number) =>
+    deliver(
+      node,
+      msg("VIEW_EVENT", from, { event_id: `e${++events}`, content_id: ITEM.content_id, count: trueCount(DEFAULT_SEED, ITEM.content_id, epochOf(t, 30_000)), ad_id: ITEM.ad_id }, t),
+      t,
+    );
+  /**
+   * Heartbeat `i`: every PING answered, and each peer for which `answers` holds
+   * answers hugo's views with a report of its own. Returns where the views went.
+   */
+  function round(node: NodeCore, i: number, answers: (id: string) => boolean): { to: string[]; out: Output } {
+    const t = T0 + i * HB;
+    const out = beat(node, t);
+    const to = sendsOf(out, "VIEW_EVENT").map((s) => s.to);
+    for (const id of to) if (answers(id)) report(node, id, t + 200);
+    return { to: [...to].sort(), out };
+  }
+
   test.each([
+    // live peers, places; the first views go to every peer of a small network, else to the best-ranked
     [10, 10],
     [12, 12],
+    [13, 12],
     [40, 12],
     [200, 12],
-  ])("%d live peers: each item's VIEW_EVENT goes to %d of them", (n, want) => {
-    const { node } = makeNode("hugo", "node", { content: [{ content_id: "show:a", ad_id: "ad-1" }] });
+    [500, 12],
+  ])("%d live peers: the first views go to %d of them, lowest pair rank first", (n, want) => {
+    const node = oneItem();
     introduce(node, ids(n));
-    const views = sendsOf(node.tick(T0 + HB), "VIEW_EVENT");
-    expect(views.length).toBe(want);
+    const { to } = round(node, 1, () => false);
+    expect(to).toEqual(byRank(ids(n)).slice(0, want).sort());
   });
 
-  test("the same partners, heartbeat after heartbeat", () => {
-    const { node } = makeNode("hugo", "node", { content: [{ content_id: "show:a", ad_id: "ad-1" }] });
-    introduce(node, ids(60));
-    const first = sendsOf(beat(node, T0 + HB), "VIEW_EVENT").map((s) => s.to).sort();
-    // Within the newcomers' grace (6 rechoke intervals), before choking of non-contributors begins.
-    for (let i = 2; i <= 5; i++) expect(sendsOf(beat(node, T0 + i * HB), "VIEW_EVENT").map((s) => s.to).sort()).toEqual(first);
-  });
-
-  test("a peer that reports to us and ranks near our partners gets our views in return", () => {
-    const { node } = makeNode("hugo", "node", { content: [{ content_id: "show:a", ad_id: "ad-1" }] });
-    const all = ids(60);
+  test.each([
+    // who answers, how many, heartbeat, where the views go (ranks, 1-based): an offer lapses at the
+    // third rechoke after it, and the next-ranked peers are offered the places
+    ["none", 0, 1, [1, 12]],
+    ["none", 0, 3, [1, 12]],
+    ["none", 0, 4, [13, 24]],
+    ["none", 0, 7, [25, 36]],
+    ["the best", 6, 4, [1, 6, 13, 18]],
+    ["the best", 6, 12, [1, 6, 25, 30]],
+    // Past 12 rechokes a node offers to newcomers only: the unanswered offers lapse, the answered stay.
+    ["the best", 6, 13, [1, 6]],
+    ["the best", 6, 20, [1, 6]],
+  ] as const)("40 peers, %s %d answering: at heartbeat %d the views go to the ranks %p", (_, answering, at, ranks) => {
+    const node = oneItem();
+    const all = ids(40);
     introduce(node, all);
-    const partners = new Set(sendsOf(node.tick(T0 + HB), "VIEW_EVENT").map((s) => s.to));
-    const ranked = all.filter((id) => !partners.has(id)).sort((a, b) => pairRank("hugo", a) - pairRank("hugo", b));
-    const next = ranked[0]!;
-    deliver(node, msg("VIEW_EVENT", next, { event_id: "e1", content_id: "show:a", count: 5, ad_id: "ad-1" }, T0 + HB + 1), T0 + HB + 1);
-    const out = node.tick(T0 + 2 * HB);
-    expect(sendsOf(out, "VIEW_EVENT", next).length).toBe(1);
-    expect(sendsOf(out, "VIEW_EVENT").length).toBe(partners.size + 1);
+    const ranked = byRank(all);
+    const best = new Set(ranked.slice(0, answering));
+    let to: string[] = [];
+    for (let i = 1; i <= at; i++) to = round(node, i, (id) => best.has(id)).to;
+    const want = ranks.length === 2 ? ranked.slice(ranks[0] - 1, ranks[1]) : [...ranked.slice(ranks[0] - 1, ranks[1]), ...ranked.slice(ranks[2]! - 1, ranks[3])];
+    expect(to).toEqual([...want].sort());
+  });
+
+  test("a newcomer is offered a place past the first minutes", () => {
+    const node = oneItem();
+    const all = ids(40);
+    introduce(node, all);
+    const best = new Set(byRank(all).slice(0, 6));
+    for (let i = 1; i <= 15; i++) round(node, i, (id) => best.has(id));
+    introduce(node, ["late"], T0 + 15 * HB + 1);
+    expect(round(node, 16, (id) => best.has(id)).to).toEqual([...best, "late"].sort());
+  });
+
+  test("a peer that reports to us takes a place before an unanswered offer: the views still go to 12", () => {
+    const node = oneItem();
+    const all = ids(40);
+    introduce(node, all);
+    const ranked = byRank(all);
+    round(node, 1, () => false);
+    report(node, ranked[20]!, T0 + HB + 300);
+    const { to } = round(node, 2, () => false);
+    expect(to).toHaveLength(12);
+    expect(to).toContain(ranked[20]!);
+    expect(to).not.toContain(ranked[11]!);
+  });
+
+  test("a partner that chokes us keeps its place, one that stops answering gives it up", () => {
+    const node = oneItem();
+    const all = ids(40);
+    introduce(node, all);
+    const ranked = byRank(all);
+    const [choker, quitter] = [ranked[0]!, ranked[1]!];
+    const answering = new Set(ranked.slice(0, 12));
+    for (let i = 1; i <= 2; i++) round(node, i, (id) => answering.has(id));
+    deliver(node, msg("CHOKE", choker, {}, T0 + 2 * HB + 500), T0 + 2 * HB + 500);
+    answering.delete(choker);
+    answering.delete(quitter);
+    let last: string[] = [];
+    for (let i = 3; i <= 9; i++) last = round(node, i, (id) => answering.has(id)).to;
+    // The choker holds its place, choked in turn for contributing nothing (RECHOKE-2) but the one peer
+    // the optimistic slot can go to (RECHOKE-3); the quitter's place went to the next offer.
+    expect(last).toHaveLength(12);
+    expect(last).toContain(choker);
+    expect(last).not.toContain(quitter);
+    expect(last).toContain(ranked[12]!);
+  });
+
+  test("past the bound an audit counts its partners' reports only", () => {
+    const node = oneItem();
+    const all = ids(40);
+    introduce(node, all);
+    const ranked = byRank(all);
+    const partners = new Set(ranked.slice(0, 12));
+    const outsider = ranked[30]!;
+    const audits: Array<{ voters: string[] }> = [];
+    for (let i = 1; i <= 9; i++) {
+      const { out } = round(node, i, (id) => partners.has(id));
+      audits.push(...eventsOf(out, "audit"));
+      report(node, outsider, T0 + i * HB + 300);
+    }
+    expect(audits.length).toBeGreaterThan(0);
+    for (const a of audits) {
+      expect(a.voters).not.toContain(outsider);
+      expect(a.voters.length).toBe(13);
+    }
+  });
+
+  test("in a small network an audit counts every reporter", () => {
+    const node = oneItem();
+    introduce(node, ids(10));
+    const audits: Array<{ voters: string[] }> = [];
+    for (let i = 1; i <= 9; i++) audits.push(...eventsOf(round(node, i, () => true).out, "audit"));
+    expect(audits.length).toBeGreaterThan(0);
+    for (const a of audits) expect(a.voters.length).toBe(11);
   });
 });
 
