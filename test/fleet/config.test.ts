@@ -79,6 +79,8 @@ describe("a good file is filled with the defaults of docs/protocol.md", () => {
     // JOIN-5: with bot-alpha down, a newcomer still joins through the other bots.
     expect(r.file.bootstrap).toEqual(["bot-alpha", "bot-bravo", "bot-charlie"]);
     expect(r.file.roster).toEqual(["hugo", "sam", "phin", "manuel", "bruno", "gil"]);
+    // SCALE-9: in a class of up to 60 every node is among the bots' partners, so it hears bot-charlie.
+    expect(r.file.scale.partners).toBe(60);
   });
 
   test("a minimal file gets every default", () => {
