@@ -3,9 +3,11 @@ import { dirname } from "node:path";
 
 /**
  * Writes `text` to `path` so that a crash mid-write leaves the old file whole:
- * a temp file beside it, fsync, rename. A write that fails (a full disk, a
- * read-only directory) removes its temp file before the error goes on: a
- * retry every few seconds must not fill the directory with them.
+ * a temp file beside it, fsync, rename, then an fsync of the directory,
+ * without which a machine crash just after may bring the old entry back. A
+ * write that fails (a full disk, a read-only directory) removes its temp file
+ * before the error goes on: a retry every few seconds must not fill the
+ * directory with them.
  */
 export function writeFileAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -22,6 +24,20 @@ export function writeFileAtomic(path: string, text: string): void {
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
+  }
+  syncDirectory(dirname(path));
+}
+
+/** Best effort: some systems cannot open a directory for fsync, and the file is already whole either way. */
+function syncDirectory(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // The rename stands; only its durability across a power cut is not promised here.
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
 }
 
