@@ -208,7 +208,10 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
       const m = process.memoryUsage();
       const s = { atS: Math.round((Date.now() - t0) / 1000), depths, rssMb: mb(m.rss), heapMb: mb(m.heapUsed) };
       samples.push(s);
-      progress(`${s.atS}s  depth max ${Math.max(...Object.values(depths))}  rss ${s.rssMb} MB`);
+      // A depth the SQS could not tell (an outage) is NaN in the sample and said as such here.
+      const read = Object.values(depths).filter(Number.isFinite);
+      const depthText = read.length === ids.length ? `depth max ${Math.max(...read)}` : `depth unreadable for ${ids.length - read.length} of ${ids.length} queues${read.length ? `, max ${Math.max(...read)}` : ""}`;
+      progress(`${s.atS}s  ${depthText}  rss ${s.rssMb} MB`);
       await Bun.sleep(sampleEveryMs);
     }
   })();
