@@ -11,7 +11,8 @@ const Ms = z.number().int().nonnegative();
 export const SimOptions = z
   .object({
     /** Nodes in the fleet, bootstrap and liars included. */
-    nodes: z.number().int().min(2).max(5_000).default(50),
+    // 10,000: the largest run stated (README); memory, some 1.5 to 2 MB a node, is what bounds it.
+    nodes: z.number().int().min(2).max(10_000).default(50),
     /** Virtual minutes simulated. */
     minutes: z.number().positive().max(24 * 60).default(30),
     /** Every random choice of the run derives from this. */

@@ -194,3 +194,13 @@ describe("command line", () => {
     expect(r.err).not.toContain("    at ");
   });
 });
+
+describe("options", () => {
+  test.each([
+    [10_000, true],
+    [10_001, false],
+    [1, false],
+  ])("%d nodes: accepted %p", (nodes, ok) => {
+    expect(SimOptions.safeParse({ nodes }).success).toBe(ok);
+  });
+});
