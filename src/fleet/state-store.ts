@@ -18,8 +18,8 @@ export function statePath(dir: string, nodeId: string): string {
   return join(dir, `${nodeId}.json`);
 }
 
-export function saveState(dir: string, nodeId: string, state: unknown): void {
-  writeFileAtomic(statePath(dir, nodeId), JSON.stringify(state));
+export function saveState(dir: string, nodeId: string, state: unknown, opts: { syncDir?: boolean } = {}): void {
+  writeFileAtomic(statePath(dir, nodeId), JSON.stringify(state), opts);
 }
 
 export function loadState<S extends z.ZodType>(

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
  * before the error goes on: a retry every few seconds must not fill the
  * directory with them.
  */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string, opts: { syncDir?: boolean } = {}): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   try {
@@ -25,11 +25,12 @@ export function writeFileAtomic(path: string, text: string): void {
     rmSync(tmp, { force: true });
     throw err;
   }
-  syncDirectory(dirname(path));
+  // A caller writing many files of one directory at once syncs it once, after the last.
+  if (opts.syncDir !== false) syncDirectory(dirname(path));
 }
 
 /** Best effort: some systems cannot open a directory for fsync, and the file is already whole either way. */
-function syncDirectory(dir: string): void {
+export function syncDirectory(dir: string): void {
   let fd: number | null = null;
   try {
     fd = openSync(dir, "r");
