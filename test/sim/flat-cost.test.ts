@@ -1,6 +1,8 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { MESSAGE_TYPES, type MessageType } from "../../src/protocol/index.ts";
 import { simulate } from "../../src/sim/run.ts";
+import { LIMITS } from "../../src/core/config.ts";
+import { DEFAULT_CONTENT, DEFAULT_SCALE_BOUNDS, DEFAULT_TIMING_MS } from "../../src/core/settings.ts";
 import { TEST_TIMEOUT_MS } from "../support/timeouts.ts";
 
 setDefaultTimeout(TEST_TIMEOUT_MS);
@@ -49,5 +51,23 @@ describe("docs/protocol.md SCALE-13: what a node sends per minute does not grow 
     expect(large.total / small.total).toBeLessThan(1.1);
     // 3 items reported every 10 s to at most 12 partners.
     for (const run of [small, large]) expect(run.byType.VIEW_EVENT).toBeLessThanOrEqual(6 * 3 * 12);
+  });
+
+  test("no HELLO once discovery is over, and no size above SCALE-13's ceiling", () => {
+    const perMinute = (periodMs: number) => 60_000 / periodMs;
+    const t = DEFAULT_TIMING_MS;
+    const b = DEFAULT_SCALE_BOUNDS;
+    const items = DEFAULT_CONTENT.length;
+    const ceiling = {
+      PING: perMinute(t.heartbeatMs) * b.probes_per_beat,
+      PONG: perMinute(t.heartbeatMs) * b.probes_per_beat,
+      VIEW_EVENT: perMinute(t.viewsMs) * items * b.partners,
+      AUDIT_RESULT: perMinute(t.auditMs) * items * b.partners,
+      PEER_LIST: perMinute(t.gossipMs) * LIMITS.gossipFanout,
+    };
+    for (const run of [small, large]) {
+      expect(run.byType.HELLO).toBe(0);
+      for (const [type, max] of Object.entries(ceiling)) expect({ type, sent: run.byType[type as MessageType] <= max + 0.01 }).toEqual({ type, sent: true });
+    }
   });
 });
