@@ -161,14 +161,11 @@ function fleetCommands(y: Argv) {
       (a) =>
         run(async () => {
           const { runCheck } = await import("./check/main.ts");
-          const { killCommandNodes } = await import("./fleet/command-launcher.ts");
-          // A check stopped by Ctrl-C or a grader's timeout takes the node it started with it, and gives no verdict.
-          for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-            process.once(sig, () => {
-              killCommandNodes();
-              process.stderr.write(`fleet check stopped by ${sig}: no verdict\n`, () => process.exit(code));
-            });
-          }
+          const { exitOnStopSignals } = await import("./check/stop-signals.ts");
+          // A check stopped by Ctrl-C or a grader's timeout takes the node it started and the queues it created
+          // with it, and gives no verdict: from then on the handler writes and exits, and the check's own flow neither.
+          const stop = exitOnStopSignals();
+          const untilExit = () => new Promise<never>(() => {});
           // The report is written in one piece, and the process exits only once a pipe has taken all of it.
           let report = "";
           const code = await runCheck(
@@ -188,8 +185,9 @@ function fleetCommands(y: Argv) {
               sqsPort: a["sqs-port"],
               controlPort: a["control-port"],
             },
-            { out: (s) => void (report += s), err: (s) => void process.stderr.write(s), progress: true },
-          );
+            { out: (s) => void (report += s), err: (s) => void (stop.stopped() || process.stderr.write(s)), progress: true },
+          ).catch((err: unknown) => (stop.stopped() ? untilExit() : Promise.reject(err)));
+          if (stop.stopped()) await untilExit();
           process.stdout.write(report, () => process.exit(code));
         }),
     )

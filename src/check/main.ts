@@ -96,14 +96,18 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
   const say = (line: string) => io.progress && io.err(`${line}\n`);
 
   let sessions: OwnedSession[];
-  let stop: () => Promise<void>;
+  /** Stops the network; a line naming queues it created and could not delete, else null. */
+  let stop: () => Promise<string | null>;
   let lines: () => string[] = () => [];
   let exitOf: () => string | null = () => null;
   try {
     if (flags.run !== undefined) {
       const local = await startLocalNetwork({ file, command: flags.run, id: flags.id ?? "student", cwd: io.cwd ?? process.cwd(), observer, stalls, deadlineMs, env: io.env, progress: say });
       sessions = [local.session];
-      stop = local.stop;
+      stop = async () => {
+        await local.stop();
+        return null;
+      };
       lines = local.lines;
       exitOf = local.exit;
     } else {
@@ -149,7 +153,8 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
     clearInterval(ticker);
     longestStallMs = stalls.longestMs(startedMs, Date.now());
     stalls.stop();
-    await stop();
+    const left = await stop();
+    if (left !== null) io.err(`${left}\n`);
   }
 
   const first = reports[0]!;

@@ -1,11 +1,12 @@
 import { timingMs } from "../fleet/config.ts";
 import type { Reach } from "../fleet/cli-context.ts";
 import type { Health } from "../fleet/health-types.ts";
-import { closeSqsClient, createSqsClient, ensureQueue, type SqsClient } from "../sqs/client.ts";
-import { deleteNodeQueue, nodeQueueExists } from "../sqs/queues.ts";
+import { closeSqsClient, createSqsClient } from "../sqs/client.ts";
+import { nodeQueueExists } from "../sqs/queues.ts";
 import { describeSqsError } from "../sqs/errors.ts";
 import { queueName } from "../protocol/index.ts";
 import { CheckCannotRun } from "./local.ts";
+import { deletionLine, madeQueues } from "./made-queues.ts";
 import { makeSession, PROBE_NAMES, probeSocketsMax, type OwnedSession } from "./make-session.ts";
 import type { Observer } from "./observer.ts";
 import type { StallMonitor } from "./stalls.ts";
@@ -13,7 +14,8 @@ import type { StallMonitor } from "./stalls.ts";
 /**
  * `fleet check ID...`: the cases against nodes already on a running fleet's
  * network, local or Amazon SQS. The checker adds only its probes, one set
- * per node checked (`chk<n>-<name>`), and deletes their queues at the end.
+ * per node checked (`chk<run><n>-<name>`), and deletes their queues at the
+ * end, or when stopped by a signal: those it created, and no other.
  */
 
 /**
@@ -42,14 +44,14 @@ export async function classOf(controlPort: number): Promise<string[]> {
 
 export interface RemoteNetwork {
   sessions: OwnedSession[];
-  stop(): Promise<void>;
+  /** Stops the probes and deletes the queues the check created; a line naming any it could not delete, else null. */
+  stop(): Promise<string | null>;
 }
 
 export async function startRemote(reach: Reach, ids: readonly string[], observer: Observer, stalls: StallMonitor, deadlineMs: number, createQueues: boolean): Promise<RemoteNetwork> {
   const f = reach.file;
   const aws = reach.sqs.mode === "aws";
   const client = createSqsClient(reach.sqs, { requestTimeoutMs: 30_000, socketsMax: probeSocketsMax(ids.length) });
-  const made: string[] = [];
   const fail = async (msg: string): Promise<never> => {
     closeSqsClient(client);
     throw new CheckCannotRun(msg);
@@ -60,7 +62,8 @@ export async function startRemote(reach: Reach, ids: readonly string[], observer
     if (err instanceof CheckCannotRun) throw err;
     await fail(`cannot reach ${reach.where}: ${describeSqsError(err)}`);
   }
-  // Base 36 of the time, 4 characters: distinct for checks more than a millisecond apart within weeks.
+  // The last 4 base-36 digits of the time: the same again only every 36^4 ms (28 minutes), and a name
+  // that exists when the check starts is refused rather than used (made-queues.ts).
   const run = Date.now().toString(36).slice(-4);
   const needed = ids.flatMap((_, i) => probeIds(run, i));
   if (aws && !createQueues) {
@@ -70,16 +73,23 @@ export async function startRemote(reach: Reach, ids: readonly string[], observer
     // earlier check would be graded on that history), so these names cannot be provisioned ahead of time.
     if (missing.length > 0) await fail(`on Amazon SQS the check needs queues for its probes, named afresh for every check; run with --create-queues (it deletes them at the end). This check would use:\n  ${missing.join("\n  ")}`);
   }
-  // Side by side: on an endpoint that answers in seconds (moto on a loaded machine), one after the other took a second per probe.
-  const results = await Promise.allSettled(needed.map((id) => ensureQueue(client, { ...reach.sqs, createQueues: true }, reach.net, id).then(() => made.push(id))));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed) {
-    await deleteMade(client, reach, made);
-    if (failed.reason instanceof Error && /^Sqs\w*Error$/.test(failed.reason.name)) {
-      closeSqsClient(client);
-      throw failed.reason;
+  // Only the probes' queues: the nodes checked have theirs already (looked up above), and the roster's
+  // belong to whoever provisioned the network. Side by side: on an endpoint that answers in seconds
+  // (moto on a loaded machine), one after the other took a second per probe.
+  const made = madeQueues(client, reach.sqs, reach.net);
+  try {
+    await made.create(needed);
+  } catch (err) {
+    const outcome = await made.deleteAll();
+    const left = deletionLine(outcome);
+    const also = outcome.left.length > 0 && left !== null ? `\n${left}` : "";
+    closeSqsClient(client);
+    if (err instanceof CheckCannotRun) throw new CheckCannotRun(err.message + also);
+    if (err instanceof Error && /^Sqs\w*Error$/.test(err.name)) {
+      err.message += also;
+      throw err;
     }
-    await fail(`cannot create the probes' queues on ${reach.where}: ${describeSqsError(failed.reason)}`);
+    throw new CheckCannotRun(`cannot create the probes' queues on ${reach.where}: ${describeSqsError(err)}${also}`);
   }
   const sessions = ids.map((id, i) =>
     makeSession({
@@ -98,18 +108,17 @@ export async function startRemote(reach: Reach, ids: readonly string[], observer
       ours: [],
     }),
   );
+  // A stop by signal deletes the queues from outside the check's own flow: the cases end first.
+  made.onDelete(() => {
+    for (const s of sessions) void s.close().catch(() => {});
+  });
   return {
     sessions,
     async stop() {
       await Promise.all(sessions.map((s) => s.close()));
-      // Queues made for this check only: what the course provisioned on AWS stays.
-      if (!aws || createQueues) await deleteMade(client, reach, made);
+      const outcome = await made.deleteAll();
       closeSqsClient(client);
+      return outcome.left.length > 0 ? deletionLine(outcome) : null;
     },
   };
-}
-
-/** Deletes the probes' queues this check made, side by side (each is a lookup and a delete). */
-async function deleteMade(client: SqsClient, reach: Reach, made: readonly string[]): Promise<void> {
-  await Promise.all(made.map((id) => deleteNodeQueue(client, reach.net, id).catch(() => {})));
 }

@@ -7,6 +7,7 @@ import { killCommandNodes } from "./command-launcher.ts";
 import { FleetStartError, startFleet, NODE_STOP_BOUND_MS } from "./supervisor.ts";
 import { z } from "zod";
 import { openTrace, type TraceWriter } from "./trace.ts";
+import { SAME_PRESS_MS } from "./same-press.ts";
 
 export interface UpFlags {
   file?: string;
@@ -28,12 +29,7 @@ export interface UpFlags {
 /** Past this, the process exits whatever is still stopping: exit within 10 s of the signal. */
 const EXIT_DEADLINE_MS = 9_000;
 
-/**
- * A terminal sends Ctrl-C to the whole process group, and `bun run` forwards
- * what it gets, so one press reaches the fleet twice, milliseconds apart. A
- * signal this soon after the first is that same press, not a second one.
- */
-export const SAME_PRESS_MS = 1_000;
+export { SAME_PRESS_MS };
 
 /** Flags win over the file; the result is validated by the file's schema, a bad flag named in the message. */
 export function applyFlags(f: FleetFile, flags: UpFlags): FleetFile {

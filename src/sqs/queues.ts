@@ -87,12 +87,19 @@ export async function nodeQueueExists(client: SqsClient, net: NetworkId, nodeId:
   }
 }
 
-/** Deletes a node's queue (the checker's probes leave none behind); a queue already gone is no error. */
-export async function deleteNodeQueue(client: SqsClient, net: NetworkId, nodeId: string): Promise<void> {
+/**
+ * Deletes a node's queue (the checker's probes leave none behind): true once
+ * deleted, false if there was none (a queue already gone is no error).
+ * `signal` bounds both requests.
+ */
+export async function deleteNodeQueue(client: SqsClient, net: NetworkId, nodeId: string, signal?: AbortSignal): Promise<boolean> {
   try {
-    const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: queueName(net.prefix, nodeId), QueueOwnerAWSAccountId: net.account }));
-    if (QueueUrl) await client.send(new DeleteQueueCommand({ QueueUrl }));
+    const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: queueName(net.prefix, nodeId), QueueOwnerAWSAccountId: net.account }), { abortSignal: signal });
+    if (!QueueUrl) return false;
+    await client.send(new DeleteQueueCommand({ QueueUrl }), { abortSignal: signal });
+    return true;
   } catch (err) {
     if (classifySqsError(err) !== "queue_missing") throw err;
+    return false;
   }
 }

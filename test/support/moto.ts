@@ -42,6 +42,10 @@ export interface Moto {
   readonly port: number;
   /** Forgets every queue and message (moto's own reset route). */
   reset(): Promise<void>;
+  /** Freezes the server (SIGSTOP): it takes connections and answers nothing, as an SQS that hangs. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   /** Kills the server and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -104,6 +108,8 @@ export async function startMoto(boundMs = 20_000): Promise<Moto> {
       const r = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
       if (!r.ok) throw new Error(`moto reset: HTTP ${r.status}`);
     },
+    pause: () => void proc.kill("SIGSTOP"),
+    resume: () => void proc.kill("SIGCONT"),
     stop,
   };
 }
