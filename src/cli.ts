@@ -153,7 +153,7 @@ function fleetCommands(y: Argv) {
           .option("junit", { type: "string", describe: "also write a JUnit XML report to this file" })
           .option("html", { type: "string", describe: "also write a self-contained HTML report to this file" })
           .option("aws", { type: "boolean", describe: "the running fleet is on Amazon SQS" })
-          .option("create-queues", { type: "boolean", describe: "AWS: create the probes' queues (else the check lists those it needs)" })
+          .option("create-queues", { type: "boolean", describe: "AWS: create the probes' queues, deleted at the end or when stopped (else the check lists those it needs)" })
           .option("sqs-port", { type: "number", describe: "port of the running fleet's embedded SQS" })
           .option("control-port", { type: "number", describe: "its control port, for --all" })
           .example("$0 fleet check --run \"python3 my_node.py\"", "grade your node")
