@@ -10,6 +10,7 @@ import { createObserver } from "./observer.ts";
 import { startStallMonitor } from "./stalls.ts";
 import { classOf, startRemote } from "./remote.ts";
 import { nodeReport, runCases, selectCases, summarize } from "./runner.ts";
+import { planOf, progressLine, startLine } from "./progress.ts";
 import type { OwnedSession } from "./make-session.ts";
 import { formatHtml } from "./report/html.ts";
 import { formatJunit } from "./report/junit.ts";
@@ -88,9 +89,7 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
   }
   const timing = timingMs(file.timing);
   const cases = selectCases(CASES, flags.quick);
-  // The quick cases run one after the other, the long ones side by side: the longer of the two, at worst.
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  const plannedMs = Math.max(sum(cases.filter((c) => c.phase === "quick").map((c) => c.needsMs(timing))), ...cases.filter((c) => c.phase === "long").map((c) => c.needsMs(timing)));
+  const { plannedMs, typicalMs } = planOf(cases, timing);
   const limitMs = flags.timeLimit !== undefined ? flags.timeLimit * 1000 : plannedMs + startupMs(timing.heartbeatMs) + 10_000;
   const deadlineMs = startedMs + limitMs;
   const say = (line: string) => io.progress && io.err(`${line}\n`);
@@ -130,18 +129,22 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
     throw err;
   }
 
-  // The long cases watch for fixed windows, side by side: the longest is about what a node that answers takes.
-  const typicalMs = Math.max(0, ...cases.filter((c) => c.phase === "long").map((c) => c.needsMs(timing)));
   say(
-    `checking ${sessions.map((s) => s.target).join(", ")}: ${cases.length} cases at heartbeat ${file.timing.heartbeat} s, epoch ${file.timing.epoch} s; ` +
-      `up to ${Math.ceil(typicalMs / 1000)} s for a node that answers, ${Math.ceil(Math.min(limitMs, plannedMs) / 1000)} s at most`,
+    startLine({
+      targets: sessions.map((s) => s.target),
+      cases: cases.length,
+      quick: flags.quick,
+      heartbeatS: file.timing.heartbeat,
+      epochS: file.timing.epoch,
+      typicalMs: typicalMs === null ? null : Math.min(limitMs, typicalMs),
+      atMostMs: Math.min(limitMs, plannedMs),
+    }),
   );
   let done = 0;
   const total = cases.length * sessions.length;
-  const waiting = new Set(cases.map((c) => c.id));
+  const waiting = new Map(cases.map((c) => [c.id, c]));
   const ticker = setInterval(() => {
-    const left = [...waiting];
-    say(`  ${done}/${total} cases done, ${Math.round((Date.now() - startedMs) / 1000)} s; waiting on ${left.slice(0, 6).join(", ")}${left.length > 6 ? `, … (${left.length})` : ""}`);
+    say(progressLine(done, total, Math.round((Date.now() - startedMs) / 1000), [...waiting.values()]));
   }, io.progress ? PROGRESS_EVERY_MS : 3_600_000);
   let reports: NodeReport[];
   let longestStallMs = 0;
