@@ -34,9 +34,10 @@ function row(n: HealthNode): string[] {
     peersKnown ? `${count("alive")}/${count("suspect")}/${count("dead")}` : "?",
     peersKnown ? `${sum(n.counters.in)}/${sum(n.counters.out)}` : "?",
     peersKnown ? String(sum(n.counters.rejected)) : "?",
-    n.rtt_p50_ms === null ? "-" : `${n.rtt_p50_ms}ms`,
-    names(n.flags),
-    names(n.chokes),
+    // A command node's round trips, flags and chokes are in its own code: "-" would read as "none".
+    !peersKnown ? "?" : n.rtt_p50_ms === null ? "-" : `${n.rtt_p50_ms}ms`,
+    peersKnown ? names(n.flags) : "?",
+    peersKnown ? names(n.chokes) : "?",
   ];
 }
 
