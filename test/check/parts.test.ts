@@ -7,7 +7,8 @@ import { diagramRecords } from "../../src/check/report/html.ts";
 import type { CaseReport } from "../../src/check/types.ts";
 import { helloBurst } from "../../src/check/cases/discovery.ts";
 import { mayRoundToOne } from "../../src/check/cases/views-audits.ts";
-import { replyMs } from "../../src/check/cases/util.ts";
+import { replyMs, strayPongNote, strayPongSeqs } from "../../src/check/cases/util.ts";
+import { createObserver } from "../../src/check/observer.ts";
 import type { WireRecord } from "../../src/runtime/wire-record.ts";
 
 const FAST = { heartbeatMs: 500, gossipMs: 1000, viewsMs: 500, auditMs: 1000, epochMs: 2000, rechokeMs: 1000, optimisticMs: 3000 };
@@ -125,5 +126,27 @@ describe("the checker's own stalls", () => {
     m.stop();
     expect(longest).toBeGreaterThanOrEqual(450);
     expect([stallExcuseMs(500), stallExcuseMs(10_000)]).toEqual([2_000, 40_000]);
+  });
+});
+
+describe("PONGs with a seq no PING carried, named beside a 'no PONG'", () => {
+  const NODE = "student";
+  const at = Date.parse("2026-12-01T12:00:00.000Z");
+  const msg = (type: string, sender: string, seq: number, i: number) => JSON.stringify({ type, sender, timestamp: new Date(at + i).toISOString(), msg_id: `m${i}`, seq });
+  // [what, PINGs the probe sent, PONGs the node sent it (seq, ms after the start), since ms, the seqs that are stray, the note]
+  test.each<[string, number[], Array<[number, number]>, number, number[], string]>([
+    ["a correct node: every PONG echoes a PING", [7, 8], [[7, 10], [8, 20]], 0, [], ""],
+    ["seq + 1: the PONG that came names a seq no PING carried", [7], [[8, 10]], 0, [8], "; PONGs came with seq 8, which no PING carried (PING-1: the same seq)"],
+    ["an answer to an earlier PING of the probe is not stray", [1, 7], [[1, 10], [9, 20]], 0, [9], "; PONGs came with seq 9, which no PING carried (PING-1: the same seq)"],
+    ["only PONGs since the case began count", [7], [[99, 5], [8, 50]], 40, [8], "; PONGs came with seq 8, which no PING carried (PING-1: the same seq)"],
+    ["many: the first five and the count", [0], [1, 2, 3, 4, 5, 6, 7].map((q, i): [number, number] => [q, i + 1]), 0, [1, 2, 3, 4, 5, 6, 7], "; PONGs came with seq 1, 2, 3, 4, 5, … (7), which no PING carried (PING-1: the same seq)"],
+  ])("%s", (_, pings, pongs, sinceMs, stray, note) => {
+    const observer = createObserver();
+    pings.forEach((seq, i) => observer.record({ atMs: at, observer: "chk-pinger", dir: "out", from: "chk-pinger", to: NODE, body: msg("PING", "chk-pinger", seq, i) }));
+    // Another probe's PINGs do not make this probe's PONGs right.
+    observer.record({ atMs: at, observer: "chk-other", dir: "out", from: "chk-other", to: NODE, body: msg("PING", "chk-other", 8, 900) });
+    pongs.forEach(([seq, ms], i) => observer.record({ atMs: at + ms, observer: "chk-pinger", dir: "in", to: "chk-pinger", body: msg("PONG", NODE, seq, 100 + i) }));
+    expect(strayPongSeqs(observer, NODE, "chk-pinger", at + sinceMs)).toEqual(stray);
+    expect(strayPongNote(observer, NODE, "chk-pinger", at + sinceMs)).toBe(note);
   });
 });

@@ -1,6 +1,6 @@
 import { defineCases, type CheckSession } from "../session.ts";
 import type { Seen } from "../observer.ts";
-import { exchange, info, nothingToObserve, outOfTime, pause, pingAll, quantile, recs, replyAt, replyMs, seconds, sentAtMs } from "./util.ts";
+import { exchange, info, nothingToObserve, outOfTime, pause, pingAll, quantile, recs, replyAt, replyMs, seconds, sentAtMs, strayPongNote, strayPongSeqs } from "./util.ts";
 import { freeRiders } from "./scenarios.ts";
 import { LIMITS } from "../../core/config.ts";
 
@@ -27,13 +27,12 @@ export const livenessCases = defineCases([
     async run(s) {
       const { p, t0, got, missing } = await pingAll(s, "pinger", SEQS.map((seq) => ({ seq })), replyMs(s.timing));
       // PONGs whose seq no PING of this probe carried (the probe serves other cases too: their seqs are its own).
-      const sentSeqs = new Set(s.observer.all().flatMap((x) => (x.rec.dir === "out" && x.rec.observer === p.id && x.parsed.ok && x.parsed.message.type === "PING" ? [x.parsed.message.seq] : [])));
-      const wrong = s.observer.received(s.target, (x) => x.rec.observer === p.id && x.message.type === "PONG" && x.rec.atMs >= t0 && !sentSeqs.has(x.message.seq));
+      const wrong = strayPongSeqs(s.observer, s.target, p.id, t0);
       const expected = `a PONG for each of seq ${SEQS.join(", ")} within ${seconds(replyMs(s.timing))}`;
       const observed =
         missing.length === 0 && wrong.length === 0
           ? `all ${SEQS.length} PONGs, slowest after ${Math.max(...got.map((g) => g!.rec.atMs - t0))} ms`
-          : [missing.length > 0 ? `no PONG for seq ${missing.join(", ")}` : "", wrong.length > 0 ? `PONGs with seq ${wrong.map((w) => (w.message as { seq: number }).seq).join(", ")} that no PING carried` : ""]
+          : [missing.length > 0 ? `no PONG for seq ${missing.join(", ")}` : "", wrong.length > 0 ? `PONGs with seq ${wrong.join(", ")} that no PING carried` : ""]
               .filter(Boolean)
               .join("; ");
       return { verdict: missing.length === 0 && wrong.length === 0 ? "pass" : "fail", expected, observed, evidence: recs(exchange(s, p, t0, 10)) };
@@ -53,7 +52,7 @@ export const livenessCases = defineCases([
         got: [pong],
       } = await pingAll(s, "stranger", [{ seq: 7 }], replyMs(s.timing));
       const expected = `a PONG at the stranger's naming-scheme queue within ${seconds(replyMs(s.timing))}`;
-      return { verdict: pong ? "pass" : "fail", expected, observed: pong ? `PONG after ${pong.rec.atMs - t0} ms` : "no PONG", evidence: recs(exchange(s, p, t0)) };
+      return { verdict: pong ? "pass" : "fail", expected, observed: pong ? `PONG after ${pong.rec.atMs - t0} ms` : `no PONG${strayPongNote(s.observer, s.target, p.id, t0)}`, evidence: recs(exchange(s, p, t0)) };
     },
   },
   {
@@ -68,7 +67,7 @@ export const livenessCases = defineCases([
       return {
         verdict: missing.length === 0 ? "pass" : "fail",
         expected: `${BURST_PINGS} PONGs within ${seconds(2 * replyMs(s.timing))}`,
-        observed: missing.length === 0 ? `all ${BURST_PINGS}, the last after ${Math.max(...got.map((g) => g!.rec.atMs - t0))} ms` : `${BURST_PINGS - missing.length} of ${BURST_PINGS}; none for seq ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? "…" : ""}`,
+        observed: missing.length === 0 ? `all ${BURST_PINGS}, the last after ${Math.max(...got.map((g) => g!.rec.atMs - t0))} ms` : `${BURST_PINGS - missing.length} of ${BURST_PINGS}; none for seq ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? "…" : ""}${strayPongNote(s.observer, s.target, p.id, t0)}`,
         evidence: recs(exchange(s, p, t0, 6)),
       };
     },

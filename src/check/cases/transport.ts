@@ -1,7 +1,7 @@
 import { BAD_BODY_KINDS, badBodiesOf } from "../../protocol/bad-bodies.ts";
 import type { CaseDef, CheckSession } from "../session.ts";
 import type { Outcome } from "../types.ts";
-import { exchange, pause, pingAll, recs, replyAt, replyMs, seconds } from "./util.ts";
+import { exchange, pause, pingAll, recs, replyAt, replyMs, seconds, strayPongNote } from "./util.ts";
 
 /** How long to wait, after the answer that came, for one that must not. */
 function graceMs(s: CheckSession): number {
@@ -14,7 +14,7 @@ async function pingsAnswered(s: CheckSession, probeName: string, pings: Array<{ 
   return {
     verdict: missing.length === 0 ? "pass" : "fail",
     expected,
-    observed: missing.length === 0 ? `${pings.length} of ${pings.length} answered` : `no PONG for seq ${missing.join(", ")}`,
+    observed: missing.length === 0 ? `${pings.length} of ${pings.length} answered` : `no PONG for seq ${missing.join(", ")}${strayPongNote(s.observer, s.target, p.id, t0)}`,
     evidence: recs(exchange(s, p, t0, 12)),
   };
 }
@@ -56,7 +56,7 @@ const badBodyCases: CaseDef[] = BAD_BODY_KINDS.map((kind, i) => ({
     const after = s.processState();
     const restarted = before && after && (!after.running || after.starts !== before.starts);
     const expected = `after ${bodies.length} such bod${bodies.length === 1 ? "y" : "ies"}, a PONG to the next PING, same process`;
-    const observed = restarted ? `the node's process ${after!.running ? "was restarted" : `ended (${after!.exit ?? "exited"})`}` : pong ? `answered after ${pong.rec.atMs - t0} ms${late ? " (late: a second PING was needed)" : ""}` : `no PONG to the PING that followed, nor to another within ${seconds(3 * replyMs(s.timing))}`;
+    const observed = restarted ? `the node's process ${after!.running ? "was restarted" : `ended (${after!.exit ?? "exited"})`}` : pong ? `answered after ${pong.rec.atMs - t0} ms${late ? " (late: a second PING was needed)" : ""}` : `no PONG to the PING that followed, nor to another within ${seconds(3 * replyMs(s.timing))}${strayPongNote(s.observer, s.target, p.id, t0)}`;
     return { verdict: pong && !restarted ? "pass" : "fail", expected, observed, evidence: recs(exchange(s, p, t0, 10)) };
   },
 }));
@@ -81,7 +81,7 @@ export const transportCases: CaseDef[] = [
       const pongs = s.observer.received(s.target, (x) => x.rec.observer === p.id && x.message.type === "PONG" && x.message.seq === 555_001);
       const expected = "exactly one PONG for the PING delivered twice";
       const evidence = recs(exchange(s, p, t0, 8));
-      if (!a || !b) return { verdict: "fail", expected, observed: `no PONG for seq ${!a ? 555_001 : 555_002}`, evidence };
+      if (!a || !b) return { verdict: "fail", expected, observed: `no PONG for seq ${!a ? 555_001 : 555_002}${strayPongNote(s.observer, s.target, p.id, t0)}`, evidence };
       return { verdict: pongs.length === 1 ? "pass" : "fail", expected, observed: `${pongs.length} PONGs`, evidence };
     },
   },

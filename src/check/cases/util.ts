@@ -1,6 +1,6 @@
 import { parseTimestampMs, type Message, type MessageType } from "../../protocol/index.ts";
 import type { TimingMs } from "../../core/types.ts";
-import type { Seen } from "../observer.ts";
+import type { Observer, Seen } from "../observer.ts";
 import type { Probe } from "../probe.ts";
 import type { CheckSession } from "../session.ts";
 import type { Outcome } from "../types.ts";
@@ -87,6 +87,30 @@ export async function repliesAt<T extends MessageType>(s: CheckSession, probe: P
 }
 
 /** What a probe sent and what it received from the target since `sinceMs`, for evidence. */
+/** Seqs listed in a note on stray PONGs at most. */
+const STRAY_SEQS_MAX = 5;
+
+/**
+ * The seqs of PONGs the target sent `probeId` since `sinceMs` that no PING of
+ * that probe ever carried: a node that answers, but with the wrong seq.
+ */
+export function strayPongSeqs(observer: Observer, target: string, probeId: string, sinceMs: number): number[] {
+  const sent = new Set(observer.all().flatMap((x) => (x.rec.dir === "out" && x.rec.observer === probeId && x.parsed.ok && x.parsed.message.type === "PING" ? [x.parsed.message.seq] : [])));
+  return observer.received(target, (x) => x.rec.observer === probeId && x.rec.atMs >= sinceMs && x.message.type === "PONG" && !sent.has(x.message.seq)).map((x) => (x.message as { seq: number }).seq);
+}
+
+/**
+ * Beside a "no PONG": the PONGs that did come, with seqs no PING carried, so
+ * that the messages listed under the case (which show them) do not seem to
+ * contradict it. Empty when there were none.
+ */
+export function strayPongNote(observer: Observer, target: string, probeId: string, sinceMs: number): string {
+  const seqs = strayPongSeqs(observer, target, probeId, sinceMs);
+  if (seqs.length === 0) return "";
+  const shown = seqs.slice(0, STRAY_SEQS_MAX).join(", ") + (seqs.length > STRAY_SEQS_MAX ? `, … (${seqs.length})` : "");
+  return `; PONGs came with seq ${shown}, which no PING carried (PING-1: the same seq)`;
+}
+
 export function exchange(s: CheckSession, probe: Probe, sinceMs: number, limit = 12): Seen[] {
   return s.observer
     .all()
