@@ -142,7 +142,8 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
   );
   let done = 0;
   const total = cases.length * sessions.length;
-  const waiting = new Map(cases.map((c) => [c.id, c]));
+  // One entry per node and case: with several nodes, a case one node finished may still wait on another.
+  const waiting = new Map(sessions.flatMap((s) => cases.map((c) => [`${s.target}\u0000${c.id}`, c] as const)));
   const ticker = setInterval(() => {
     say(progressLine(done, total, Math.round((Date.now() - startedMs) / 1000), [...waiting.values()]));
   }, io.progress ? PROGRESS_EVERY_MS : 3_600_000);
@@ -150,7 +151,7 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
   let longestStallMs = 0;
   try {
     reports = await Promise.all(
-      sessions.map(async (s) => nodeReport(s.target, await runCases(cases, s, { quick: flags.quick, onCase: (c) => { done++; waiting.delete(c.id); } }))),
+      sessions.map(async (s) => nodeReport(s.target, await runCases(cases, s, { quick: flags.quick, onCase: (c) => { done++; waiting.delete(`${s.target}\u0000${c.id}`); } }))),
     );
   } finally {
     clearInterval(ticker);

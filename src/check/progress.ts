@@ -46,10 +46,12 @@ export function startLine(i: StartLineInput): string {
  * The cases that wait on the node come first; those that judge the whole run
  * (phase final) only start once the others are done, so they are counted
  * after them rather than listed as if they were the ones holding the check up.
+ * `waiting` has one entry per node and case still to end.
  */
 export function progressLine(done: number, total: number, elapsedS: number, waiting: readonly Pick<CaseDef, "id" | "phase">[]): string {
-  const running = waiting.filter((c) => c.phase !== "final").map((c) => c.id);
-  const finals = waiting.length - running.length;
+  // With several nodes a case waits once per node: each id is named once.
+  const running = [...new Set(waiting.filter((c) => c.phase !== "final").map((c) => c.id))];
+  const finals = new Set(waiting.filter((c) => c.phase === "final").map((c) => c.id)).size;
   const judging = `${finals} that ${finals === 1 ? "judges" : "judge"} the whole run`;
   const shown = running.slice(0, WAITING_NAMES_MAX).join(", ") + (running.length > WAITING_NAMES_MAX ? `, … (${running.length})` : "");
   const what = running.length === 0 ? `judging the whole run (${finals} cases)` : finals === 0 ? `waiting on ${shown}` : `waiting on ${shown}; then ${judging}`;

@@ -43,6 +43,11 @@ describe("the progress line", () => {
       ["a", "b", "c", "d", "e", "f", "g", "h"].map((x) => c(`long-${x}`, "long")).concat([c("send-01", "final")]),
       "  20/47 cases done, 52 s; waiting on long-a, long-b, long-c, long-d, long-e, long-f, … (8); then 1 that judges the whole run",
     ],
+    [
+      "several nodes: a case still waiting on one of them is named once, though another node finished it",
+      [c("live-04", "long"), c("live-04", "long"), c("rep-01", "long"), c("send-01", "final"), c("send-01", "final")],
+      "  20/47 cases done, 52 s; waiting on live-04, rep-01; then 1 that judges the whole run",
+    ],
   ] as const)("%s", (_, waiting, want) => {
     expect(progressLine(20, 47, 52, waiting)).toBe(want);
   });
