@@ -10,7 +10,7 @@ import { createObserver } from "./observer.ts";
 import { startStallMonitor } from "./stalls.ts";
 import { classOf, startRemote } from "./remote.ts";
 import { nodeReport, runCases, selectCases, summarize } from "./runner.ts";
-import { planOf, progressLine, startLine } from "./progress.ts";
+import { planOf, progressLine, silenceLine, silentAfterMs, silentTargets, startLine } from "./progress.ts";
 import type { OwnedSession } from "./make-session.ts";
 import { formatHtml } from "./report/html.ts";
 import { formatJunit } from "./report/junit.ts";
@@ -144,8 +144,17 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
   const total = cases.length * sessions.length;
   // One entry per node and case: with several nodes, a case one node finished may still wait on another.
   const waiting = new Map(sessions.flatMap((s) => cases.map((c) => [`${s.target}\u0000${c.id}`, c] as const)));
+  const targets = sessions.map((s) => s.target);
+  const mode = flags.run !== undefined ? "run" : "network";
+  const toldSilent = new Set<string>();
   const ticker = setInterval(() => {
-    say(progressLine(done, total, Math.round((Date.now() - startedMs) / 1000), [...waiting.values()]));
+    const elapsedMs = Date.now() - startedMs;
+    say(progressLine(done, total, Math.round(elapsedMs / 1000), [...waiting.values()]));
+    if (elapsedMs < silentAfterMs(timing.heartbeatMs)) return;
+    for (const t of silentTargets(observer, targets).filter((t) => !toldSilent.has(t))) {
+      toldSilent.add(t);
+      say(silenceLine(t, Math.round(elapsedMs / 1000), "progress", mode));
+    }
   }, io.progress ? PROGRESS_EVERY_MS : 3_600_000);
   let reports: NodeReport[];
   let longestStallMs = 0;
@@ -193,6 +202,7 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
   if (flags.json) io.out(JSON.stringify(report, null, 2) + "\n");
   else {
     io.out(formatTerminal(report) + "\n");
+    for (const t of silentTargets(observer, targets)) io.out(`\n${silenceLine(t, Math.round(report.durationMs / 1000), "end", mode)}\n`);
     const exit = exitOf();
     if (exit !== null) io.out(`\n${first.node} ${exit} during the check. Its last ${lines().length} output lines:\n${lines().map((l) => `  | ${l}`).join("\n")}\n`);
   }

@@ -1,4 +1,5 @@
 import type { TimingMs } from "../core/types.ts";
+import type { Observer } from "./observer.ts";
 import type { CaseDef } from "./session.ts";
 
 /**
@@ -56,4 +57,29 @@ export function progressLine(done: number, total: number, elapsedS: number, wait
   const shown = running.slice(0, WAITING_NAMES_MAX).join(", ") + (running.length > WAITING_NAMES_MAX ? `, … (${running.length})` : "");
   const what = running.length === 0 ? `judging the whole run (${finals} cases)` : finals === 0 ? `waiting on ${shown}` : `waiting on ${shown}; then ${judging}`;
   return `  ${done}/${total} cases done, ${elapsedS} s; ${what}`;
+}
+
+/** Past this, a node that sent the check's parties nothing is named in the progress (once). */
+export function silentAfterMs(heartbeatMs: number): number {
+  return Math.max(20_000, 3 * heartbeatMs);
+}
+
+/** The targets that have sent no party of the check anything at all, valid or not. */
+export function silentTargets(observer: Observer, targets: readonly string[]): string[] {
+  return targets.filter((t) => observer.bodiesFrom(t).length === 0);
+}
+
+/**
+ * A node that is not running fails every case, but only once each has waited
+ * its full time; the line says why so early, and what to look at.
+ */
+export function silenceLine(target: string, elapsedS: number, during: "progress" | "end", mode: "run" | "network"): string {
+  // With --run the check started it and its network is gone at the end: the settings are what to look at.
+  const why =
+    mode === "run"
+      ? "does it read the queue of QUEUE_URL through AWS_ENDPOINT_URL_SQS, and send to the queue URLs it is given?"
+      : `is it running, and reading its own queue? (bun run fleet peek ${target} shows what waits in it)`;
+  return during === "progress"
+    ? `  ${target} has sent the check's parties nothing in ${elapsedS} s: ${why}`
+    : `${target} sent the check's parties nothing in ${elapsedS} s: ${why}`;
 }

@@ -1,7 +1,8 @@
 /** What `fleet check` says while it runs: the opening estimate and the progress lines, as tables. */
 import { describe, expect, test } from "bun:test";
 import { CASES } from "../../src/check/cases/index.ts";
-import { planOf, progressLine, startLine } from "../../src/check/progress.ts";
+import { createObserver } from "../../src/check/observer.ts";
+import { planOf, progressLine, silenceLine, silentAfterMs, silentTargets, startLine } from "../../src/check/progress.ts";
 import { selectCases } from "../../src/check/runner.ts";
 
 const FAST = { heartbeatMs: 500, gossipMs: 1000, viewsMs: 500, auditMs: 1000, epochMs: 2000, rechokeMs: 1000, optimisticMs: 3000 };
@@ -50,5 +51,38 @@ describe("the progress line", () => {
     ],
   ] as const)("%s", (_, waiting, want) => {
     expect(progressLine(20, 47, 52, waiting)).toBe(want);
+  });
+});
+
+describe("a node that sends the check nothing is named, with what to look at", () => {
+  const at = Date.parse("2026-12-01T12:00:00.000Z");
+  const ping = (sender: string) => JSON.stringify({ type: "PING", sender, timestamp: new Date(at).toISOString(), msg_id: "m1", seq: 1 });
+  // [what, bodies that reached a party of the check (sender, body), the silent ones of hugo and sam]
+  test.each<[string, Array<[string, string]>, string[]]>([
+    ["nothing from either", [], ["hugo", "sam"]],
+    ["a valid message from one", [["hugo", ping("hugo")]], ["sam"]],
+    // Garbage is still a sign the node runs and sends: the cases say what is wrong with it.
+    ["a body that is not the protocol's still counts as speaking", [["sam", "not json"]], ["hugo"]],
+    ["what the check's own parties send the node is not the node speaking", [["chk-pinger", ping("chk-pinger")]], ["hugo", "sam"]],
+  ])("%s", (_, bodies, silent) => {
+    const observer = createObserver();
+    for (const [from, body] of bodies) observer.record({ atMs: at, observer: "chk-pinger", dir: "in", from, to: "chk-pinger", body });
+    observer.record({ atMs: at, observer: "chk-pinger", dir: "out", from: "chk-pinger", to: "sam", body: ping("chk-pinger") });
+    expect(silentTargets(observer, ["hugo", "sam"])).toEqual(silent);
+  });
+
+  test.each([
+    ["progress", "network", /^  sam has sent the check's parties nothing in 30 s: is it running, .*bun run fleet peek sam/],
+    ["end", "network", /^sam sent the check's parties nothing in 700 s: is it running, .*bun run fleet peek sam/],
+    ["end", "run", /^sam sent the check's parties nothing in 700 s: does it read the queue of QUEUE_URL through AWS_ENDPOINT_URL_SQS/],
+  ] as const)("%s line, %s mode", (during, mode, want) => {
+    expect(silenceLine("sam", during === "progress" ? 30 : 700, during, mode)).toMatch(want);
+  });
+
+  test.each([
+    [500, 20_000],
+    [10_000, 30_000],
+  ])("at heartbeat %p ms it is named after %p ms", (hb, want) => {
+    expect(silentAfterMs(hb)).toBe(want);
   });
 });
