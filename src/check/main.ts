@@ -110,8 +110,14 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
       lines = local.lines;
       exitOf = local.exit;
     } else {
-      const ids = flags.all ? await classOf(reachInfo!.controlPort) : flags.ids;
-      if (ids.length === 0) throw new CheckCannotRun("--all: the fleet's nodes know no node outside the fleet yet");
+      let ids = flags.ids;
+      if (flags.all) {
+        const known = await classOf(reachInfo!.controlPort);
+        const deadNote = known.dead.length > 0 ? `; left out, dead to every node of the fleet: ${known.dead.join(", ")} (name them to check them anyway)` : "";
+        if (known.ids.length === 0) throw new CheckCannotRun(`--all: the fleet's nodes know no live node outside the fleet${known.dead.length > 0 ? deadNote : " yet"}`);
+        if (known.dead.length > 0) say(`--all: checking ${known.ids.join(", ")}${deadNote}`);
+        ids = known.ids;
+      }
       const remote = await startRemote(reachInfo!, ids, observer, stalls, deadlineMs, flags.createQueues);
       sessions = remote.sessions;
       stop = remote.stop;

@@ -28,8 +28,27 @@ export const probeIds = (run: string, i: number) => PROBE_NAMES.map((n) => `${pr
 /** A probe of any check, by its id. */
 export const PROBE_ID_RE = new RegExp(`^chk[0-9a-z]*-(${PROBE_NAMES.join("|")})$`);
 
-/** `--all`: every node the fleet's nodes know that is not one of them. */
-export async function classOf(controlPort: number): Promise<string[]> {
+/**
+ * `--all`: every node the fleet's nodes know that is not one of them, and not
+ * dead to every one of them: a node that left the class long ago would fail
+ * every case, each only after its full wait. Those left out are named.
+ */
+export interface ClassOfNetwork {
+  ids: string[];
+  /** Known, but dead in the peer table of every fleet node that lists it. */
+  dead: string[];
+}
+
+export function classIn(h: Pick<Health, "nodes">): ClassOfNetwork {
+  const fleet = new Set(h.nodes.map((n) => n.id));
+  const statuses = new Map<string, string[]>();
+  for (const n of h.nodes) for (const p of n.peers) if (!fleet.has(p.id) && !PROBE_ID_RE.test(p.id)) statuses.set(p.id, [...(statuses.get(p.id) ?? []), p.status]);
+  const ids = [...statuses.keys()].sort();
+  const dead = ids.filter((id) => statuses.get(id)!.every((s) => s === "dead"));
+  return { ids: ids.filter((id) => !dead.includes(id)), dead };
+}
+
+export async function classOf(controlPort: number): Promise<ClassOfNetwork> {
   let h: Health;
   try {
     const res = await fetch(`http://127.0.0.1:${controlPort}/health`, { signal: AbortSignal.timeout(5_000) });
@@ -37,9 +56,7 @@ export async function classOf(controlPort: number): Promise<string[]> {
   } catch {
     throw new CheckCannotRun(`--all: no fleet answers on 127.0.0.1:${controlPort}; start one with \`bun run fleet up\`, or pass --control-port N`);
   }
-  const fleet = new Set(h.nodes.map((n) => n.id));
-  const known = new Set(h.nodes.flatMap((n) => n.peers.map((p) => p.id)).filter((id) => !fleet.has(id) && !PROBE_ID_RE.test(id)));
-  return [...known].sort();
+  return classIn(h);
 }
 
 export interface RemoteNetwork {

@@ -37,7 +37,7 @@ export interface RunOptions {
 }
 
 export function selectCases(all: readonly CaseDef[], quick: boolean): CaseDef[] {
-  return all.filter((c) => !quick || c.phase !== "long");
+  return all.filter((c) => !quick || (c.phase !== "long" && c.judgesLong !== true));
 }
 
 function report(c: CaseDef, o: Outcome, durationMs: number): CaseReport {

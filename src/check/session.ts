@@ -51,6 +51,11 @@ export interface CaseDef {
    * final: judges everything observed, once the others are done.
    */
   phase: "quick" | "long" | "final";
+  /**
+   * A final case that judges what only the long cases bring about (chokes):
+   * left out of --quick, where it could only be skipped.
+   */
+  judgesLong?: true;
   /** An observation, not a requirement: its verdict is info (skip when there is nothing to observe), never pass or fail. */
   observation?: true;
   /** Longest it may wait at these timings, ms (a case that cannot fit the time left skips). */

@@ -9,6 +9,7 @@ import { helloBurst } from "../../src/check/cases/discovery.ts";
 import { mayRoundToOne } from "../../src/check/cases/views-audits.ts";
 import { replyMs, strayPongNote, strayPongSeqs } from "../../src/check/cases/util.ts";
 import { createObserver } from "../../src/check/observer.ts";
+import { classIn } from "../../src/check/remote.ts";
 import type { WireRecord } from "../../src/runtime/wire-record.ts";
 
 const FAST = { heartbeatMs: 500, gossipMs: 1000, viewsMs: 500, auditMs: 1000, epochMs: 2000, rechokeMs: 1000, optimisticMs: 3000 };
@@ -148,5 +149,20 @@ describe("PONGs with a seq no PING carried, named beside a 'no PONG'", () => {
     pongs.forEach(([seq, ms], i) => observer.record({ atMs: at + ms, observer: "chk-pinger", dir: "in", to: "chk-pinger", body: msg("PONG", NODE, seq, 100 + i) }));
     expect(strayPongSeqs(observer, NODE, "chk-pinger", at + sinceMs)).toEqual(stray);
     expect(strayPongNote(observer, NODE, "chk-pinger", at + sinceMs)).toBe(note);
+  });
+});
+
+describe("--all: the nodes of the class a running fleet knows", () => {
+  type St = "alive" | "suspect" | "dead";
+  const node = (id: string, peers: Array<[string, St]>) => ({ id, peers: peers.map(([pid, status]) => ({ id: pid, status })) });
+  // [what, the fleet's nodes and their peer tables, checked, left out as dead]
+  test.each<[string, ReturnType<typeof node>[], string[], string[]]>([
+    ["the fleet's own nodes are not the class", [node("bot-alpha", [["bot-bravo", "alive"]]), node("bot-bravo", [["bot-alpha", "alive"]])], [], []],
+    ["a node outside the fleet, alive to one", [node("bot-alpha", [["sam", "alive"]]), node("bot-bravo", [["sam", "dead"]])], ["sam"], []],
+    ["suspect is still checked: it may come back within the check", [node("bot-alpha", [["sam", "suspect"]])], ["sam"], []],
+    ["dead to every fleet node that lists it: left out, and named", [node("bot-alpha", [["sam", "dead"], ["hugo", "alive"]]), node("bot-bravo", [["sam", "dead"]])], ["hugo"], ["sam"]],
+    ["an earlier check's probes are never the class", [node("bot-alpha", [["chkab1-pinger", "alive"], ["zed", "alive"]])], ["zed"], []],
+  ])("%s", (_, nodes, ids, dead) => {
+    expect(classIn({ nodes } as unknown as Parameters<typeof classIn>[0])).toEqual({ ids, dead });
   });
 });

@@ -121,6 +121,8 @@ export const reputationChokingCases = defineCases([
     area: "reputation-choking",
     requirement: "CHOKE-4",
     phase: "final",
+    // Chokes come only after a newcomer's grace of 6 rechokes, which --quick never waits for.
+    judgesLong: true,
     needsMs: () => 0,
     async run(s) {
       const byReceiver = new Map<string, Seen[]>();
@@ -171,6 +173,8 @@ export const reputationChokingCases = defineCases([
     area: "reputation-choking",
     requirement: "RECHOKE-3",
     phase: "final",
+    // Chokes come only after a newcomer's grace of 6 rechokes, which --quick never waits for.
+    judgesLong: true,
     observation: true,
     needsMs: () => 0,
     async run(s) {
