@@ -20,10 +20,14 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 const seconds = (name: string) => z.string().regex(/^\d+(\.\d+)?$/, `${name}: seconds, such as 10 or 0.5`).transform(Number).optional();
 
+/** How to start one by hand beside `fleet up` (an id of the roster has its queue already). */
+const BY_HAND = "NODE_ID=hugo AWS_ENDPOINT_URL_SQS=http://127.0.0.1:4566 bun run fleet node --persona node";
+
 /** The variables read; the fleet file's schema fills every default and checks every value. */
 const NodeEnv = z.object({
-  NODE_ID: z.string({ error: "NODE_ID: the node's id, such as hugo" }),
-  AWS_ENDPOINT_URL_SQS: z.url({ error: "AWS_ENDPOINT_URL_SQS: a URL such as http://127.0.0.1:4566" }).optional(),
+  NODE_ID: z.string({ error: `NODE_ID is not set: it is the node's id. A command: node and fleet check --run set it; by hand, beside a fleet on this machine: ${BY_HAND}` }),
+  // http(s) only: `localhost:4566` parses as a URL of scheme "localhost:", which would send the node to Amazon.
+  AWS_ENDPOINT_URL_SQS: z.url({ protocol: /^https?$/, error: "AWS_ENDPOINT_URL_SQS: a URL such as http://127.0.0.1:4566" }).optional(),
   AWS_REGION: z.string().optional(),
   P2P_PREFIX: z.string().optional(),
   P2P_ACCOUNT: z.string().optional(),
