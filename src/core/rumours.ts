@@ -2,6 +2,7 @@ import type { PeerEntry } from "../protocol/index.ts";
 import { LIMITS } from "./config.ts";
 import { sendTo, type Ctx } from "./context.ts";
 import { heardFrom, setStatus, type Peer } from "./peers.ts";
+import { silenceMs } from "./probe.ts";
 import type { PeerStatus } from "./types.ts";
 
 /**
@@ -103,7 +104,9 @@ export function onRumour(ctx: Ctx, p: Peer, status: PeerStatus, incarnation: num
     return;
   }
   p.incarnation = incarnation;
-  const heldMs = nowMs - p.lastSeenMs;
+  // Our own silence as SCALE-3 measures it: a peer we have not asked since it last spoke is not
+  // silent to us, however long ago that was (a prober across a healed partition may still call it dead).
+  const heldMs = silenceMs(p, nowMs, heartbeatMs);
   const reach: PeerStatus =
     heldMs >= LIMITS.deadAfterBeats * heartbeatMs ? "dead" : heldMs >= LIMITS.suspectAfterBeats * heartbeatMs ? "suspect" : "alive";
   const taken: PeerStatus = RANK[reach] < RANK[status] ? reach : status;

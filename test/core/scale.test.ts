@@ -257,16 +257,45 @@ describe("rumours", () => {
     expect(sendsOf(node.tick(T0 + HB), "PING", "p3").length).toBe(1);
   });
 
-  test("a suspicion of a peer silent here for 3 heartbeats is taken, and passed on in the next PEER_LIST", () => {
+  /** Heartbeats of `node`, every peer but `silent` answering, until one PINGs `silent`: that heartbeat's time. */
+  const untilPinged = (node: NodeCore, silent: string): number => {
+    for (let beats = 0; beats < 100; beats++) {
+      const t = node.nextDeadlineMs();
+      if (sendsOf(beat(node, t, (to) => to !== silent), "PING", silent).length > 0) return t;
+    }
+    throw new Error(`${silent} never PINGed`);
+  };
+
+  test("a suspicion of a peer silent here for 3 heartbeats (PINGed, unanswered) is taken, and passed on in the next PEER_LIST", () => {
     const { node } = makeNode();
     introduce(node, ids(40));
-    const t = T0 + 3 * HB + 1;
+    const pingedMs = untilPinged(node, "p3");
+    // Two heartbeats after the unanswered PING, before the heartbeat that would find it alone (SCALE-3).
+    const t = pingedMs + 2 * HB + 1;
     const out = deliver(node, list("p1", [{ node_id: "p3", status: "suspect", incarnation: 0 }], t), t);
     expect(eventsOf(out, "peer_status")).toEqual([{ type: "peer_status", peer: "p3", from: "alive", to: "suspect" }]);
     const reply = sendsOf(deliver(node, msg("HELLO", "p9", { queue_url: urlOf("p9") }, t + 1), t + 1), "PEER_LIST")[0]!;
     const entries = reply.message.type === "PEER_LIST" ? reply.message.peers : [];
     expect(entries[1]).toEqual({ node_id: "p3", queue_url: urlOf("p3"), status: "suspect", incarnation: 0 });
   });
+
+  test.each([
+    ["suspect", 4],
+    ["dead", 7],
+  ] as const)(
+    "a %s rumour of a peer not asked since it last spoke, %d heartbeats ago, is not taken: the peer is PINGed instead (a healed partition's news)",
+    (status, beats) => {
+      const { node } = makeNode();
+      introduce(node, ids(40));
+      const spokeMs = T0 + 5_000;
+      deliver(node, msg("PING", "p3", { seq: 1 }, spokeMs), spokeMs);
+      // The prober across the partition heard nothing from p3 for long; this node asked p3 nothing since it spoke.
+      const t = spokeMs + beats * HB;
+      const out = deliver(node, list("p1", [{ node_id: "p3", status, incarnation: 0 }], t), t);
+      expect(eventsOf(out, "peer_status")).toEqual([]);
+      expect(sendsOf(node.tick(node.nextDeadlineMs()), "PING", "p3").length).toBe(1);
+    },
+  );
 
   test("a stale rumour (an incarnation below the known one) changes nothing", () => {
     const { node } = makeNode();

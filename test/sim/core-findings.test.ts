@@ -7,6 +7,7 @@ import type { NodeCore } from "../../src/core/types.ts";
 import { build, queueUrlOf } from "../../src/protocol/index.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { simulate } from "../../src/sim/run.ts";
+import { TEST_TIMEOUT_MS } from "../support/timeouts.ts";
 
 /**
  * Behaviour of the node core that the simulator found wrong, each named
@@ -27,6 +28,16 @@ describe("found by the simulator", () => {
     expect(r.figures.chokeDisagreeExamples).toEqual([]);
     expect(r.figures.chokeViewsDisagreeing).toBe(0);
   });
+
+  test.each([
+    ["30 nodes, seed 8", { nodes: 30, minutes: 15, liars: 3, crash: 2, dup: 0.1, seed: 8 }],
+    ["50 nodes, seed 1 (the README's example)", { nodes: 50, minutes: 30, liars: 5, crash: 2, dup: 0.1, seed: 1 }],
+  ])("large-partition %s: a prober across a healed partition calls a peer dead; who asked it nothing since it spoke does not take that up", (_name, o) => {
+    const r = simulate({ ...o, partition: true, wire: "object" });
+    expect(r.network.dropped.partition).toBeGreaterThan(0);
+    expect(r.figures.failureDetection.falseSuspicions).toBe(0);
+    expect(r.verdicts.filter((v) => !v.ok)).toEqual([]);
+  }, TEST_TIMEOUT_MS);
 
   /** The dedupe as it was before the FIFO (iterating the Map from its head on every call), kept as the reference. */
   function referenceDedupe(max: number, windowMs: number) {
