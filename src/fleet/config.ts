@@ -135,6 +135,22 @@ export const FleetFile = z
         ctx.addIssue({ code: "custom", path: ["nodes", i, "id"], message: `duplicate id ${n.id} (also nodes[${first}])` });
       } else seen.set(n.id, i);
     });
+    // On the embedded SQS only the queues of the file's nodes and roster exist (it starts empty at every
+    // `fleet up`), so a HELLO to any other id is dropped unread: a typo, never a network to join. The
+    // default for these nodes is left alone (a fleet without bots asks the course's bot-alpha, on AWS).
+    if (f.network.sqs === "local" && f.bootstrap.length > 0 && f.bootstrap.join() !== defaultBootstrap(f.nodes).join()) {
+      const queues = new Set([...f.nodes.map((n) => n.id), ...f.roster]);
+      f.bootstrap.forEach((id, i) => {
+        if (queues.has(id)) return;
+        ctx.addIssue({
+          code: "custom",
+          path: ["bootstrap", i],
+          message:
+            `${id} is neither a node of this file (${f.nodes.map((n) => n.id).join(", ")}) nor of roster:, so it has no queue on the embedded SQS; ` +
+            `name one of those, or add ${id} to roster: if you run its node yourself`,
+        });
+      });
+    }
   })
   // overwrite, not transform: the schema stays an object, its `shape` readable by the tools.
   .overwrite((f) => (f.bootstrap.length > 0 ? f : { ...f, bootstrap: defaultBootstrap(f.nodes) }));

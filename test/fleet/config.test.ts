@@ -107,9 +107,29 @@ describe("a good file is filled with the defaults of docs/protocol.md", () => {
   });
 
   test("a bootstrap given in the file is kept as it is", () => {
-    const r = validateFleetText(`bootstrap: [bot-bravo]\n${BOTS}`, "f.yaml");
+    const r = validateFleetText(`bootstrap: [bot-bravo]\n${BOTS}  - { id: bot-bravo, persona: bot-bravo }\n`, "f.yaml");
     if (!r.ok) throw new Error(r.message);
     expect(r.file.bootstrap).toEqual(["bot-bravo"]);
+  });
+
+  // The embedded SQS holds the queues of the file's nodes and roster only: a HELLO to any other id is
+  // dropped unread. On AWS, and for the default of a fleet without bots, the queue may be elsewhere.
+  test.each<[string, string, string[] | "ok"]>([
+    ["a typo of a node", `bootstrap: [bot-alfa]\n${BOTS}`, ["bootstrap[0]", "bot-alfa is neither a node of this file (bot-alpha) nor of roster:", "add bot-alfa to roster:"]],
+    ["the second of two", `bootstrap: [bot-alpha, zed]\n${BOTS}`, ["bootstrap[1]", "zed is neither"]],
+    ["an id of the roster", `bootstrap: [sam]\n${BOTS}`, "ok"],
+    ["an id of a roster of its own", `roster: [zed]\nbootstrap: [zed]\n${BOTS}`, "ok"],
+    ["a node of the file", `bootstrap: [hugo]\n${BOTS}  - { id: hugo, persona: node }\n`, "ok"],
+    ["on Amazon SQS, a queue of the account", `network: { sqs: aws }\nbootstrap: [zed]\n${BOTS}`, "ok"],
+    ["a fleet without bots, the course's bot-alpha written out", "bootstrap: [bot-alpha]\nnodes:\n  - { id: hugo, persona: node }\n", "ok"],
+  ])("a bootstrap id on the embedded SQS: %s", (_name, text, want) => {
+    const r = validateFleetText(text, "fleet.yaml");
+    if (want === "ok") {
+      if (!r.ok) throw new Error(r.message);
+      return;
+    }
+    expect(r.ok).toBe(false);
+    for (const part of want) expect(r.ok ? "" : r.message).toContain(part);
   });
 
   test.each([
