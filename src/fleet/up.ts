@@ -1,4 +1,5 @@
 import { dirname, resolve } from "node:path";
+import { closableOut } from "./closable-out.ts";
 import { CONTROL_PORT_DEFAULT, FleetFile, type LogLevel } from "./config.ts";
 import { loadFleetFile } from "./config-load.ts";
 import { DEFAULT_FLEET_FILE, flagsThrough, UserError } from "./cli-context.ts";
@@ -89,6 +90,10 @@ export async function runUp(flags: UpFlags): Promise<never> {
   const json = flags.json === true || !process.stdout.isTTY;
   const trace = openTraceFlag(flags);
 
+  // Set once the signal handler exists: a reader that goes away stops the fleet as Ctrl-C does.
+  let onOutputClosed = () => {};
+  const stdout = closableOut(process.stdout, () => onOutputClosed());
+
   let fleet;
   try {
     fleet = await startFleet({
@@ -96,6 +101,7 @@ export async function runUp(flags: UpFlags): Promise<never> {
       fileDir: dirname(path),
       only: flags.only,
       json,
+      out: (s) => stdout.write(s),
       debugRoutes: process.env.FLEET_DEBUG_ROUTES === "1",
       ...(trace ? { trace } : {}),
     });
@@ -108,7 +114,7 @@ export async function runUp(flags: UpFlags): Promise<never> {
   }
 
   if (!json) {
-    process.stdout.write(
+    stdout.write(
       `\n  control:   ${fleet.control.url}/health   (bun run fleet status${fleet.control.port !== CONTROL_PORT_DEFAULT ? ` --control-port ${fleet.control.port}` : ""})\n` +
         (fleet.control.routes().includes("GET /") ? `  dashboard: ${fleet.control.url}/\n` : "") +
         `  sqs:       ${fleet.sqsEndpoint ?? "Amazon SQS"}\n` +
@@ -135,16 +141,20 @@ export async function runUp(flags: UpFlags): Promise<never> {
       const deadline = setTimeout(() => {
         fleet.log.error({}, `nodes still stopping after ${EXIT_DEADLINE_MS / 1000}s; exiting`);
         killCommandNodes();
-        process.stdout.write(formatHealthTable(fleet.health()) + "\n", () => process.exit(0));
+        stdout.write(formatHealthTable(fleet.health()) + "\n");
+        stdout.flush(() => process.exit(0));
       }, EXIT_DEADLINE_MS);
       deadline.unref?.();
       void fleet.stop(NODE_STOP_BOUND_MS).then((final) => {
         fleet.sink.writeBlock(formatHealthTable(final), { health: final, msg: "final health" });
         fleet.log.info({ event: "fleet_down" }, "fleet down");
         // Let the last lines reach a pipe before the process goes.
-        process.stdout.write("", () => process.exit(0));
+        stdout.flush(() => process.exit(0));
       });
     };
+    onOutputClosed = () => onSignal("SIGPIPE");
+    // The reader may have gone while the fleet was starting.
+    if (stdout.closed) onOutputClosed();
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     // A closed terminal: command nodes live in their own process groups and must not be left behind.
