@@ -1,4 +1,5 @@
-import { dirname, resolve } from "node:path";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { closableOut } from "./closable-out.ts";
 import { CONTROL_PORT_DEFAULT, FleetFile, type LogLevel } from "./config.ts";
 import { loadFleetFile } from "./config-load.ts";
@@ -81,6 +82,25 @@ function openTraceFlag(flags: UpFlags): TraceWriter | undefined {
   }
 }
 
+/**
+ * The state directory, made and written once before anything starts. A
+ * folder that cannot be would otherwise cost a fleet running for weeks every
+ * save and its nodes' dedupe memory, one error line at a time; it is the
+ * user's to fix, named by the flag or key that gave it.
+ */
+export function checkStateDir(dir: string, fileName: string, fromFlag: boolean): void {
+  const probe = join(dir, `.write-test-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(probe, "");
+    rmSync(probe, { force: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    const said = fromFlag ? `--state-dir ${dir}` : `${fileName}: state.dir (${dir})`;
+    throw new UserError(`${said}: cannot make or write that folder (${code}); give a folder you may write to${fromFlag ? "" : ", or pass --state-dir D"}`);
+  }
+}
+
 /** `fleet up`: runs until SIGINT or SIGTERM, then stops every node and prints the final health. */
 export async function runUp(flags: UpFlags): Promise<never> {
   const path = resolve(flags.file ?? DEFAULT_FLEET_FILE);
@@ -88,6 +108,8 @@ export async function runUp(flags: UpFlags): Promise<never> {
   if (!loaded.ok) throw new UserError(loaded.message);
   const file = applyFlags(loaded.file, flags);
   const json = flags.json === true || !process.stdout.isTTY;
+  // The supervisor resolves it from the file's folder; a --state-dir is absolute by now.
+  checkStateDir(resolve(dirname(path), file.state.dir), path, flags.stateDir !== undefined);
   const trace = openTraceFlag(flags);
 
   // Set once the signal handler exists: a reader that goes away stops the fleet as Ctrl-C does.
