@@ -135,6 +135,14 @@ export const FleetFile = z
         ctx.addIssue({ code: "custom", path: ["nodes", i, "id"], message: `duplicate id ${n.id} (also nodes[${first}])` });
       } else seen.set(n.id, i);
     });
+    // Both servers listen on 127.0.0.1: one port cannot be both, and the second to start would blame "another program".
+    if (f.network.sqs === "local" && f.network.port !== 0 && f.network.port === f.control.port) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["control", "port"],
+        message: `${f.control.port} is network.port too, the embedded SQS's, and one port cannot serve both; change one of them (--control-port N, --sqs-port N), or make it 0 for a free one`,
+      });
+    }
     // On the embedded SQS only the queues of the file's nodes and roster exist (it starts empty at every
     // `fleet up`), so a HELLO to any other id is dropped unread: a typo, never a network to join. The
     // default for these nodes is left alone (a fleet without bots asks the course's bot-alpha, on AWS).

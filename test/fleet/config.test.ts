@@ -38,6 +38,7 @@ describe("a bad fleet file gets one message naming the key path and what is expe
     ["port out of range", `control:\n  port: 70000\n${BOTS}`, ["control.port", "at most 65535"]],
     ["sqs mode", `network:\n  sqs: azure\n${BOTS}`, ["network.sqs", "local, aws"]],
     ["endpoint in local mode", `network:\n  endpoint: http://127.0.0.1:9324\n${BOTS}`, ["network.endpoint", "sqs: aws only"]],
+    ["the control endpoint on the SQS's port", `network: { port: 4600 }\ncontrol: { port: 4600 }\n${BOTS}`, ["control.port", "4600 is network.port too", "change one of them"]],
     ["env on a built-in node", "nodes:\n  - { id: a, persona: node, env: { A: b } }\n", ["nodes[0].env", "command nodes only"]],
     ["negative health interval", `health:\n  every: -1\n${BOTS}`, ["health.every", "at least 0"]],
     ["bad log level", `log_level: loud\n${BOTS}`, ["log_level", "trace, debug, info"]],
@@ -110,6 +111,14 @@ describe("a good file is filled with the defaults of docs/protocol.md", () => {
     const r = validateFleetText(`bootstrap: [bot-bravo]\n${BOTS}  - { id: bot-bravo, persona: bot-bravo }\n`, "f.yaml");
     if (!r.ok) throw new Error(r.message);
     expect(r.file.bootstrap).toEqual(["bot-bravo"]);
+  });
+
+  test.each([
+    ["both ports 0, each a free one", `network: { port: 0 }\ncontrol: { port: 0 }\n${BOTS}`],
+    ["on Amazon SQS network.port is not listened on", `network: { sqs: aws, port: 4580 }\n${BOTS}`],
+  ])("the same port twice is fine: %s", (_name, text) => {
+    const r = validateFleetText(text, "fleet.yaml");
+    if (!r.ok) throw new Error(r.message);
   });
 
   // The embedded SQS holds the queues of the file's nodes and roster only: a HELLO to any other id is

@@ -55,6 +55,7 @@ describe("a bad flag gets one message naming the flag, exit code 2", () => {
     ["--sqs-port not a number", { sqsPort: Number.NaN }, ["--sqs-port:", "a port, 0-65535", "not a number"]],
     ["--control-port with a fraction", { controlPort: 1.5 }, ["--control-port:", "a port, 0-65535", "1.5"]],
     ["--control-port over the range", { controlPort: 65536 }, ["--control-port:", "at most 65535"]],
+    ["--sqs-port on the control port", { sqsPort: 4580 }, ["control.port (after the flags)", "4580 is network.port too"]],
     ["--health-every negative", { healthEvery: -1 }, ["--health-every:", "at least 0", "-1"]],
     ["--health-every not a number", { healthEvery: Number.NaN }, ["--health-every:", "not a number"]],
     ["--health-every over a day", { healthEvery: 90000 }, ["--health-every:", "at most 86400"]],
