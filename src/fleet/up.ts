@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { closableOut } from "./closable-out.ts";
+import { claimStateDir } from "./state-lock.ts";
 import { CONTROL_PORT_DEFAULT, FleetFile, type LogLevel } from "./config.ts";
 import { loadFleetFile } from "./config-load.ts";
 import { DEFAULT_FLEET_FILE, flagsThrough, UserError } from "./cli-context.ts";
@@ -96,9 +97,13 @@ export function checkStateDir(dir: string, fileName: string, fromFlag: boolean):
     rmSync(probe, { force: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    const said = fromFlag ? `--state-dir ${dir}` : `${fileName}: state.dir (${dir})`;
-    throw new UserError(`${said}: cannot make or write that folder (${code}); give a folder you may write to${fromFlag ? "" : ", or pass --state-dir D"}`);
+    throw new UserError(`${stateDirSaid(dir, fileName, fromFlag)}: cannot make or write that folder (${code}); give a folder you may write to${fromFlag ? "" : ", or pass --state-dir D"}`);
   }
+}
+
+/** The state directory as the user gave it: by the flag, or by the file's key. */
+export function stateDirSaid(dir: string, fileName: string, fromFlag: boolean): string {
+  return fromFlag ? `--state-dir ${dir}` : `${fileName}: state.dir (${dir})`;
 }
 
 /** `fleet up`: runs until SIGINT or SIGTERM, then stops every node and prints the final health. */
@@ -109,7 +114,11 @@ export async function runUp(flags: UpFlags): Promise<never> {
   const file = applyFlags(loaded.file, flags);
   const json = flags.json === true || !process.stdout.isTTY;
   // The supervisor resolves it from the file's folder; a --state-dir is absolute by now.
-  checkStateDir(resolve(dirname(path), file.state.dir), path, flags.stateDir !== undefined);
+  const stateDir = resolve(dirname(path), file.state.dir);
+  checkStateDir(stateDir, path, flags.stateDir !== undefined);
+  const release = claimStateDir(stateDir, stateDirSaid(stateDir, path, flags.stateDir !== undefined));
+  // Every way out of fleet up passes here, a refused start and the second Ctrl-C included.
+  process.on("exit", release);
   const trace = openTraceFlag(flags);
 
   // Set once the signal handler exists: a reader that goes away stops the fleet as Ctrl-C does.
