@@ -2,8 +2,8 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { closableOut } from "./closable-out.ts";
 import { claimStateDir } from "./state-lock.ts";
-import { CONTROL_PORT_DEFAULT, FleetFile, type LogLevel } from "./config.ts";
-import { loadFleetFile } from "./config-load.ts";
+import { CONTROL_PORT_DEFAULT, FleetFile, runnableIssues, type LogLevel } from "./config.ts";
+import { keyPath, loadFleetFile } from "./config-load.ts";
 import { DEFAULT_FLEET_FILE, flagsThrough, UserError } from "./cli-context.ts";
 import { formatHealthTable } from "./health-table.ts";
 import { killCommandNodes } from "./command-launcher.ts";
@@ -52,6 +52,17 @@ export function applyFlags(f: FleetFile, flags: UpFlags): FleetFile {
     { flag: "state-dir", key: ["state", "dir"], value: flags.stateDir === undefined ? undefined : resolve(flags.stateDir) },
     { flag: "log-level", key: ["log_level"], value: flags.logLevel },
   ]);
+}
+
+/**
+ * The settings about to run (the file with its flags), held to what only a
+ * running fleet needs (config.ts, runnableIssues): one message naming the
+ * file, each key and the fix, exit code 2.
+ */
+export function checkRunnable(f: FleetFile, fileName: string): void {
+  const issues = runnableIssues(f);
+  if (issues.length === 0) return;
+  throw new UserError(`${fileName} cannot run as it is:\n${issues.map((i) => `  ${keyPath(i.path)}: ${i.message}`).join("\n")}`);
 }
 
 /** `--trace` and its bound: their rules in one place, a bad one named in one line. */
@@ -112,6 +123,7 @@ export async function runUp(flags: UpFlags): Promise<never> {
   const loaded = loadFleetFile(path);
   if (!loaded.ok) throw new UserError(loaded.message);
   const file = applyFlags(loaded.file, flags);
+  checkRunnable(file, path);
   const json = flags.json === true || !process.stdout.isTTY;
   // The supervisor resolves it from the file's folder; a --state-dir is absolute by now.
   const stateDir = resolve(dirname(path), file.state.dir);
