@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { closableOut } from "./closable-out.ts";
 import { claimStateDir } from "./state-lock.ts";
@@ -117,8 +117,30 @@ export function stateDirSaid(dir: string, fileName: string, fromFlag: boolean): 
   return fromFlag ? `--state-dir ${dir}` : `${fileName}: state.dir (${dir})`;
 }
 
+/**
+ * Whether SIGHUP was ignored when the process started (`nohup bun run fleet
+ * up &`, or a service manager that ignores it): a handler of our own would
+ * undo that, and a fleet meant to outlive its terminal would stop when the
+ * terminal closes. Linux says so in /proc/self/status (bit 0 of SigIgn is
+ * SIGHUP); elsewhere the answer is no, and a hangup stops the fleet.
+ */
+export function hangupIgnored(statusText: string | null = readProcStatus()): boolean {
+  const m = statusText === null ? null : /^SigIgn:\s*([0-9a-f]+)\s*$/im.exec(statusText);
+  return m !== null && (BigInt(`0x${m[1]}`) & 1n) === 1n;
+}
+
+function readProcStatus(): string | null {
+  try {
+    return readFileSync("/proc/self/status", "utf8");
+  } catch {
+    return null;
+  }
+}
+
 /** `fleet up`: runs until SIGINT or SIGTERM, then stops every node and prints the final health. */
 export async function runUp(flags: UpFlags): Promise<never> {
+  // Read before anything installs a handler: once one is, SIGHUP no longer shows as ignored.
+  const hangupIgnoredAtStart = hangupIgnored();
   const path = resolve(flags.file ?? DEFAULT_FLEET_FILE);
   const loaded = loadFleetFile(path);
   if (!loaded.ok) throw new UserError(loaded.message);
@@ -201,6 +223,7 @@ export async function runUp(flags: UpFlags): Promise<never> {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     // A closed terminal: command nodes live in their own process groups and must not be left behind.
-    process.on("SIGHUP", onSignal);
+    // Unless the fleet was started to outlive it (nohup): then the hangup stays ignored.
+    if (!hangupIgnoredAtStart) process.on("SIGHUP", onSignal);
   });
 }
