@@ -239,13 +239,15 @@ await yargs(args)
         .example("$0 bench --fleet 100", "a fleet of 100 on this machine"),
     (a) =>
       run(async () => {
+        const { BenchFlags } = await import("./bench/flags.ts");
+        const { seconds } = flagsThrough(BenchFlags, {}, sameNamedFlags({ seconds: a.seconds }));
         if (a.fleet !== undefined) {
           if (!Number.isInteger(a.fleet) || a.fleet < 2 || a.fleet > 100) {
             throw new UserError(`--fleet: ${a.fleet} is not a fleet size; give a whole number from 2 to 100 (fleet.yaml's bound on nodes)`);
           }
           if (a.scale !== undefined) throw new UserError("--fleet and --scale are two benchmarks; give one");
           const mod = await import(new URL("./bench/fleet-scale.ts", import.meta.url).href);
-          const r = await mod.runFleetScale({ nodes: a.fleet, json: a.json === true, ...(a.seconds !== undefined ? { holdS: a.seconds } : {}) });
+          const r = await mod.runFleetScale({ nodes: a.fleet, json: a.json === true, ...(seconds !== undefined ? { holdS: seconds } : {}) });
           out(a.json === true ? `${JSON.stringify(r)}\n` : mod.formatScale(r));
           if (!r.ok) process.exitCode = 1;
           return;
@@ -264,7 +266,7 @@ await yargs(args)
         const mod = (await import(new URL("./bench/main.ts", import.meta.url).href)) as {
           runBench(o: { json: boolean; seconds?: number }): unknown;
         };
-        await mod.runBench({ json: a.json === true, ...(a.seconds !== undefined ? { seconds: a.seconds } : {}) });
+        await mod.runBench({ json: a.json === true, ...(seconds !== undefined ? { seconds } : {}) });
       }),
   )
   .command(

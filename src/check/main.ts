@@ -84,7 +84,7 @@ export async function runCheck(raw: CheckFlags, io: CheckIo): Promise<number> {
     if (!loaded.ok) throw new UserError(loaded.message);
     file = loaded.file;
   } else {
-    reachInfo = reachOf({ file: flags.file, aws: flags.aws, sqsPort: flags.sqsPort, controlPort: flags.controlPort });
+    reachInfo = reachOf({ file: flags.file, aws: flags.aws, sqsPort: flags.sqsPort, controlPort: flags.controlPort }, flags.all ? ["sqs", "control"] : ["sqs"]);
     file = reachInfo.file;
   }
   const timing = timingMs(file.timing);

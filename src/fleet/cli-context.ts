@@ -33,11 +33,16 @@ export interface ReachFlags {
  * for these: they only need ports and names).
  */
 export function fleetFileFor(flags: ReachFlags): FleetFile {
-  const path = flags.file ?? (existsSync(DEFAULT_FLEET_FILE) ? DEFAULT_FLEET_FILE : null);
+  const path = fleetFilePathFor(flags);
   if (path === null) return FleetFile.parse({ nodes: [{ id: "bot-alpha", persona: "bot-alpha" }] });
   const r = loadFleetFile(resolve(path));
   if (!r.ok) throw new UserError(r.message);
   return r.file;
+}
+
+/** The file fleetFileFor reads, or null for the defaults. */
+function fleetFilePathFor(flags: ReachFlags): string | null {
+  return flags.file ?? (existsSync(DEFAULT_FLEET_FILE) ? DEFAULT_FLEET_FILE : null);
 }
 
 /** One command-line value and the schema key it sets; `undefined` leaves the key as it is. */
@@ -87,12 +92,38 @@ export interface Reach {
   where: string;
 }
 
-export function reachOf(flags: ReachFlags): Reach {
+/** What a command dials: the embedded SQS (send, peek, queues, check), the control endpoint (status, check --all). */
+export type Needed = "sqs" | "control";
+
+/**
+ * Port 0 is for `fleet up`, which binds a free port and announces it; only
+ * that announcement knows the port, so a command meant to reach the running
+ * fleet says where to read it instead of dialing port 0.
+ */
+function refusePortZero(flags: ReachFlags, file: FleetFile, aws: boolean, needs: readonly Needed[]): void {
+  const said = (flag: number | undefined, flagName: string, key: string) =>
+    flag !== undefined ? `${flagName} 0` : `${fleetFilePathFor(flags) ?? DEFAULT_FLEET_FILE}: ${key} is 0`;
+  if (needs.includes("sqs") && !aws && file.network.port === 0) {
+    throw new UserError(
+      `${said(flags.sqsPort, "--sqs-port", "network.port")}, the free port \`fleet up\` picks for the embedded SQS; ` +
+        `pass the one it printed at start ("sqs: http://127.0.0.1:N", or sqs_endpoint in its JSON logs) with --sqs-port N.`,
+    );
+  }
+  if (needs.includes("control") && file.control.port === 0) {
+    throw new UserError(
+      `${said(flags.controlPort, "--control-port", "control.port")}, the free port \`fleet up\` picks for its control endpoint; ` +
+        `pass the one it printed at start ("control: http://127.0.0.1:N/health", or control_port in its JSON logs) with --control-port N.`,
+    );
+  }
+}
+
+export function reachOf(flags: ReachFlags, needs: readonly Needed[]): Reach {
   const file = flagsThrough(FleetFile, fleetFileFor(flags), [
     { flag: "sqs-port", key: ["network", "port"], value: flags.sqsPort },
     { flag: "control-port", key: ["control", "port"], value: flags.controlPort },
   ]);
   const aws = flags.aws === true || file.network.sqs === "aws";
+  refusePortZero(flags, file, aws, needs);
   const port = file.network.port;
   const net: NetworkId = {
     region: file.network.region,

@@ -140,6 +140,46 @@ export const FleetFile = z
   .overwrite((f) => (f.bootstrap.length > 0 ? f : { ...f, bootstrap: defaultBootstrap(f.nodes) }));
 
 export type FleetFile = z.infer<typeof FleetFile>;
+
+/** A mistake of a fleet file that only shows on the machine that runs it: where in the file, and what to do. */
+export interface FleetFileIssue {
+  path: Array<string | number>;
+  message: string;
+}
+
+/**
+ * What `fleet up` refuses in the settings it is about to run (the file with
+ * its flags applied), beyond the schema: the schema also describes fleets
+ * that are not started from a file (a `fleet node` built from its
+ * environment, the check's network), for which these do not hold.
+ */
+export function runnableIssues(f: FleetFile): FleetFileIssue[] {
+  const issues: FleetFileIssue[] = [];
+  if (f.network.sqs !== "local") return issues;
+  // Both servers listen on 127.0.0.1: one port cannot be both, and the second to start would blame "another program".
+  if (f.network.port !== 0 && f.network.port === f.control.port) {
+    issues.push({
+      path: ["control", "port"],
+      message: `${f.control.port} is network.port too, the embedded SQS's, and one port cannot serve both; change one of them (--control-port N, --sqs-port N), or make it 0 for a free one`,
+    });
+  }
+  // The embedded SQS starts empty at every `fleet up` and holds the queues of the file's nodes and roster only,
+  // so a HELLO to any other id is dropped unread: a typo, never a network to join. The default for these
+  // nodes is left alone (a fleet without bots asks the course's bot-alpha, on AWS).
+  if (f.bootstrap.join() !== defaultBootstrap(f.nodes).join()) {
+    const queues = new Set([...f.nodes.map((n) => n.id), ...f.roster]);
+    f.bootstrap.forEach((id, i) => {
+      if (queues.has(id)) return;
+      issues.push({
+        path: ["bootstrap", i],
+        message:
+          `${id} is neither a node of this file (${f.nodes.map((n) => n.id).join(", ")}) nor of roster:, so it has no queue on the embedded SQS; ` +
+          `name one of those, or add ${id} to roster: if you run its node yourself`,
+      });
+    });
+  }
+  return issues;
+}
 export type FleetNode = FleetFile["nodes"][number];
 
 export { timingMs } from "../core/settings.ts";

@@ -29,7 +29,7 @@ export interface PeekFlags extends ReachFlags {
  */
 export async function runPeek(flags: PeekFlags, out: (s: string) => void): Promise<void> {
   if (!isNodeId(flags.node)) throw new UserError(`<node> ${JSON.stringify(flags.node)}: a node id is 1-40 lowercase letters, digits or '-'`);
-  const reach = reachOf(flags);
+  const reach = reachOf(flags, ["sqs"]);
   const messages = reach.sqs.mode === "local" ? await peekLocal(resolveEndpoint(reach.sqs)!, queueName(reach.net.prefix, flags.node), reach.where) : await peekAws(reach, flags.node);
   if (flags.json) {
     for (const m of messages) out(JSON.stringify({ where: m.where, body: m.body }) + "\n");

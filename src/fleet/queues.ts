@@ -81,7 +81,7 @@ export function formatQueues(rows: readonly QueueRow[], where: string): string {
  * with `--purge ID --yes`, one queue emptied.
  */
 export async function runQueues(flags: QueuesFlags, out: (s: string) => void): Promise<void> {
-  const reach = reachOf(flags);
+  const reach = reachOf(flags, ["sqs"]);
   const client = createSqsClient(reach.sqs, { requestTimeoutMs: 10_000 });
   try {
     if (flags.purge !== undefined) return await purge(client, reach, flags.purge, flags.yes === true, out);

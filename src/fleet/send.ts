@@ -93,7 +93,7 @@ export interface SendFlags extends ReachFlags {
 }
 
 export async function runSend(flags: SendFlags, out: (s: string) => void): Promise<void> {
-  const reach = reachOf(flags);
+  const reach = reachOf(flags, ["sqs"]);
   if (!isNodeId(flags.to)) throw new UserError(`<to> ${JSON.stringify(flags.to)}: a node id is 1-40 lowercase letters, digits or '-'`);
   const message = buildCliMessage({
     type: flags.type,

@@ -86,14 +86,14 @@ export function createSlot(opts: SlotOptions): Slot {
       if (d.action === "fail") {
         slot = "failed";
         opts.log.error(
-          { node: opts.id, reason, crashes_in_window: d.crashesInWindow },
+          { target: opts.id, reason, crashes_in_window: d.crashesInWindow },
           `${opts.id} crashed ${d.crashesInWindow} times within ${(opts.policy ?? DEFAULT_RESTART_POLICY).windowMs / 1000}s; left down (failed). Its queue keeps its messages.`,
         );
         return;
       }
       slot = "restarting";
       opts.log.warn(
-        { node: opts.id, reason, restart_in_ms: d.delayMs },
+        { target: opts.id, reason, restart_in_ms: d.delayMs },
         `${opts.id} crashed (${reason}); restarting in ${d.delayMs / 1000}s`,
       );
       restartTimer = setTimeout(() => {

@@ -11,7 +11,7 @@ export interface StatusFlags extends ReachFlags {
 
 /** The health table of a running fleet, read from its control endpoint. */
 export async function runStatus(flags: StatusFlags, out: (s: string) => void): Promise<void> {
-  const port = reachOf(flags).controlPort;
+  const port = reachOf(flags, ["control"]).controlPort;
   const url = `http://127.0.0.1:${port}/health`;
   let res: Response;
   try {

@@ -248,6 +248,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   }
 
   const ctl = control;
+  // The terminal's banner names the dashboard; a fleet logging JSON lines (under nohup, a service) says it here.
+  const dashboardUrl = ctl.routes().includes("GET /") ? `${ctl.url}/` : null;
   const healthTimer =
     f.health.every > 0
       ? setInterval(() => {
@@ -266,8 +268,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       sqs_endpoint: endpoint,
       nodes: nodes.map((n) => n.id),
       state_dir: keeper?.dir ?? null,
+      dashboard_url: dashboardUrl,
     },
-    `fleet up: ${nodes.length} node(s) on ${mode === "local" ? `the embedded SQS at ${endpoint}` : `Amazon SQS${endpoint ? ` via ${endpoint}` : ""}`}; health at ${ctl.url}/health`,
+    `fleet up: ${nodes.length} node(s) on ${mode === "local" ? `the embedded SQS at ${endpoint}` : `Amazon SQS${endpoint ? ` via ${endpoint}` : ""}`}; health at ${ctl.url}/health` +
+      (dashboardUrl ? `, dashboard at ${dashboardUrl}` : ""),
   );
 
   let stopped: Promise<Health> | null = null;

@@ -1,6 +1,9 @@
-import { dirname, resolve } from "node:path";
-import { CONTROL_PORT_DEFAULT, FleetFile, type LogLevel } from "./config.ts";
-import { loadFleetFile } from "./config-load.ts";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { closableOut } from "./closable-out.ts";
+import { claimStateDir } from "./state-lock.ts";
+import { CONTROL_PORT_DEFAULT, FleetFile, runnableIssues, type LogLevel } from "./config.ts";
+import { keyPath, loadFleetFile } from "./config-load.ts";
 import { DEFAULT_FLEET_FILE, flagsThrough, UserError } from "./cli-context.ts";
 import { formatHealthTable } from "./health-table.ts";
 import { killCommandNodes } from "./command-launcher.ts";
@@ -51,6 +54,17 @@ export function applyFlags(f: FleetFile, flags: UpFlags): FleetFile {
   ]);
 }
 
+/**
+ * The settings about to run (the file with its flags), held to what only a
+ * running fleet needs (config.ts, runnableIssues): one message naming the
+ * file, each key and the fix, exit code 2.
+ */
+export function checkRunnable(f: FleetFile, fileName: string): void {
+  const issues = runnableIssues(f);
+  if (issues.length === 0) return;
+  throw new UserError(`${fileName} cannot run as it is:\n${issues.map((i) => `  ${keyPath(i.path)}: ${i.message}`).join("\n")}`);
+}
+
 /** `--trace` and its bound: their rules in one place, a bad one named in one line. */
 const TraceFlags = z
   .object({
@@ -80,14 +94,72 @@ function openTraceFlag(flags: UpFlags): TraceWriter | undefined {
   }
 }
 
+/**
+ * The state directory, made and written once before anything starts. A
+ * folder that cannot be would otherwise cost a fleet running for weeks every
+ * save and its nodes' dedupe memory, one error line at a time; it is the
+ * user's to fix, named by the flag or key that gave it.
+ */
+export function checkStateDir(dir: string, fileName: string, fromFlag: boolean): void {
+  const probe = join(dir, `.write-test-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(probe, "");
+    rmSync(probe, { force: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new UserError(`${stateDirSaid(dir, fileName, fromFlag)}: cannot make or write that folder (${code}); give a folder you may write to${fromFlag ? "" : ", or pass --state-dir D"}`);
+  }
+}
+
+/** The state directory as the user gave it: by the flag, or by the file's key. */
+export function stateDirSaid(dir: string, fileName: string, fromFlag: boolean): string {
+  return fromFlag ? `--state-dir ${dir}` : `${fileName}: state.dir (${dir})`;
+}
+
+/**
+ * Whether SIGHUP was ignored when the process started (`nohup bun
+ * src/cli.ts fleet up &`, or a service manager that ignores it): a handler
+ * of our own would undo that, and a fleet meant to outlive its terminal would
+ * stop when the terminal closes. Linux says so in /proc/self/status (bit 0 of
+ * SigIgn is SIGHUP); elsewhere the answer is no, and a hangup stops the
+ * fleet. (`bun run` catches SIGHUP and passes it on, so under it the fleet
+ * starts with the hangup not ignored whatever nohup did.)
+ */
+export function hangupIgnored(statusText: string | null = readProcStatus()): boolean {
+  const m = statusText === null ? null : /^SigIgn:\s*([0-9a-f]+)\s*$/im.exec(statusText);
+  return m !== null && (BigInt(`0x${m[1]}`) & 1n) === 1n;
+}
+
+function readProcStatus(): string | null {
+  try {
+    return readFileSync("/proc/self/status", "utf8");
+  } catch {
+    return null;
+  }
+}
+
 /** `fleet up`: runs until SIGINT or SIGTERM, then stops every node and prints the final health. */
 export async function runUp(flags: UpFlags): Promise<never> {
+  // Read before anything installs a handler: once one is, SIGHUP no longer shows as ignored.
+  const hangupIgnoredAtStart = hangupIgnored();
   const path = resolve(flags.file ?? DEFAULT_FLEET_FILE);
   const loaded = loadFleetFile(path);
   if (!loaded.ok) throw new UserError(loaded.message);
   const file = applyFlags(loaded.file, flags);
+  checkRunnable(file, path);
   const json = flags.json === true || !process.stdout.isTTY;
+  // The supervisor resolves it from the file's folder; a --state-dir is absolute by now.
+  const stateDir = resolve(dirname(path), file.state.dir);
+  checkStateDir(stateDir, path, flags.stateDir !== undefined);
+  const release = claimStateDir(stateDir, stateDirSaid(stateDir, path, flags.stateDir !== undefined));
+  // Every way out of fleet up passes here, a refused start and the second Ctrl-C included.
+  process.on("exit", release);
   const trace = openTraceFlag(flags);
+
+  // Set once the signal handler exists: a reader that goes away stops the fleet as Ctrl-C does.
+  let onOutputClosed = () => {};
+  const stdout = closableOut(process.stdout, () => onOutputClosed());
 
   let fleet;
   try {
@@ -96,6 +168,7 @@ export async function runUp(flags: UpFlags): Promise<never> {
       fileDir: dirname(path),
       only: flags.only,
       json,
+      out: (s) => stdout.write(s),
       debugRoutes: process.env.FLEET_DEBUG_ROUTES === "1",
       ...(trace ? { trace } : {}),
     });
@@ -108,7 +181,7 @@ export async function runUp(flags: UpFlags): Promise<never> {
   }
 
   if (!json) {
-    process.stdout.write(
+    stdout.write(
       `\n  control:   ${fleet.control.url}/health   (bun run fleet status${fleet.control.port !== CONTROL_PORT_DEFAULT ? ` --control-port ${fleet.control.port}` : ""})\n` +
         (fleet.control.routes().includes("GET /") ? `  dashboard: ${fleet.control.url}/\n` : "") +
         `  sqs:       ${fleet.sqsEndpoint ?? "Amazon SQS"}\n` +
@@ -135,19 +208,24 @@ export async function runUp(flags: UpFlags): Promise<never> {
       const deadline = setTimeout(() => {
         fleet.log.error({}, `nodes still stopping after ${EXIT_DEADLINE_MS / 1000}s; exiting`);
         killCommandNodes();
-        process.stdout.write(formatHealthTable(fleet.health()) + "\n", () => process.exit(0));
+        stdout.write(formatHealthTable(fleet.health()) + "\n");
+        stdout.flush(() => process.exit(0));
       }, EXIT_DEADLINE_MS);
       deadline.unref?.();
       void fleet.stop(NODE_STOP_BOUND_MS).then((final) => {
         fleet.sink.writeBlock(formatHealthTable(final), { health: final, msg: "final health" });
         fleet.log.info({ event: "fleet_down" }, "fleet down");
         // Let the last lines reach a pipe before the process goes.
-        process.stdout.write("", () => process.exit(0));
+        stdout.flush(() => process.exit(0));
       });
     };
+    onOutputClosed = () => onSignal("SIGPIPE");
+    // The reader may have gone while the fleet was starting.
+    if (stdout.closed) onOutputClosed();
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     // A closed terminal: command nodes live in their own process groups and must not be left behind.
-    process.on("SIGHUP", onSignal);
+    // Unless the fleet was started to outlive it (nohup): then the hangup stays ignored.
+    if (!hangupIgnoredAtStart) process.on("SIGHUP", onSignal);
   });
 }

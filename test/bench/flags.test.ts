@@ -35,6 +35,11 @@ describe("soak and bench --scale flags", () => {
     [["bench", "--scale", "1,8"], /^--scale: expected at least 2; got 1$/m],
     [["bench", "--scale", "8", "--minutes", "-1"], /^--minutes: expected more than 0; got -1$/m],
     [["bench", "--minutes", "3"], /^--minutes and --seed go with --scale/],
+    // A window of nothing measures nothing: refused before any node starts, with or without --fleet.
+    [["bench", "--seconds", "0"], /^--seconds: expected more than 0; got 0$/m],
+    [["bench", "--seconds", "-5"], /^--seconds: expected more than 0; got -5$/m],
+    [["bench", "--seconds", "abc"], /^--seconds: expected a number, got a value that is not a number/],
+    [["bench", "--fleet", "5", "--seconds", "0"], /^--seconds: expected more than 0; got 0$/m],
   ])("%p is refused with one message, exit code 2", (args, message) => {
     const p = Bun.spawnSync(["bun", CLI, ...args], { stdout: "pipe", stderr: "pipe" });
     const err = p.stderr.toString();

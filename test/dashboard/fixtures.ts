@@ -9,6 +9,8 @@ export interface FleetShape {
   ids: string[];
   /** Ids that report badly: their peers' scores of them fall with each step. */
   liars?: string[];
+  /** `command:` nodes after the built-in ones: no runner, so no peers and no counters. */
+  commands?: string[];
   /** Seconds since start; drives counters, scores and uptime. */
   step: number;
   startMs?: number;
@@ -73,6 +75,23 @@ export function healthOf(shape: FleetShape): Health {
       events: [{ at: new Date(atMs - 2000).toISOString(), text: `peer ${shape.ids[(i + 1) % shape.ids.length]} joined` }],
     };
   });
+  for (const id of shape.commands ?? []) {
+    nodes.push({
+      id,
+      persona: "command",
+      kind: "command",
+      state: "running",
+      uptime_s: shape.step,
+      restarts: 0,
+      peers: [],
+      counters: { in: {}, out: {}, rejected: {}, sqs_requests: {}, sqs_errors: {}, journal_errors: {} },
+      rtt_p50_ms: null,
+      flags: [],
+      chokes: [],
+      audits: [],
+      events: [],
+    });
+  }
   const flagged: Record<string, string[]> = {};
   for (const n of nodes) for (const f of n.flags) (flagged[f] ??= []).push(n.id);
   return { at: new Date(atMs).toISOString(), sqs: { mode: "local", endpoint: "http://127.0.0.1:4566" }, nodes, fleet: { flagged } };

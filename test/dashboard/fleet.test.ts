@@ -56,6 +56,16 @@ test("/metrics parses as Prometheus text and its counters move as traffic flows"
   expect(later.types.get("p2p_peer_reputation")).toBe("gauge");
 }, 35_000);
 
+test("fleet up's JSON line names the dashboard, which answers with the page", async () => {
+  // What a fleet under nohup or a service prints: no banner, only this line.
+  const up = fleet.logs().find((o) => o.event === "fleet_up")!;
+  expect(up.dashboard_url).toBe(`${url}/`);
+  expect(String(up.msg)).toEndWith(`, dashboard at ${url}/`);
+  const res = await fetch(String(up.dashboard_url));
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toContain("text/html");
+});
+
 describeWith(BROWSER)("the page of a running fleet", () => {
   test("the page shows three cards, the graph's edges, and bot-charlie flagged", async () => {
     const browser = await launchChromium();

@@ -74,6 +74,25 @@ describeWith(BROWSER)("the page in a browser", () => {
     }
   }, 30_000);
 
+  test("a command node's card says ? for what only its own code knows, as the health table does", async () => {
+    const fleet = await serve({ ids: ["bot-alpha", "bot-bravo"], commands: ["sam"] });
+    try {
+      const page = await open(fleet.server.url, 1400, 1000);
+      await page.waitForFunction(() => document.querySelectorAll("#cards .card").length === 3);
+      // The built-in nodes' rates move; the command node's stay unknown rather than zero.
+      await page.waitForFunction(() => Number.parseFloat(document.querySelector('.card[data-node="bot-alpha"] dd[data-field="in"]')?.textContent ?? "0") > 0);
+      const field = (node: string, f: string) => page.textContent(`.card[data-node="${node}"] dd[data-field="${f}"]`);
+      for (const f of ["in", "out", "rejected", "rtt p50", "peers"]) expect([f, await field("sam", f)]).toEqual([f, "?"]);
+      expect(await field("sam", "state")).toBe("running");
+      expect(await page.textContent('.card[data-node="sam"] .persona')).toBe("command");
+      expect(await field("bot-alpha", "peers")).toBe("1");
+      expect((page as Page & { errors: string[] }).errors).toEqual([]);
+      await page.close();
+    } finally {
+      await fleet.close();
+    }
+  }, 30_000);
+
   test("fifty nodes: cards wrap in a grid, every edge drawn, page stays live", async () => {
     const ids = Array.from({ length: 50 }, (_, i) => (i < 3 ? ["bot-alpha", "bot-bravo", "bot-charlie"][i]! : `node-${String(i).padStart(2, "0")}`));
     // one view every 400 ms: near the real 1 s, and the browser draws 2450 edges without falling behind

@@ -168,6 +168,39 @@ describeWith(BROWSER)("space-time diagram", () => {
     await o.close();
   }, 60_000);
 
+  test("600 lanes, wider than any canvas can be: drawn, scrolled sideways, clicked at the far end", async () => {
+    // A class's network on the timeline: bot-alpha answering 600 nodes. At 96 px a lane the content is
+    // some 58,000 px wide, past the 32,767 px a canvas can have; the canvas covers the view only.
+    const t = Date.UTC(2026, 11, 1, 9, 0, 0);
+    const ids = Array.from({ length: 600 }, (_, i) => `s${String(i).padStart(3, "0")}`);
+    const records = ids.flatMap((id, i) => exchange("bot-alpha", id, "PEER_LIST", `m${i}`, t + i * 20));
+    const o = await open(records, { follow: false }, 1000);
+    expect(await data(o.page, "arrows")).toBe("600");
+    const sizes = await o.page.evaluate(() => {
+      const scroller = document.querySelector("#st .st-scroll") as HTMLElement;
+      const canvas = document.querySelector("#st canvas") as HTMLCanvasElement;
+      return { canvasCss: canvas.getBoundingClientRect().width, view: scroller.clientWidth, content: scroller.scrollWidth };
+    });
+    expect(sizes.canvasCss).toBeLessThanOrEqual(sizes.view);
+    expect(sizes.content).toBeGreaterThan(32_767);
+    expect(await pixelOf(o.page, colorOf("PEER_LIST"))).not.toBeNull();
+    // To the last lane and the last rows: its arrowhead is there, and a click on it is that message.
+    await o.page.evaluate(async () => {
+      const scroller = document.querySelector("#st .st-scroll") as HTMLElement;
+      scroller.scrollLeft = scroller.scrollWidth;
+      scroller.scrollTop = scroller.scrollHeight;
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
+    });
+    const at = await pixelOf(o.page, colorOf("PEER_LIST"));
+    expect(at).not.toBeNull();
+    await o.page.mouse.click(at!.x, at!.y);
+    expect(Number((await data(o.page, "selected")).slice(1))).toBeGreaterThan(550);
+    expect(await o.page.textContent("#st .st-detail-head")).toMatch(/^PEER_LIST {2}bot-alpha → s5\d\d/);
+    await o.page.screenshot({ path: screenshotPath("spacetime-600-lanes.png") });
+    expect(o.errors).toEqual([]);
+    await o.close();
+  }, 60_000);
+
   test("a small exchange, for the eye", async () => {
     const t = Date.UTC(2026, 11, 1, 9, 0, 0);
     const records = [

@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closest, knownKeysAt, validateFleetText } from "../../src/fleet/config-load.ts";
-import { timingMs } from "../../src/fleet/config.ts";
+import { closest, keyPath, knownKeysAt, validateFleetText } from "../../src/fleet/config-load.ts";
+import { runnableIssues, timingMs } from "../../src/fleet/config.ts";
 import { DEFAULT_TIMING_MS } from "../../src/core/settings.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -112,6 +112,7 @@ describe("a good file is filled with the defaults of docs/protocol.md", () => {
     expect(r.file.bootstrap).toEqual(["bot-bravo"]);
   });
 
+
   test.each([
     [0.5, 500],
     [1.25, 1250],
@@ -159,5 +160,30 @@ describe("the CLI refuses a bad file with exit code 2 and no stack trace", () =>
     const p = Bun.spawnSync(["bun", join(ROOT, "src", "cli.ts"), "fleet", "up", "--file", path, "--only", "bot-alpha,zed"], { cwd: dir });
     expect(p.exitCode).toBe(2);
     expect(p.stderr.toString()).toContain("--only: no node zed");
+  });
+});
+
+describe("what fleet up refuses in the settings it is about to run", () => {
+  // Beyond the schema, which also describes fleets not started from a file (a `fleet node` from its
+  // environment, the check's own network): on the embedded SQS only the file's nodes and roster have
+  // queues, and its two servers cannot share a port.
+  test.each<[string, string, string[] | "ok"]>([
+    ["a bootstrap typo of a node", `bootstrap: [bot-alfa]\n${BOTS}`, ["bootstrap[0]: bot-alfa is neither a node of this file (bot-alpha) nor of roster:", "add bot-alfa to roster:"]],
+    ["the second bootstrap id of two", `bootstrap: [bot-alpha, zed]\n${BOTS}`, ["bootstrap[1]: zed is neither"]],
+    ["a bootstrap id of the roster", `bootstrap: [sam]\n${BOTS}`, "ok"],
+    ["a bootstrap id of a roster of its own", `roster: [zed]\nbootstrap: [zed]\n${BOTS}`, "ok"],
+    ["a bootstrap node of the file", `bootstrap: [hugo]\n${BOTS}  - { id: hugo, persona: node }\n`, "ok"],
+    ["on Amazon SQS, a bootstrap queue of the account", `network: { sqs: aws }\nbootstrap: [zed]\n${BOTS}`, "ok"],
+    ["a fleet without bots, the course's bot-alpha by default", "nodes:\n  - { id: hugo, persona: node }\n", "ok"],
+    ["a fleet without bots, the course's bot-alpha written out", "bootstrap: [bot-alpha]\nnodes:\n  - { id: hugo, persona: node }\n", "ok"],
+    ["the control endpoint on the SQS's port", `network: { port: 4600 }\ncontrol: { port: 4600 }\n${BOTS}`, ["control.port: 4600 is network.port too", "change one of them"]],
+    ["both ports 0, each a free one", `network: { port: 0 }\ncontrol: { port: 0 }\n${BOTS}`, "ok"],
+    ["on Amazon SQS network.port is not listened on", `network: { sqs: aws, port: 4580 }\n${BOTS}`, "ok"],
+  ])("%s", (_name, text, want) => {
+    const r = validateFleetText(text, "fleet.yaml");
+    if (!r.ok) throw new Error(r.message);
+    const said = runnableIssues(r.file).map((i) => `${keyPath(i.path)}: ${i.message}`).join("\n");
+    if (want === "ok") expect(said).toBe("");
+    else for (const part of want) expect(said).toContain(part);
   });
 });

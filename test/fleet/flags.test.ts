@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { flagsThrough, sameNamedFlags, UserError } from "../../src/fleet/cli-context.ts";
 import { FleetFile } from "../../src/fleet/config.ts";
-import { applyFlags, type UpFlags } from "../../src/fleet/up.ts";
+import { applyFlags, checkRunnable, type UpFlags } from "../../src/fleet/up.ts";
 
 const FILE = FleetFile.parse({
   nodes: [
@@ -122,5 +122,25 @@ describe("the command line answers a bad flag the same way", () => {
     expect(p.exitCode).toBe(2);
     expect(p.stderr.toString()).toContain(expected);
     expect(p.stderr.toString()).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("the flags and the file together, as fleet up is about to run them", () => {
+  test.each<[string, UpFlags, string | null]>([
+    ["--sqs-port on the control port", { sqsPort: 4580 }, "f.yaml cannot run as it is:\n  control.port: 4580 is network.port too"],
+    ["--control-port on the SQS's port", { controlPort: 4566 }, "control.port: 4566 is network.port too"],
+    ["--aws: the SQS is not on this machine", { aws: true, controlPort: 4566 }, null],
+    ["ports of their own", { sqsPort: 5000, controlPort: 5001 }, null],
+  ])("%s", (_name, flags, want) => {
+    let said: string | null = null;
+    try {
+      checkRunnable(applyFlags(FILE, flags), "f.yaml");
+    } catch (err) {
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as UserError).code).toBe(2);
+      said = (err as UserError).message;
+    }
+    if (want === null) expect(said).toBeNull();
+    else expect(said).toContain(want);
   });
 });

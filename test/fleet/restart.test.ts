@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createRestartPolicy, DEFAULT_RESTART_POLICY } from "../../src/fleet/restart-policy.ts";
 import { createSlot, type SlotLog } from "../../src/fleet/slot.ts";
 import { workerLauncher } from "../../src/fleet/worker-launcher.ts";
-import { createLogSink } from "../../src/fleet/logs.ts";
+import { createLogSink, createNodeLogger } from "../../src/fleet/logs.ts";
 import type { WorkerInit } from "../../src/runtime/worker.ts";
 import { until } from "../support/until.ts";
 
@@ -113,5 +113,32 @@ describe("a slot with real worker threads", () => {
     await slot.stop(1_000);
     expect(slot.view().slot).toBe("stopped");
     expect(slot.view().restarts).toBe(1);
+  });
+});
+
+describe("the supervisor's lines about a crashed node", () => {
+  // The fleet's logger already names itself `node: "fleet"`: a second `node` key in the same JSON line
+  // would make jq and friends file the line under the crashed node. The node is the `target`.
+  test.each([
+    ["restarted", { crashAfterMs: 30, exitCode: 3 }, FAST, "restarting in"],
+    ["left down", { crashAfterMs: 30, exitCode: 3 }, { ...FAST, crashesMax: 1 }, "left down (failed)"],
+  ])("%s: one node key, the fleet's, and the node as target", async (_name, extra, policy, says) => {
+    const lines: string[] = [];
+    const log = createNodeLogger("fleet", "info", (l) => void lines.push(l));
+    const sink = createLogSink({ json: true, nodes: [], out: () => {} });
+    const slot = createSlot({
+      id: "crashy",
+      persona: "node",
+      kind: "builtin",
+      log,
+      policy,
+      launcher: workerLauncher({ sink, url: CRASH_WORKER, init: init("crashy", extra) }),
+    });
+    slot.start();
+    await until(`a line saying "${says}"`, 10_000, () => lines.some((l) => l.includes(says)));
+    await slot.stop(500);
+    const line = lines.find((l) => l.includes(says))!;
+    expect(line.match(/"node":/g)?.length).toBe(1);
+    expect(JSON.parse(line)).toMatchObject({ node: "fleet", target: "crashy" });
   });
 });

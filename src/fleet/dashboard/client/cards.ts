@@ -22,18 +22,20 @@ function fillCard(card: HTMLElement, node: ViewNode, flaggedBy: string[]): void 
   card.dataset.state = node.state;
   const counts = [0, 0, 0];
   for (const p of node.peers) counts[p[1]]! += 1;
+  // A command node's traffic and peers are its own code's: 0 would read as a node that does nothing.
+  const known = node.kind !== "command";
   const rows: Array<[string, string]> = [
     ["state", node.state],
     ["uptime", duration(node.uptime_s)],
-    ["in", `${rate(node.in_per_s)}/s`],
-    ["out", `${rate(node.out_per_s)}/s`],
+    ["in", known ? `${rate(node.in_per_s)}/s` : "?"],
+    ["out", known ? `${rate(node.out_per_s)}/s` : "?"],
     ["restarts", String(node.restarts)],
-    ["rejected", String(node.rejected)],
-    ["rtt p50", node.rtt_p50_ms === null ? "–" : `${Math.round(node.rtt_p50_ms)} ms`],
+    ["rejected", known ? String(node.rejected) : "?"],
+    ["rtt p50", !known ? "?" : node.rtt_p50_ms === null ? "–" : `${Math.round(node.rtt_p50_ms)} ms`],
   ];
   const dl = el("dl");
   for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", { "data-field": k, title: v }, v));
-  dl.append(el("dt", {}, "peers"), peerCounts(counts));
+  dl.append(el("dt", {}, "peers"), known ? peerCounts(counts) : el("dd", { "data-field": "peers", title: "only its own code knows" }, "?"));
   const header = el("header", {}, el("h3", { title: node.id }, node.id), el("span", { class: "persona" }, node.kind === "command" ? "command" : node.persona));
   const parts: Node[] = [header];
   if (flaggedBy.length > 0) parts.push(el("span", { class: "flag", title: `flagged by ${flaggedBy.join(", ")}` }, `flagged by ${flaggers(flaggedBy)}`));

@@ -219,7 +219,9 @@ export function renderSpaceTime(host: HTMLElement, records: readonly WireRecord[
   const drawNow = () => {
     if (destroyed) return;
     const dpr = globalThis.devicePixelRatio || 1;
-    const viewW = Math.max(layout.widthPx, scroller.clientWidth || 800);
+    // The canvas is the visible part only, sticky on both axes: a canvas as wide as hundreds of lanes passes
+    // the browser's largest (32,767 px in Chromium) and draws nothing at all.
+    const viewW = scroller.clientWidth || 800;
     const viewH = scroller.clientHeight || (opts.heightPx ?? 480);
     if (canvas.width !== Math.round(viewW * dpr) || canvas.height !== Math.round(viewH * dpr)) {
       canvas.width = Math.round(viewW * dpr);
@@ -231,14 +233,15 @@ export function renderSpaceTime(host: HTMLElement, records: readonly WireRecord[
     if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const t0 = performance.now();
-    paint(ctx, layout, { top: scroller.scrollTop, viewW, viewH, selected, dimOthers: (opts.highlight?.size ?? 0) > 0 });
+    paint(ctx, layout, { top: scroller.scrollTop, left: scroller.scrollLeft, viewW, viewH, selected, dimOthers: (opts.highlight?.size ?? 0) > 0 });
     // how long one frame takes, for anyone checking that a long timeline stays smooth
     host.dataset.paintMs = (performance.now() - t0).toFixed(2);
   };
 
   const arrowAt = (xPx: number, yPx: number): Arrow | null => {
-    // canvas coordinates -> content coordinates: the canvas is sticky at the top of the scroller
+    // canvas coordinates -> content coordinates: the canvas is sticky at the top left of the scroller
     const yContent = yPx + scroller.scrollTop - HEAD_PX;
+    xPx += scroller.scrollLeft;
     let best: Arrow | null = null;
     let bestD = HIT_PX;
     for (const a of layout.arrows) {
@@ -435,6 +438,8 @@ function segmentOf(a: Arrow, layout: Layout): [number, number, number, number] |
 
 interface PaintView {
   top: number;
+  /** Content x at the canvas's left edge. */
+  left: number;
   viewW: number;
   viewH: number;
   selected: Arrow | null;
@@ -445,6 +450,9 @@ function paint(ctx: CanvasRenderingContext2D, layout: Layout, v: PaintView): voi
   ctx.clearRect(0, 0, v.viewW, v.viewH);
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, v.viewW, v.viewH);
+  // From here on, content coordinates: what lies left of the view is drawn off the canvas.
+  ctx.save();
+  ctx.translate(-v.left, 0);
   const firstVisible = Math.max(0, Math.floor((v.top - ROW_PX) / ROW_PX));
   const lastVisible = Math.min(layout.rowAtMs.length - 1, Math.ceil((v.top + v.viewH) / ROW_PX));
 
@@ -460,7 +468,7 @@ function paint(ctx: CanvasRenderingContext2D, layout: Layout, v: PaintView): voi
 
   ctx.save();
   ctx.beginPath();
-  ctx.rect(0, HEAD_PX, v.viewW, v.viewH - HEAD_PX);
+  ctx.rect(v.left, HEAD_PX, v.viewW, v.viewH - HEAD_PX);
   ctx.clip();
   ctx.translate(0, HEAD_PX - v.top);
 
@@ -520,25 +528,29 @@ function paint(ctx: CanvasRenderingContext2D, layout: Layout, v: PaintView): voi
     ctx.fillStyle = "#6b7280";
     ctx.font = "13px system-ui, sans-serif";
     ctx.textAlign = "center";
-    ctx.fillText("no messages recorded yet", v.viewW / 2, HEAD_PX + 40);
+    ctx.fillText("no messages recorded yet", v.left + v.viewW / 2, HEAD_PX + 40);
     ctx.textAlign = "start";
   }
 
   // lane names on top, over a band that hides what scrolls under it
   ctx.fillStyle = "#f8fafc";
-  ctx.fillRect(0, 0, v.viewW, HEAD_PX);
+  ctx.fillRect(v.left, 0, v.viewW, HEAD_PX);
   ctx.strokeStyle = "#e5e7eb";
   ctx.beginPath();
-  ctx.moveTo(0, HEAD_PX - 0.5);
-  ctx.lineTo(v.viewW, HEAD_PX - 0.5);
+  ctx.moveTo(v.left, HEAD_PX - 0.5);
+  ctx.lineTo(v.left + v.viewW, HEAD_PX - 0.5);
   ctx.stroke();
   ctx.fillStyle = "#111827";
   ctx.font = "600 11px system-ui, sans-serif";
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
   const laneW = layout.lanes.length > 1 ? layout.laneX.get(layout.lanes[1]!)! - layout.laneX.get(layout.lanes[0]!)! : v.viewW;
-  for (const [id, x] of layout.laneX) ctx.fillText(fit(ctx, id, laneW - 6), x, HEAD_PX / 2);
+  for (const [id, x] of layout.laneX) {
+    if (x < v.left - laneW || x > v.left + v.viewW + laneW) continue;
+    ctx.fillText(fit(ctx, id, laneW - 6), x, HEAD_PX / 2);
+  }
   ctx.textAlign = "start";
+  ctx.restore();
 }
 
 function line(ctx: CanvasRenderingContext2D, x1: number, y1: number, x2: number, y2: number): void {
@@ -629,7 +641,7 @@ function injectStyles(doc: Document): void {
 .st-type[data-off="true"] { opacity: .35; text-decoration: line-through; }
 .st-count { color: #6b7280; margin-left: auto; font-variant-numeric: tabular-nums; }
 .st-scroll { position: relative; overflow: auto; border: 1px solid #e5e7eb; border-radius: 6px; background: #fff; }
-.st-canvas { position: sticky; top: 0; display: block; }
+.st-canvas { position: sticky; top: 0; left: 0; display: block; }
 .st-spacer { height: 0; }
 .st-detail { margin-top: .35rem; }
 .st-detail-head { color: #374151; font-weight: 600; }
