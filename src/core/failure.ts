@@ -22,3 +22,16 @@ export function shouldPingDead(deadBeats: number): boolean {
 export function shouldForget(deadBeats: number): boolean {
   return deadBeats >= LIMITS.forgetAfterDeadBeats;
 }
+
+/**
+ * The silence the failure rule of §4 measures, in ms. It counts from the
+ * peer's last message, but never from earlier than one heartbeat before
+ * the first PING still unanswered: a peer this node has not asked is not
+ * silent, it was not spoken to. In a small network a PING goes out every
+ * heartbeat, that PING is at most one heartbeat after the last message,
+ * and this is exactly the silence since the last message.
+ */
+export function silenceMs(p: { lastSeenMs: number; awaitingSinceMs: number | null }, nowMs: number, heartbeatMs: number): number {
+  if (p.awaitingSinceMs === null) return 0;
+  return nowMs - Math.max(p.lastSeenMs, p.awaitingSinceMs - heartbeatMs);
+}

@@ -1,8 +1,8 @@
 import { LIMITS } from "./config.ts";
 import { drop, sendTo, type Ctx } from "./context.ts";
-import { shouldForget, shouldPingDead, statusForSilence } from "./failure.ts";
+import { shouldForget, shouldPingDead, silenceMs, statusForSilence } from "./failure.ts";
 import { forgetPeer, heardFrom, setStatus, type Peer } from "./peers.ts";
-import { chooseProbes, silenceMs } from "./probe.ts";
+import { chooseProbes } from "./probe.ts";
 import { ageRumours, localStatusChanged } from "./rumours.ts";
 
 /**

@@ -2,7 +2,7 @@ import type { PeerEntry } from "../protocol/index.ts";
 import { LIMITS } from "./config.ts";
 import { sendTo, type Ctx } from "./context.ts";
 import { heardFrom, setStatus, type Peer } from "./peers.ts";
-import { silenceMs } from "./probe.ts";
+import { silenceMs } from "./failure.ts";
 import type { PeerStatus } from "./types.ts";
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { DEFAULT_SCALE_BOUNDS, DEFAULT_SEED, ScaleBounds } from "../../src/core/settings.ts";
 import { epochOf, trueCount } from "../../src/core/views.ts";
 import { pairRank } from "../../src/core/partners.ts";
-import { silenceMs } from "../../src/core/probe.ts";
+import { silenceMs } from "../../src/core/failure.ts";
 import { supersedes } from "../../src/core/rumours.ts";
 import type { NodeCore, Output } from "../../src/core/types.ts";
 import { deliver, eventsOf, introduce, makeNode, msg, peer, sendsOf, T0, urlOf } from "./helpers.ts";
