@@ -70,6 +70,7 @@ export const ContentItemSchema = z.strictObject({
 // The course's catalog (same ids as the notebook's examples): without content the bots have nothing to audit.
 export const Content = z
   .array(ContentItemSchema)
+  .min(1, "at least one item: without content the nodes have no views to report and nothing to audit")
   .max(100)
   .default([
     { content_id: "show:midnight-run", ad_id: "ad-7" },

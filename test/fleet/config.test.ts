@@ -28,6 +28,7 @@ describe("a bad fleet file gets one message naming the key path and what is expe
     ["roster not a list", `roster: hugo\n${BOTS}`, ["roster", "expected a list", '"hugo"']],
     ["bad bootstrap id", `bootstrap: [bot_alpha]\n${BOTS}`, ["bootstrap[0]", "lowercase", '"bot_alpha"']],
     ["empty bootstrap", `bootstrap: []\n${BOTS}`, ["bootstrap", "at least 1"]],
+    ["empty content", `content: []\n${BOTS}`, ["content", "at least one item", "nothing to audit"]],
     ["duplicate ids", "nodes:\n  - { id: a, persona: node }\n  - { id: a, persona: node }\n", ["nodes[1].id", "duplicate id a"]],
     ["neither persona nor command", "nodes:\n  - { id: a }\n", ["nodes[0]", "exactly one of persona"]],
     ["both persona and command", "nodes:\n  - { id: a, persona: node, command: x }\n", ["nodes[0]", "exactly one of persona"]],
