@@ -87,6 +87,7 @@ export async function startLocalNetwork(i: LocalInput): Promise<LocalNetwork> {
   let running: Running | null = null;
   const lines: string[] = [];
   let exit: string | null = null;
+  let exitedAtMs = 0;
   let starts = 0;
 
   const stop = async () => {
@@ -111,7 +112,7 @@ export async function startLocalNetwork(i: LocalInput): Promise<LocalNetwork> {
     probePrefix: "chk",
     stalls: i.stalls,
     ours: bots.map((b) => b.id),
-    processState: () => ({ running: exit === null, starts, ...(exit === null ? {} : { exit }) }),
+    processState: () => ({ running: exit === null, starts, ...(exit === null ? {} : { exit, exitedAtMs }) }),
   });
 
   try {
@@ -144,7 +145,10 @@ export async function startLocalNetwork(i: LocalInput): Promise<LocalNetwork> {
     starts++;
     const ended = running.ended.then((e) => {
       // Stopped by the check at its end: not the node's doing.
-      if (e.crashed) exit = e.reason;
+      if (e.crashed) {
+        exit = e.reason;
+        exitedAtMs = Date.now();
+      }
       return e;
     });
     i.progress?.(`started ${i.id}: ${i.command}`);

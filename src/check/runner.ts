@@ -77,11 +77,23 @@ async function runOne(c: CaseDef, s: CheckSession): Promise<CaseReport> {
     if (mute >= excuseMs) {
       return report(c, { ...o, verdict: "skip", reason: `not judged: the node sent nothing at all for ${(mute / 1000).toFixed(1)} s during this case, by its own timestamps (its process starved on an overloaded machine?), and timing cases say nothing then; run the check again` }, Date.now() - t0);
     }
-    return report(c, o, Date.now() - t0);
+    return report(c, withExitNote(o, s, t0), Date.now() - t0);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     return report(c, { verdict: "skip", expected: "-", observed: "the case could not run", reason: `checker error: ${detail}` }, Date.now() - t0);
   }
+}
+
+/**
+ * A failure of a node whose process had ended (--run) says so: the cases after a crash fail on
+ * silence, and their own words (no PONG, no CHOKE) would send a student looking for the wrong bug.
+ * The verdict stands: a node that is gone does not do what the case asks.
+ */
+function withExitNote(o: Outcome, s: CheckSession, t0: number): Outcome {
+  const ps = o.verdict === "fail" ? s.processState() : null;
+  if (!ps || ps.running || ps.exitedAtMs === undefined || o.observed.includes("the node's process")) return o;
+  const when = ps.exitedAtMs <= t0 ? "before this case began" : `${((ps.exitedAtMs - t0) / 1000).toFixed(1)} s into this case`;
+  return { ...o, observed: `${o.observed} (the node's process had ended ${when}: ${ps.exit ?? "exited"}: this case met a node that was gone)` };
 }
 
 /** The longest stretch within [fromMs, toMs] in which the node sent nothing, by its own timestamps. */

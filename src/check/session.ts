@@ -32,7 +32,7 @@ export interface CheckSession {
   /** Runs `fn` once per name; every case asking for it shares the result. */
   scenario<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** In --run mode: whether the node's process is still running and how often it was started; null elsewhere. */
-  processState(): { running: boolean; starts: number; exit?: string } | null;
+  processState(): { running: boolean; starts: number; exit?: string; exitedAtMs?: number } | null;
   signal: AbortSignal;
   /** The longest pause of the checker's own process within [fromMs, toMs]. */
   stalledMs(fromMs: number, toMs: number): number;

@@ -183,4 +183,14 @@ describeWith(python)("fleet check against the Python node and its planted bugs",
     if (p.missed) test.failing(`${title} -- missed so far: ${p.missed}`, body, CHECK_MAX_MS * 3);
     else test(title, body, CHECK_MAX_MS * 3);
   }
+
+  test("crash-on-bad-body: the case that killed the node says its process ended, and so does every later failure", async () => {
+    const r = await reportOf("crash-on-bad-body");
+    const killer = r.cases.find((c) => c.id === "tran-05")!;
+    expect(killer.verdict).toBe("fail");
+    expect(killer.observed).toContain("the node's process ended");
+    const after = failing(r).filter((c) => c.id !== "tran-05");
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.filter((c) => !c.observed.includes("the node's process")).map((c) => `${c.id}: ${c.observed}`)).toEqual([]);
+  }, CHECK_MAX_MS * 3);
 });
