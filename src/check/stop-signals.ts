@@ -1,9 +1,10 @@
 import { killCommandNodes } from "../fleet/command-launcher.ts";
+import { hangupIgnored } from "../fleet/hangup.ts";
 import { SAME_PRESS_MS } from "../fleet/same-press.ts";
 import { deleteEveryMadeQueue, deletionLine, queuesNotDeleted, QUEUES_DELETE_BOUND_MS } from "./made-queues.ts";
 
 /**
- * `fleet check` stopped from outside (Ctrl-C, a grader's timeout): no
+ * `fleet check` stopped from outside (Ctrl-C, a grader's timeout, a closed terminal): no
  * verdict, and nothing of the check's left behind. The node it started goes
  * at once (SIGKILL to its process group); the queues it created on a shared
  * network are deleted, side by side, within QUEUES_DELETE_BOUND_MS, and one
@@ -12,7 +13,8 @@ import { deleteEveryMadeQueue, deletionLine, queuesNotDeleted, QUEUES_DELETE_BOU
  * naming the queues that may remain.
  */
 
-const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+// SIGHUP: the terminal the check ran in was closed; its queues must go all the same.
+const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 /** Past the deletion's own bound, the exit comes anyway: a stop never hangs. */
 const EXIT_GRACE_MS = 2_000;
@@ -24,7 +26,15 @@ export interface CheckStop {
 
 export function exitOnStopSignals(): CheckStop {
   let first: { sig: NodeJS.Signals; atMs: number } | null = null;
-  const exit = (code: number, text: string) => process.stderr.write(text, () => process.exit(code));
+  const exit = (code: number, text: string) => {
+    // After a hangup stderr may lead nowhere: a write that fails or never completes must not keep the process.
+    setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+    try {
+      process.stderr.write(text, () => process.exit(code));
+    } catch {
+      process.exit(code);
+    }
+  };
   const onSignal = (sig: NodeJS.Signals) => {
     const code = EXIT_CODES[sig] ?? 1;
     const nowMs = Date.now();
@@ -52,6 +62,8 @@ export function exitOnStopSignals(): CheckStop {
       exit(code, `${line !== null ? `${line}\n` : ""}fleet check stopped by ${sig}: no verdict\n`);
     });
   };
-  for (const sig of Object.keys(EXIT_CODES) as NodeJS.Signals[]) process.on(sig, onSignal);
+  // Under nohup a hangup is meant to pass the check by; a handler of ours would undo that.
+  const ignoreHangup = hangupIgnored();
+  for (const sig of Object.keys(EXIT_CODES) as NodeJS.Signals[]) if (sig !== "SIGHUP" || !ignoreHangup) process.on(sig, onSignal);
   return { stopped: () => first !== null };
 }

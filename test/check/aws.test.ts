@@ -132,6 +132,7 @@ describeWith(motoPart())("fleet check on Amazon SQS (moto)", () => {
   test.each([
     ["SIGINT", "SIGINT", 130, false],
     ["SIGTERM", "SIGTERM", 143, false],
+    ["SIGHUP (its terminal closed)", "SIGHUP", 129, false],
     // The terminal's copy and the one bun run forwards: one press, so the deletion is not cut short.
     ["Ctrl-C (SIGINT to bun run's process group)", "SIGINT", 130, true],
   ] as const)("%s during the cases: its probes' queues deleted, one line naming them, the fleet's untouched, no verdict", async (_, sig, code, group) => {

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { hangupIgnored } from "../../src/fleet/up.ts";
+import { hangupIgnored } from "../../src/fleet/hangup.ts";
 import { readLines } from "../../src/fleet/logs.ts";
 import { botNodes, fleetFile, ROOT, until } from "../support/fleet-proc.ts";
 
