@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { hangupIgnored } from "./hangup.ts";
 import { dirname, join, resolve } from "node:path";
+import { hangupIgnored } from "./hangup.ts";
 import { closableOut } from "./closable-out.ts";
 import { claimStateDir } from "./state-lock.ts";
 import { CONTROL_PORT_DEFAULT, FleetFile, runnableIssues, type LogLevel } from "./config.ts";
@@ -32,8 +32,6 @@ export interface UpFlags {
 
 /** Past this, the process exits whatever is still stopping: exit within 10 s of the signal. */
 const EXIT_DEADLINE_MS = 9_000;
-
-export { SAME_PRESS_MS };
 
 /** Flags win over the file; the result is validated by the file's schema, a bad flag named in the message. */
 export function applyFlags(f: FleetFile, flags: UpFlags): FleetFile {

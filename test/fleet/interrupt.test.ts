@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SAME_PRESS_MS } from "../../src/fleet/up.ts";
+import { SAME_PRESS_MS } from "../../src/fleet/same-press.ts";
 import { fleetFile, startFleetProc, until, type FleetProc } from "../support/fleet-proc.ts";
 
 /** Whether a process is still running: gone, or a zombie waiting for a parent to reap it, is not. */
