@@ -29,8 +29,7 @@ export function handleMessage(ctx: Ctx, m: Message, nowMs: number): void {
     drop(ctx, "from_self", 1, m.sender);
     return;
   }
-  const key = dedupeKey(m.sender, m.msg_id);
-  if (ctx.seen.has(key, nowMs)) {
+  if (ctx.seen.hasPair(m.sender, m.msg_id, nowMs)) {
     ctx.counters.duplicates++;
     emit(ctx, { type: "duplicate", sender: m.sender, msgId: m.msg_id });
     return;
@@ -40,13 +39,13 @@ export function handleMessage(ctx: Ctx, m: Message, nowMs: number): void {
   dispatch(ctx, m, nowMs);
   // Remembered only once handled: a handler that throws (a bug) leaves the
   // message unknown, so its redelivery is tried again instead of passing as a repeat.
-  remember(ctx, ctx.seen, "message", key, nowMs);
+  remember(ctx, ctx.seen, "message", m.sender, m.msg_id, nowMs);
 }
 
 /** Notes a dedupe key in its table and in the output, for the runtime to keep across restarts. */
-function remember(ctx: Ctx, table: Dedupe, name: Remembered["table"], key: string, nowMs: number): void {
-  table.add(key, nowMs);
-  (ctx.out.remembered ??= []).push({ table: name, key, atMs: nowMs });
+function remember(ctx: Ctx, table: Dedupe, name: Remembered["table"], a: string, b: string, nowMs: number): void {
+  table.addPair(a, b, nowMs);
+  (ctx.out.remembered ??= []).push({ table: name, key: dedupeKey(a, b), atMs: nowMs });
 }
 
 function dispatch(ctx: Ctx, m: Message, nowMs: number): void {
@@ -152,13 +151,12 @@ function onViewEvent(ctx: Ctx, m: MessageOf<"VIEW_EVENT">, nowMs: number): void 
     return;
   }
   // Keyed with the sender so that nobody can suppress another node's event by sending its id first.
-  const eventKey = dedupeKey(m.sender, m.event_id);
-  if (ctx.seenEvents.has(eventKey, nowMs)) {
+  if (ctx.seenEvents.hasPair(m.sender, m.event_id, nowMs)) {
     ctx.counters.duplicates++;
     emit(ctx, { type: "duplicate", sender: m.sender, msgId: m.msg_id });
     return;
   }
-  remember(ctx, ctx.seenEvents, "event", eventKey, nowMs);
+  remember(ctx, ctx.seenEvents, "event", m.sender, m.event_id, nowMs);
   const result = recordReport(ctx.reports, m.sender, m.content_id, epochOf(tsMs, epochMs), { count: m.count, tsMs });
   if (result === "audited") drop(ctx, "stale_view_event", 1, m.sender);
   else if (result === "full") drop(ctx, "reports_table_full", 1, m.sender);
