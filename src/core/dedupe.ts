@@ -23,48 +23,55 @@ export interface Dedupe {
 }
 
 /**
- * Keys sit in a Map per first part (b -> the number of its record) and, in
- * insertion order, in a FIFO of records held as parallel arrays (first part, its
- * Map, second part, time): no object per remembered message (a 1,000-node
- * simulation remembers over a million after one virtual minute, up to 20
- * million in all), and no joined key string to build and hash per message,
- * which in a large run cost more than the lookup itself. The parts are the
- * message's own strings, whose hashes are computed once.
+ * Records sit in a FIFO of parallel arrays (first part, second part, time),
+ * in insertion order, and a Map finds a record by its second part alone (the
+ * msg_id or event_id): the message's own string, whose hash is computed once,
+ * where a joined key would be a new string to build and hash per message
+ * (in a large run that cost more than the lookup itself). The record's first
+ * part is then compared. Two senders using one msg_id inside a window is
+ * rare but allowed: the second's records go to a Map keyed by the joined
+ * key, which is empty, and costs nothing, the rest of the time.
  *
  * Pruning pops the FIFO's front, so it costs nothing while the oldest key is
  * young: iterating a Map from its head instead walks over every deleted
  * slot, which made each call slower the longer a node ran. A key seen again
  * after its window moves to the back; its old FIFO record no longer has the
- * number its Map holds and is skipped when it comes up. A first part's Map
- * is dropped once empty; records still pointing at it find nothing there and
- * are skipped the same way.
+ * number its Map holds and is skipped when it comes up.
  */
 export function createDedupe(max: number, windowMs: number): Dedupe {
   // Record numbers count every add; record r sits at index r - base.
-  const byFirst = new Map<string, Map<string, number>>();
-  let size = 0;
-  let maps: Array<Map<string, number>> = [];
+  const bySecond = new Map<string, number>();
+  const byKey = new Map<string, number>();
   let firsts: string[] = [];
   let seconds: string[] = [];
   let times: number[] = [];
   let base = 0;
   let head = 0;
+  let size = 0;
+  /** Where (a, b) is, or undefined; `byKey` is only read while it holds something. */
+  const recordOf = (a: string, b: string): number | undefined => {
+    const r = bySecond.get(b);
+    if (r !== undefined && firsts[r - base] === a) return r;
+    return byKey.size === 0 ? undefined : byKey.get(dedupeKey(a, b));
+  };
+  const forget = (a: string, b: string, r: number): boolean => {
+    if (bySecond.get(b) === r) bySecond.delete(b);
+    else if (byKey.size === 0 || !byKey.delete(dedupeKey(a, b))) return false;
+    size--;
+    return true;
+  };
   const prune = (nowMs: number) => {
     while (head < seconds.length) {
-      const m = maps[head]!;
+      // Records are in time order: a young front means nothing is due, whether or not the front is still current
+      // (asking costs a lookup in a cold Map on every call).
+      if (size <= max && times[head]! > nowMs - windowMs) break;
+      const a = firsts[head]!;
       const b = seconds[head]!;
-      if (m.get(b) === base + head) {
-        if (size <= max && times[head]! > nowMs - windowMs) break;
-        m.delete(b);
-        size--;
-        // Only a Map still in the table can be emptied here: a dropped one no longer holds this record's number.
-        if (m.size === 0) byFirst.delete(firsts[head]!);
-      }
+      if (recordOf(a, b) === base + head) forget(a, b, base + head);
       head++;
     }
     // Drop the popped front once it is most of the arrays.
     if (head > 1024 && head * 2 > seconds.length) {
-      maps = maps.slice(head);
       firsts = firsts.slice(head);
       seconds = seconds.slice(head);
       times = times.slice(head);
@@ -74,29 +81,33 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
   };
   const hasPair = (a: string, b: string, nowMs: number) => {
     prune(nowMs);
-    const r = byFirst.get(a)?.get(b);
+    const r = recordOf(a, b);
     return r !== undefined && times[r - base]! > nowMs - windowMs;
   };
   const addPair = (a: string, b: string, atMs: number) => {
-    let m = byFirst.get(a);
-    if (m === undefined) {
-      m = new Map();
-      byFirst.set(a, m);
+    const r = base + seconds.length;
+    const held = bySecond.get(b);
+    if (held === undefined) {
+      // Not under its second part: it may still sit in byKey, from when another first part held this one.
+      if (byKey.size > 0 && byKey.delete(dedupeKey(a, b))) size--;
+      bySecond.set(b, r);
+      size++;
+    } else if (firsts[held - base] === a) {
+      bySecond.set(b, r);
+    } else {
+      const key = dedupeKey(a, b);
+      if (!byKey.has(key)) size++;
+      byKey.set(key, r);
     }
-    if (!m.has(b)) size++;
-    m.set(b, base + seconds.length);
-    maps.push(m);
     firsts.push(a);
     seconds.push(b);
     times.push(atMs);
     if (size > max) prune(atMs);
   };
   const deletePair = (a: string, b: string) => {
-    const m = byFirst.get(a);
-    // Its FIFO record no longer has a number the Map holds and is skipped when it comes up.
-    if (m === undefined || !m.delete(b)) return;
-    size--;
-    if (m.size === 0) byFirst.delete(a);
+    // Its FIFO record no longer has a number a Map holds and is skipped when it comes up.
+    const r = recordOf(a, b);
+    if (r !== undefined) forget(a, b, r);
   };
   return {
     firstSeen(key, nowMs) {

@@ -34,8 +34,20 @@ export function createReportTable(): ReportTable {
 }
 
 export function groupKey(content_id: string, epoch: number): string {
-  return dedupeKey(content_id, String(epoch));
+  // Most reports name one of a few contents in the current epoch: the same key string again, whose hash
+  // is already known, in place of a number printed, a string joined and hashed for every VIEW_EVENT.
+  const known = recentKeys.get(content_id);
+  if (known !== undefined && known.epoch === epoch) return known.key;
+  const key = dedupeKey(content_id, String(epoch));
+  if (recentKeys.size >= RECENT_KEYS_MAX) recentKeys.clear();
+  recentKeys.set(content_id, { epoch, key });
+  return key;
 }
+
+/** Contents whose latest group key is kept; past it the memo starts over (any content id may arrive). */
+const RECENT_KEYS_MAX = 256;
+/** The last key made per content: a function of its inputs alone, shared by every node of the thread. */
+const recentKeys = new Map<string, { epoch: number; key: string }>();
 
 export function recordReport(
   t: ReportTable,

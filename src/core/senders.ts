@@ -23,28 +23,49 @@ export interface SenderTable {
 }
 
 interface Entry {
+  id: string;
   in: Partial<Record<MessageType, number>>;
   /** Null until the sender's first rejected body: most senders never send one, and an empty object per sender is 80 bytes. */
   rejected: Partial<Record<RejectReason, number>> | null;
   last: SenderSnapshot["lastRejection"];
   lastHeardMs: number;
+  /** Neighbours in recency order (older, newer); null at the ends. */
+  older: Entry | null;
+  newer: Entry | null;
 }
 
 export function createSenderTable(sendersMax: number): SenderTable {
-  // Map order is recency: an entry is moved to the end each time its sender is heard.
+  // Recency is a list through the entries, oldest first: a sender heard again moves to the newest end
+  // by relinking, where deleting and re-inserting its Map key cost a large run more than the rest of the table.
   const entries = new Map<string, Entry>();
+  let oldest: Entry | null = null;
+  let newest: Entry | null = null;
+  const unlink = (e: Entry) => {
+    if (e.older) e.older.newer = e.newer;
+    else oldest = e.newer;
+    if (e.newer) e.newer.older = e.older;
+    else newest = e.older;
+    e.older = e.newer = null;
+  };
   const touch = (id: string, nowMs: number): Entry => {
     let e = entries.get(id);
-    if (e) entries.delete(id);
-    else {
-      e = { in: {}, rejected: null, last: null, lastHeardMs: nowMs };
-      if (entries.size >= sendersMax) {
-        const oldest = entries.keys().next();
-        if (!oldest.done) entries.delete(oldest.value);
+    if (e) {
+      if (e !== newest) unlink(e);
+    } else {
+      e = { id, in: {}, rejected: null, last: null, lastHeardMs: nowMs, older: null, newer: null };
+      if (entries.size >= sendersMax && oldest !== null) {
+        entries.delete(oldest.id);
+        unlink(oldest);
       }
+      entries.set(id, e);
     }
     e.lastHeardMs = nowMs;
-    entries.set(id, e);
+    if (e !== newest) {
+      e.older = newest;
+      if (newest) newest.newer = e;
+      else oldest = e;
+      newest = e;
+    }
     return e;
   };
   return {
@@ -63,14 +84,20 @@ export function createSenderTable(sendersMax: number): SenderTable {
       e.last = { reason: r.reason, detail: r.detail, body: offendingBody(body), atMs: nowMs };
     },
     snapshot() {
-      return [...entries].map(([id, e]) => ({
-        id,
-        in: { ...e.in },
-        rejected: e.rejected === null ? {} : { ...e.rejected },
-        lastRejection: e.last ? { ...e.last } : null,
-        lastHeardMs: e.lastHeardMs,
-      }));
+      const out: SenderSnapshot[] = [];
+      for (let e = oldest; e !== null; e = e.newer) out.push(snapshotOf(e));
+      return out;
     },
+  };
+}
+
+function snapshotOf(e: Entry): SenderSnapshot {
+  return {
+    id: e.id,
+    in: { ...e.in },
+    rejected: e.rejected === null ? {} : { ...e.rejected },
+    lastRejection: e.last ? { ...e.last } : null,
+    lastHeardMs: e.lastHeardMs,
   };
 }
 
