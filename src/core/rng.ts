@@ -55,6 +55,7 @@ export function createRng(seed: string | number): Rng {
     float: () => nextU32() / 4294967296,
     int: (n) => Math.floor((nextU32() / 4294967296) * n),
     hex: (n) => {
+      if (n === 8) return hex8(nextU32());
       let s = "";
       while (s.length < n) s += nextU32().toString(16).padStart(8, "0");
       return s.slice(0, n);
@@ -63,3 +64,19 @@ export function createRng(seed: string | number): Rng {
   };
   return rng;
 }
+
+/** A 32-bit value as 8 lowercase hex digits: one string made at once (msg_ids are drawn for every message sent). */
+function hex8(v: number): string {
+  return String.fromCharCode(
+    HEX_CODES[v >>> 28]!,
+    HEX_CODES[(v >>> 24) & 15]!,
+    HEX_CODES[(v >>> 20) & 15]!,
+    HEX_CODES[(v >>> 16) & 15]!,
+    HEX_CODES[(v >>> 12) & 15]!,
+    HEX_CODES[(v >>> 8) & 15]!,
+    HEX_CODES[(v >>> 4) & 15]!,
+    HEX_CODES[v & 15]!,
+  );
+}
+
+const HEX_CODES = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));

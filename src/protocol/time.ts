@@ -50,5 +50,13 @@ function judgeTimestamp(text: string): number | null {
 
 /** UTC with a `Z`, as docs/protocol.md §2 says to emit (FIELD-4). */
 export function formatTimestamp(ms: number): string {
-  return new Date(ms).toISOString();
+  // A node's sends of one call share their time: the text is made once for them.
+  if (ms !== lastFormattedMs) {
+    lastFormatted = new Date(ms).toISOString();
+    lastFormattedMs = ms;
+  }
+  return lastFormatted;
 }
+
+let lastFormattedMs = NaN;
+let lastFormatted = "";

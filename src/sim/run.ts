@@ -161,8 +161,8 @@ export function simulate(input: SimOptionsInput | SimOptions, hooks: SimHooks = 
   const rel = () => clock.nowMs - t0;
   const local = (ix: number) => clock.nowMs + plan.skewMs[ix]!;
 
-  /** One call into a core; what it says goes to the checkers and the network. */
-  const call = (ix: number, during: string, fn: (core: NodeCore, nowMs: number) => Output): void => {
+  /** One call into a core; what it says goes to the checkers and the network. `what` is named only when the call fails. */
+  const call = (ix: number, during: string, fn: (core: NodeCore, nowMs: number) => Output, what?: string): void => {
     const core = cores[ix];
     if (core === null || core === undefined) return;
     if (++calls > callsMax) {
@@ -173,7 +173,12 @@ export function simulate(input: SimOptionsInput | SimOptions, hooks: SimHooks = 
     try {
       out = fn(core, local(ix));
     } catch (err) {
-      coreFailure = { node: ids[ix]!, atMs: rel(), during, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+      coreFailure = {
+        node: ids[ix]!,
+        atMs: rel(),
+        during: what === undefined ? during : `${during} ${what}`,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      };
       throw new SimHalt();
     }
     const t = rel();
@@ -258,9 +263,9 @@ export function simulate(input: SimOptionsInput | SimOptions, hooks: SimHooks = 
         hooks.deliver?.(ids[ev.from]!, ids[ev.ix]!, msg, rel());
         if (wire === "json") {
           const body = encode(msg);
-          call(ev.ix, `receive ${msg.type}`, (core, now) => core.receive(body, now));
+          call(ev.ix, "receive", (core, now) => core.receive(body, now), msg.type);
         } else {
-          call(ev.ix, `handle ${msg.type}`, (core, now) => core.handle(msg, now));
+          call(ev.ix, "handle", (core, now) => core.handle(msg, now), msg.type);
         }
         return;
       }
