@@ -55,6 +55,8 @@ export interface Ctx {
   incarnation: number;
   /** What the current call produces; reset by every entry point. */
   out: Output;
+  /** Whether `out.remembered` lists the keys each call remembers (node.ts CoreOptions). */
+  reportRemembered: boolean;
 }
 
 export function emptyNodeCounters(): NodeCounters {

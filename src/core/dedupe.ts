@@ -48,15 +48,26 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
   let base = 0;
   let head = 0;
   let size = 0;
+  // What bySecond held for the last second part asked, until bySecond changes: a message is asked about,
+  // handled, then added, and the add would look the same entry up again in a Map too large to stay in cache.
+  let askedB: string | null = null;
+  let askedR: number | undefined;
+  const setSecond = (b: string, r: number) => {
+    bySecond.set(b, r);
+    askedB = null;
+  };
+  const secondOf = (b: string) => (b === askedB ? askedR : bySecond.get(b));
   /** Where (a, b) is, or undefined; `byKey` is only read while it holds something. */
   const recordOf = (a: string, b: string): number | undefined => {
-    const r = bySecond.get(b);
+    const r = secondOf(b);
     if (r !== undefined && firsts[r - base] === a) return r;
     return byKey.size === 0 ? undefined : byKey.get(dedupeKey(a, b));
   };
   const forget = (a: string, b: string, r: number): boolean => {
-    if (bySecond.get(b) === r) bySecond.delete(b);
-    else if (byKey.size === 0 || !byKey.delete(dedupeKey(a, b))) return false;
+    if (secondOf(b) === r) {
+      bySecond.delete(b);
+      askedB = null;
+    } else if (byKey.size === 0 || !byKey.delete(dedupeKey(a, b))) return false;
     size--;
     return true;
   };
@@ -81,19 +92,21 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
   };
   const hasPair = (a: string, b: string, nowMs: number) => {
     prune(nowMs);
+    askedR = bySecond.get(b);
+    askedB = b;
     const r = recordOf(a, b);
     return r !== undefined && times[r - base]! > nowMs - windowMs;
   };
   const addPair = (a: string, b: string, atMs: number) => {
     const r = base + seconds.length;
-    const held = bySecond.get(b);
+    const held = secondOf(b);
     if (held === undefined) {
       // Not under its second part: it may still sit in byKey, from when another first part held this one.
       if (byKey.size > 0 && byKey.delete(dedupeKey(a, b))) size--;
-      bySecond.set(b, r);
+      setSecond(b, r);
       size++;
     } else if (firsts[held - base] === a) {
-      bySecond.set(b, r);
+      setSecond(b, r);
     } else {
       const key = dedupeKey(a, b);
       if (!byKey.has(key)) size++;

@@ -45,7 +45,7 @@ export function handleMessage(ctx: Ctx, m: Message, nowMs: number): void {
 /** Notes a dedupe key in its table and in the output, for the runtime to keep across restarts. */
 function remember(ctx: Ctx, table: Dedupe, name: Remembered["table"], a: string, b: string, nowMs: number): void {
   table.addPair(a, b, nowMs);
-  (ctx.out.remembered ??= []).push({ table: name, key: dedupeKey(a, b), atMs: nowMs });
+  if (ctx.reportRemembered) (ctx.out.remembered ??= []).push({ table: name, key: dedupeKey(a, b), atMs: nowMs });
 }
 
 function dispatch(ctx: Ctx, m: Message, nowMs: number): void {

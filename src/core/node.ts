@@ -60,6 +60,16 @@ function runTask(ctx: Ctx, task: Task, nowMs: number): void {
   }
 }
 
+/** How a node reports itself to the code that runs it. */
+export interface CoreOptions {
+  /**
+   * List the dedupe keys each call remembers in `Output.remembered` (default
+   * true): a runtime keeps them across restarts. The simulator restarts no
+   * node from them and leaves them out, a few allocations per message.
+   */
+  reportRemembered?: boolean;
+}
+
 /**
  * One node as a pure state machine. `rng` supplies every random choice and
  * `nowMs` is the creation time; `state`, when given, is what a previous run
@@ -71,6 +81,7 @@ export function createNode(
   nowMs: number,
   state?: PersistedState,
   seen?: Iterable<Remembered>,
+  options: CoreOptions = {},
 ): NodeCore {
   const ctx: Ctx = {
     config,
@@ -101,6 +112,7 @@ export function createNode(
     rumours: new Map(),
     incarnation: 0,
     out: { sends: [], events: [] },
+    reportRemembered: options.reportRemembered ?? true,
   };
   if (state !== undefined) restoreState(ctx, state, nowMs);
   // What a previous run handled, in time order: a redelivered message or a vote sent again is a repeat.

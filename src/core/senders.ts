@@ -1,4 +1,4 @@
-import { isNodeId, type MessageType, type RejectReason, type Rejection } from "../protocol/index.ts";
+import { isNodeId, MESSAGE_TYPES, type MessageType, type RejectReason, type Rejection } from "../protocol/index.ts";
 import type { Ctx } from "./context.ts";
 import type { SenderSnapshot } from "./types.ts";
 
@@ -24,7 +24,8 @@ export interface SenderTable {
 
 interface Entry {
   id: string;
-  in: Partial<Record<MessageType, number>>;
+  /** Messages by type, in MESSAGE_TYPES order: a fixed array, where a record keyed by type name took a keyed lookup per message. */
+  in: Float64Array;
   /** Null until the sender's first rejected body: most senders never send one, and an empty object per sender is 80 bytes. */
   rejected: Partial<Record<RejectReason, number>> | null;
   last: SenderSnapshot["lastRejection"];
@@ -52,7 +53,7 @@ export function createSenderTable(sendersMax: number): SenderTable {
     if (e) {
       if (e !== newest) unlink(e);
     } else {
-      e = { id, in: {}, rejected: null, last: null, lastHeardMs: nowMs, older: null, newer: null };
+      e = { id, in: new Float64Array(MESSAGE_TYPES.length), rejected: null, last: null, lastHeardMs: nowMs, older: null, newer: null };
       if (entries.size >= sendersMax && oldest !== null) {
         entries.delete(oldest.id);
         unlink(oldest);
@@ -73,8 +74,9 @@ export function createSenderTable(sendersMax: number): SenderTable {
       return entries.size;
     },
     received(sender, type, nowMs) {
-      const e = touch(sender, nowMs);
-      e.in[type] = (e.in[type] ?? 0) + 1;
+      const counts = touch(sender, nowMs).in;
+      const i = TYPE_INDEX[type];
+      counts[i] = counts[i]! + 1;
     },
     rejected(r, body, nowMs) {
       if (!isNodeId(r.sender)) return;
@@ -94,11 +96,22 @@ export function createSenderTable(sendersMax: number): SenderTable {
 function snapshotOf(e: Entry): SenderSnapshot {
   return {
     id: e.id,
-    in: { ...e.in },
+    in: countsByType(e.in),
     rejected: e.rejected === null ? {} : { ...e.rejected },
     lastRejection: e.last ? { ...e.last } : null,
     lastHeardMs: e.lastHeardMs,
   };
+}
+
+const TYPE_INDEX = Object.fromEntries(MESSAGE_TYPES.map((t, i) => [t, i])) as Record<MessageType, number>;
+
+/** The types a sender sent, with their counts; types it never sent are left out. */
+function countsByType(counts: Float64Array): Partial<Record<MessageType, number>> {
+  const out: Partial<Record<MessageType, number>> = {};
+  MESSAGE_TYPES.forEach((t, i) => {
+    if (counts[i]! > 0) out[t] = counts[i]!;
+  });
+  return out;
 }
 
 /** Records what a received body was, for the sender table: a message by its sender, a rejection by its claimed one. */

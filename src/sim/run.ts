@@ -219,7 +219,8 @@ export function simulate(input: SimOptionsInput | SimOptions, hooks: SimHooks = 
     const life = lives[ix]!++;
     const rng = root.fork(`node:${ids[ix]}:${life}`);
     try {
-      cores[ix] = createNode(configs[ix]!, rng, local(ix), state);
+      // No node restarts from its remembered keys here (a persisted restart carries its exported state only).
+      cores[ix] = createNode(configs[ix]!, rng, local(ix), state, undefined, { reportRemembered: false });
     } catch (err) {
       coreFailure = { node: ids[ix]!, atMs: rel(), during: "createNode", error: String(err) };
       throw new SimHalt();
