@@ -40,10 +40,10 @@ export interface Dedupe {
  */
 export function createDedupe(max: number, windowMs: number): Dedupe {
   // Record numbers count every add; record r sits at index r - base.
-  const bySecond = new Map<string, number>();
+  const bySecond = new Map<SecondKey, number>();
   const byKey = new Map<string, number>();
   let firsts: string[] = [];
-  let seconds: string[] = [];
+  let seconds: SecondKey[] = [];
   let times: number[] = [];
   let base = 0;
   let head = 0;
@@ -51,23 +51,25 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
   // What bySecond held for the last second part asked, until bySecond changes: a message is asked about,
   // handled, then added, and the add would look the same entry up again in a Map too large to stay in cache.
   let askedB: string | null = null;
+  let askedK: SecondKey = "";
   let askedR: number | undefined;
-  const setSecond = (b: string, r: number) => {
-    bySecond.set(b, r);
+  const setSecond = (k: SecondKey, r: number) => {
+    bySecond.set(k, r);
     askedB = null;
   };
-  const secondOf = (b: string) => (b === askedB ? askedR : bySecond.get(b));
-  /** Where (a, b) is, or undefined; `byKey` is only read while it holds something. */
-  const recordOf = (a: string, b: string): number | undefined => {
-    const r = secondOf(b);
+  const keyOf = (b: string): SecondKey => (b === askedB ? askedK : secondKey(b));
+  const secondOf = (k: SecondKey) => (askedB !== null && k === askedK ? askedR : bySecond.get(k));
+  /** Where (a, k) is, or undefined; `byKey` is only read while it holds something. */
+  const recordOf = (a: string, k: SecondKey): number | undefined => {
+    const r = secondOf(k);
     if (r !== undefined && firsts[r - base] === a) return r;
-    return byKey.size === 0 ? undefined : byKey.get(dedupeKey(a, b));
+    return byKey.size === 0 ? undefined : byKey.get(joinKey(a, k));
   };
-  const forget = (a: string, b: string, r: number): boolean => {
-    if (secondOf(b) === r) {
-      bySecond.delete(b);
+  const forget = (a: string, k: SecondKey, r: number): boolean => {
+    if (secondOf(k) === r) {
+      bySecond.delete(k);
       askedB = null;
-    } else if (byKey.size === 0 || !byKey.delete(dedupeKey(a, b))) return false;
+    } else if (byKey.size === 0 || !byKey.delete(joinKey(a, k))) return false;
     size--;
     return true;
   };
@@ -77,8 +79,8 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
       // (asking costs a lookup in a cold Map on every call).
       if (size <= max && times[head]! > nowMs - windowMs) break;
       const a = firsts[head]!;
-      const b = seconds[head]!;
-      if (recordOf(a, b) === base + head) forget(a, b, base + head);
+      const k = seconds[head]!;
+      if (recordOf(a, k) === base + head) forget(a, k, base + head);
       head++;
     }
     // Drop the popped front once it is most of the arrays.
@@ -92,35 +94,39 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
   };
   const hasPair = (a: string, b: string, nowMs: number) => {
     prune(nowMs);
-    askedR = bySecond.get(b);
+    const k = secondKey(b);
+    askedR = bySecond.get(k);
+    askedK = k;
     askedB = b;
-    const r = recordOf(a, b);
+    const r = recordOf(a, k);
     return r !== undefined && times[r - base]! > nowMs - windowMs;
   };
   const addPair = (a: string, b: string, atMs: number) => {
     const r = base + seconds.length;
-    const held = secondOf(b);
+    const k = keyOf(b);
+    const held = secondOf(k);
     if (held === undefined) {
       // Not under its second part: it may still sit in byKey, from when another first part held this one.
-      if (byKey.size > 0 && byKey.delete(dedupeKey(a, b))) size--;
-      setSecond(b, r);
+      if (byKey.size > 0 && byKey.delete(joinKey(a, k))) size--;
+      setSecond(k, r);
       size++;
     } else if (firsts[held - base] === a) {
-      setSecond(b, r);
+      setSecond(k, r);
     } else {
-      const key = dedupeKey(a, b);
+      const key = joinKey(a, k);
       if (!byKey.has(key)) size++;
       byKey.set(key, r);
     }
     firsts.push(a);
-    seconds.push(b);
+    seconds.push(k);
     times.push(atMs);
     if (size > max) prune(atMs);
   };
   const deletePair = (a: string, b: string) => {
     // Its FIFO record no longer has a number a Map holds and is skipped when it comes up.
-    const r = recordOf(a, b);
-    if (r !== undefined) forget(a, b, r);
+    const k = secondKey(b);
+    const r = recordOf(a, k);
+    if (r !== undefined) forget(a, k, r);
   };
   return {
     firstSeen(key, nowMs) {
@@ -138,6 +144,31 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
       return size;
     },
   };
+}
+
+/**
+ * A second part as the dedupe keeps it: the notebook's msg_id (8 lowercase
+ * hex digits) as its number, so that ten minutes of messages are held
+ * without their strings (millions in a large run, each an object to keep
+ * and to mark); anything else as the string itself.
+ */
+type SecondKey = string | number;
+
+function secondKey(b: string): SecondKey {
+  if (b.length !== 8) return b;
+  let v = 0;
+  for (let i = 0; i < 8; i++) {
+    const c = b.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (d < 0) return b;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/** (first part, second key) as one string, for the rare records that share a second part; the tag keeps "12" apart from 12. */
+function joinKey(a: string, k: SecondKey): string {
+  return typeof k === "number" ? `${a}\u0000n${k}` : `${a}\u0000s${k}`;
 }
 
 /** One key from several parts; NUL cannot occur in a validated id or label. */

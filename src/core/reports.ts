@@ -36,18 +36,29 @@ export function createReportTable(): ReportTable {
 export function groupKey(content_id: string, epoch: number): string {
   // Most reports name one of a few contents in the current epoch: the same key string again, whose hash
   // is already known, in place of a number printed, a string joined and hashed for every VIEW_EVENT.
+  // Two epochs are kept: around a boundary, reports of the epoch ending and of the one starting come mixed.
   const known = recentKeys.get(content_id);
-  if (known !== undefined && known.epoch === epoch) return known.key;
+  if (known !== undefined) {
+    if (known.epoch === epoch) return known.key;
+    if (known.prevEpoch === epoch) return known.prevKey;
+  }
   const key = dedupeKey(content_id, String(epoch));
+  if (known !== undefined) {
+    known.prevEpoch = known.epoch;
+    known.prevKey = known.key;
+    known.epoch = epoch;
+    known.key = key;
+    return key;
+  }
   if (recentKeys.size >= RECENT_KEYS_MAX) recentKeys.clear();
-  recentKeys.set(content_id, { epoch, key });
+  recentKeys.set(content_id, { epoch, key, prevEpoch: NaN, prevKey: "" });
   return key;
 }
 
 /** Contents whose latest group key is kept; past it the memo starts over (any content id may arrive). */
 const RECENT_KEYS_MAX = 256;
 /** The last key made per content: a function of its inputs alone, shared by every node of the thread. */
-const recentKeys = new Map<string, { epoch: number; key: string }>();
+const recentKeys = new Map<string, { epoch: number; key: string; prevEpoch: number; prevKey: string }>();
 
 export function recordReport(
   t: ReportTable,
