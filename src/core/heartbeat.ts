@@ -43,13 +43,10 @@ function rank(s: Peer["status"]): number {
 
 function ping(ctx: Ctx, p: Peer, nowMs: number): void {
   const seq = ++ctx.seq;
-  p.pendingPings.set(seq, nowMs);
+  p.pendingPings.push(seq, nowMs);
   if (p.awaitingSinceMs === null) p.awaitingSinceMs = nowMs;
-  if (p.pendingPings.size > LIMITS.pendingPingsMax) {
-    // Give up on the oldest PING: its PONG, if it ever comes, counts as unknown.
-    const oldest = p.pendingPings.keys().next();
-    if (!oldest.done) p.pendingPings.delete(oldest.value);
-  }
+  // Give up on the oldest PING: its PONG, if it ever comes, counts as unknown.
+  if (p.pendingPings.length > 2 * LIMITS.pendingPingsMax) p.pendingPings.splice(0, 2);
   sendTo(ctx, p.id, p.queueUrl, "PING", nowMs, { seq });
 }
 
@@ -58,8 +55,8 @@ function ping(ctx: Ctx, p: Peer, nowMs: number): void {
  * that peer (a forgery, or a PONG given up on) is dropped and is no sign of life.
  */
 export function onPong(ctx: Ctx, p: Peer | undefined, sender: string, seq: number, nowMs: number): void {
-  const sentMs = p?.pendingPings.get(seq);
-  if (p === undefined || sentMs === undefined) {
+  const at = p === undefined ? -1 : pendingIndex(p.pendingPings, seq);
+  if (p === undefined || at < 0) {
     drop(ctx, "unknown_pong", 1, sender);
     // No round trip to measure (a PING we already forgot, or a node that
     // answers with its own numbering), but a known peer that sends anything
@@ -67,8 +64,15 @@ export function onPong(ctx: Ctx, p: Peer | undefined, sender: string, seq: numbe
     if (p !== undefined) heardFrom(ctx, p, nowMs);
     return;
   }
-  p.pendingPings.delete(seq);
+  const sentMs = p.pendingPings[at + 1]!;
+  p.pendingPings.splice(at, 2);
   p.rttMs = Math.max(0, nowMs - sentMs);
   if (p.rttsMs.push(p.rttMs) > LIMITS.rttSamplesMax) p.rttsMs.shift();
   heardFrom(ctx, p, nowMs);
+}
+
+/** Where the (seq, sent time) pair of `seq` starts in a peer's pending PINGs, or -1. */
+function pendingIndex(pending: readonly number[], seq: number): number {
+  for (let i = 0; i < pending.length; i += 2) if (pending[i] === seq) return i;
+  return -1;
 }

@@ -23,8 +23,12 @@ export interface Peer {
   rttMs: number | null;
   /** The last LIMITS.rttSamplesMax round trips, oldest first. */
   rttsMs: number[];
-  /** seq -> sent time of PINGs awaiting their PONG, oldest first. */
-  pendingPings: Map<number, number>;
+  /**
+   * PINGs awaiting their PONG, oldest first, as (seq, sent time) pairs in
+   * one array: at most LIMITS.pendingPingsMax, mostly none or one, where a
+   * Map per peer cost a 1,000-node run half a million Maps.
+   */
+  pendingPings: number[];
   /** Last valid VIEW_EVENT or AUDIT_RESULT (§4.4), or null. */
   lastContributionMs: number | null;
   /** We choke this peer. */
@@ -69,7 +73,7 @@ export function newPeer(id: string, queueUrl: string, nowMs: number): Peer {
     deadBeats: 0,
     rttMs: null,
     rttsMs: [],
-    pendingPings: new Map(),
+    pendingPings: [],
     lastContributionMs: null,
     choked: false,
     chokingUs: false,

@@ -23,8 +23,26 @@ export function queueName(prefix: string, nodeId: string): string {
 
 /** The naming-scheme URL of a node: `https://sqs.{region}.amazonaws.com/{account}/{name}`. */
 export function queueUrlOf(net: NetworkId, nodeId: string): string {
-  return `https://sqs.${net.region}.amazonaws.com/${net.account}/${queueName(net.prefix, nodeId)}`;
+  // One string per (network, node) however many peers hold it: a 1,000-node simulation holds half a million.
+  let made = urlsByNetwork.get(net);
+  if (made === undefined || made.region !== net.region || made.account !== net.account || made.prefix !== net.prefix) {
+    made = { region: net.region, account: net.account, prefix: net.prefix, urls: new Map() };
+    urlsByNetwork.set(net, made);
+  }
+  let url = made.urls.get(nodeId);
+  if (url === undefined) {
+    url = `https://sqs.${net.region}.amazonaws.com/${net.account}/${queueName(net.prefix, nodeId)}`;
+    if (made.urls.size >= MADE_URLS_MAX) made.urls.clear();
+    made.urls.set(nodeId, url);
+  }
+  return url;
 }
+
+/** Naming-scheme URLs kept per network; past this many the memory starts over. */
+const MADE_URLS_MAX = 20_000;
+
+/** The URLs queueUrlOf made, per network object; its fields are compared too, in case a caller changes them. */
+const urlsByNetwork = new WeakMap<NetworkId, { region: string; account: string; prefix: string; urls: Map<string, string> }>();
 
 export type UrlVerdict =
   | { ok: true; url: string }
