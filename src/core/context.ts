@@ -1,4 +1,4 @@
-import { build, MESSAGE_TYPES, type MessageOf, type MessageType } from "../protocol/index.ts";
+import { build, MESSAGE_TYPES, type MessageOf, type MessageType, type PeerEntry } from "../protocol/index.ts";
 import type { ScaleBounds } from "./settings.ts";
 import type { PartnerSet } from "./partners.ts";
 import type { ProbeRound } from "./probe.ts";
@@ -24,6 +24,13 @@ export interface Ctx {
   peers: PeerTable;
   /** The same peers in an array, in no order: random picks without copying the table (gossip.ts). */
   peerSlots: Peer[];
+  /**
+   * Per slot: 1 when its peer is live (not dead), and its PEER_LIST entry
+   * once made (null after its URL changed). A pick reads these dense arrays
+   * instead of one peer object per draw, each a cache miss in a large run.
+   */
+  slotLive: Uint8Array;
+  slotEntries: Array<PeerEntry | null>;
   /** Peers whose status is dead: a full table looks for one to evict only when there is one. */
   deadPeers: number;
   reputations: ReputationTable;

@@ -1,7 +1,7 @@
 import type { PeerEntry } from "../protocol/index.ts";
 import { LIMITS } from "./config.ts";
 import { sendTo, type Ctx } from "./context.ts";
-import { gossipTargets, isLive, listEntryOf, type Peer } from "./peers.ts";
+import { gossipTargets, isLive, listEntryOf, slotEntry, type Peer } from "./peers.ts";
 import { rumourEntries } from "./rumours.ts";
 import type { Rng } from "./rng.ts";
 
@@ -37,8 +37,8 @@ export function peerListFor(ctx: Ctx, addressee: string): PeerEntry[] {
   // The addressee by identity: comparing ids reads a string for every draw, a cache miss in a large run.
   const addresseePeer = ctx.peers.get(addressee);
   const eligible = listed === null ? (p: Peer) => isLive(p) && p !== addresseePeer : (p: Peer) => isLive(p) && p !== addresseePeer && !listed.has(p.id);
-  const chosen = ctx.peers.size > PICK_FROM_SLOTS_MIN ? pickFromSlots(ctx, room, eligible) : null;
-  if (chosen !== null) return [self, ...news, ...chosen.map(listEntryOf)];
+  const chosen = ctx.peers.size > PICK_FROM_SLOTS_MIN ? pickFromSlots(ctx, room, addresseePeer?.slot ?? -1, listed) : null;
+  if (chosen !== null) return [self, ...news, ...chosen];
   // Every HELLO is answered with one of these: one pass over the table, no intermediate copies.
   const others: Peer[] = [];
   for (const p of ctx.peers.values()) if (eligible(p)) others.push(p);
@@ -59,14 +59,16 @@ let drawnAt = new Uint32Array(512);
 let drawMark = 0;
 
 /**
- * `n` distinct eligible peers drawn at random slots, or null when the
- * draws keep missing (most of the table is dead): the caller then scans.
- * A large table is mostly eligible, so this costs about `n` draws, not a
- * pass over 500 peers for every HELLO answered.
+ * The entries of `n` distinct eligible peers (live, not in slot `skip`, not
+ * `listed`) drawn at random slots, or null when the draws keep missing (most
+ * of the table is dead): the caller then scans. A large table is mostly
+ * eligible, so this costs about `n` draws, not a pass over 500 peers for
+ * every HELLO answered, and reads the slot arrays, not the peers.
  */
-function pickFromSlots(ctx: Ctx, n: number, eligible: (p: Peer) => boolean): Peer[] | null {
+function pickFromSlots(ctx: Ctx, n: number, skip: number, listed: ReadonlySet<string> | null): PeerEntry[] | null {
   const slots = ctx.peerSlots;
-  const chosen: Peer[] = [];
+  const live = ctx.slotLive;
+  const chosen: PeerEntry[] = [];
   if (drawnAt.length < slots.length) drawnAt = new Uint32Array(Math.max(slots.length, 2 * drawnAt.length));
   // A fresh mark per call; after 2^32 calls the marks wrap, so they are cleared first.
   if (++drawMark === 0x1_0000_0000) {
@@ -77,8 +79,8 @@ function pickFromSlots(ctx: Ctx, n: number, eligible: (p: Peer) => boolean): Pee
     const i = ctx.rng.int(slots.length);
     if (drawnAt[i] === drawMark) continue;
     drawnAt[i] = drawMark;
-    const p = slots[i]!;
-    if (eligible(p)) chosen.push(p);
+    if (live[i] === 0 || i === skip || (listed !== null && listed.has(slots[i]!.id))) continue;
+    chosen.push(slotEntry(ctx, i));
   }
   return chosen.length < n ? null : chosen;
 }

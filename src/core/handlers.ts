@@ -8,7 +8,7 @@ import { sendPeerList } from "./gossip.ts";
 import { onPong } from "./heartbeat.ts";
 import { joined } from "./join.ts";
 import { makeRoomForPartner } from "./partners.ts";
-import { addPeer, forgetPeer, heardFrom, replyUrl, tableFull, urlRejected, type Peer } from "./peers.ts";
+import { addPeer, forgetPeer, heardFrom, replyUrl, setQueueUrl, tableFull, urlRejected, type Peer } from "./peers.ts";
 import { recordPeerAudit } from "./audit.ts";
 import { recordReport } from "./reports.ts";
 import { onRumour, refute } from "./rumours.ts";
@@ -84,7 +84,7 @@ function senderPeer(ctx: Ctx, id: string, nowMs: number, contribution = false): 
 function onHello(ctx: Ctx, m: MessageOf<"HELLO">, nowMs: number): void {
   const url = replyUrl(ctx, m.sender, m.queue_url);
   let p = ctx.peers.get(m.sender) ?? null;
-  if (p) p.queueUrl = url;
+  if (p) setQueueUrl(ctx, p, url);
   else p = addPeer(ctx, m.sender, url, nowMs, "hello");
   if (p) heardFrom(ctx, p, nowMs);
   sendPeerList(ctx, m.sender, url, nowMs);

@@ -91,6 +91,8 @@ export function createNode(
     selfUrl: queueUrlOf(config.network, config.id),
     peers: new Map(),
     peerSlots: [],
+    slotLive: new Uint8Array(LIMITS.peersMax),
+    slotEntries: [],
     deadPeers: 0,
     reputations: new Map(),
     seen: createDedupe(LIMITS.dedupeMax, LIMITS.dedupeWindowMs),

@@ -91,17 +91,46 @@ export function tableAdd(ctx: Ctx, p: Peer): void {
   ctx.peers.set(p.id, p);
   p.slot = ctx.peerSlots.length;
   ctx.peerSlots.push(p);
+  if (p.slot >= ctx.slotLive.length) {
+    const grown = new Uint8Array(2 * ctx.slotLive.length + 1);
+    grown.set(ctx.slotLive);
+    ctx.slotLive = grown;
+  }
+  ctx.slotLive[p.slot] = isLive(p) ? 1 : 0;
+  ctx.slotEntries.push(null);
   ctx.partners.dirty = true;
 }
 
 function tableDelete(ctx: Ctx, p: Peer): void {
   ctx.peers.delete(p.id);
   const last = ctx.peerSlots.pop()!;
+  const lastLive = ctx.slotLive[last.slot]!;
+  const lastEntry = ctx.slotEntries.pop()!;
   if (last !== p) {
     ctx.peerSlots[p.slot] = last;
     last.slot = p.slot;
+    ctx.slotLive[p.slot] = lastLive;
+    ctx.slotEntries[p.slot] = lastEntry;
   }
+  p.slot = -1;
   ctx.partners.dirty = true;
+}
+
+/** Whether `p` is the peer in its slot: a peer object outlives its place in the table. */
+function inTable(ctx: Ctx, p: Peer): boolean {
+  return p.slot >= 0 && ctx.peerSlots[p.slot] === p;
+}
+
+/** A new URL for a known peer; its PEER_LIST entry is made again. */
+export function setQueueUrl(ctx: Ctx, p: Peer, url: string): void {
+  if (p.queueUrl === url) return;
+  p.queueUrl = url;
+  if (inTable(ctx, p)) ctx.slotEntries[p.slot] = null;
+}
+
+/** The PEER_LIST entry of the peer in slot `i`. */
+export function slotEntry(ctx: Ctx, i: number): PeerEntry {
+  return (ctx.slotEntries[i] ??= listEntryOf(ctx.peerSlots[i]!));
 }
 
 /** alive and suspect peers: the ones gossiped, served and listed (§4). */
@@ -204,6 +233,7 @@ export function setStatus(ctx: Ctx, p: Peer, to: PeerStatus): void {
   if (to === "dead") ctx.deadPeers++;
   if (p.status === "dead" || to === "dead") ctx.partners.dirty = true;
   p.status = to;
+  if (inTable(ctx, p)) ctx.slotLive[p.slot] = to === "dead" ? 0 : 1;
   if (to !== "dead") p.deadBeats = 0;
 }
 
