@@ -24,49 +24,79 @@ export interface SenderTable {
 
 interface Entry {
   id: string;
-  /** Messages by type, in MESSAGE_TYPES order: a fixed array, where a record keyed by type name took a keyed lookup per message. */
-  in: Float64Array;
+  /** Its rows in the table's counts: fixed for the entry's life, whoever it is taken over for. */
+  row: number;
   /** Null until the sender's first rejected body: most senders never send one, and an empty object per sender is 80 bytes. */
   rejected: Partial<Record<RejectReason, number>> | null;
   last: SenderSnapshot["lastRejection"];
   lastHeardMs: number;
-  /** Neighbours in recency order (older, newer); null at the ends. */
-  older: Entry | null;
-  newer: Entry | null;
+  /** The number of its latest touch: of all entries, the lowest is the one heard from least recently. */
+  touched: number;
 }
 
+/**
+ * Recency without relinking: each touch gives the entry the next number and
+ * appends (entry, number) to a log. The log's oldest record whose number is
+ * still its entry's is the least recently heard sender; older records are
+ * spent and skipped. A list through the entries did the same by moving one
+ * entry and writing its two neighbours on every message, three objects
+ * each a cache miss in a large run; the log is written in order.
+ */
 export function createSenderTable(sendersMax: number): SenderTable {
-  // Recency is a list through the entries, oldest first: a sender heard again moves to the newest end
-  // by relinking, where deleting and re-inserting its Map key cost a large run more than the rest of the table.
   const entries = new Map<string, Entry>();
-  let oldest: Entry | null = null;
-  let newest: Entry | null = null;
-  const unlink = (e: Entry) => {
-    if (e.older) e.older.newer = e.newer;
-    else oldest = e.newer;
-    if (e.newer) e.newer.older = e.older;
-    else newest = e.older;
-    e.older = e.newer = null;
+  // Messages by type per entry, MESSAGE_TYPES order, one row of TYPES each.
+  let counts = new Float64Array(TYPES * Math.min(sendersMax, 64));
+  let logged: Entry[] = [];
+  let loggedAt: number[] = [];
+  let head = 0;
+  let touches = 0;
+  const spent = (i: number) => loggedAt[i] !== logged[i]!.touched;
+  /** Keeps only the records that still count, in order, once most of the log is spent. */
+  const compact = () => {
+    const keep: Entry[] = [];
+    const keepAt: number[] = [];
+    for (let i = head; i < logged.length; i++) {
+      if (spent(i)) continue;
+      keep.push(logged[i]!);
+      keepAt.push(loggedAt[i]!);
+    }
+    logged = keep;
+    loggedAt = keepAt;
+    head = 0;
+  };
+  const leastRecent = (): Entry => {
+    while (spent(head)) head++;
+    return logged[head]!;
   };
   const touch = (id: string, nowMs: number): Entry => {
     let e = entries.get(id);
-    if (e) {
-      if (e !== newest) unlink(e);
-    } else {
-      e = { id, in: new Float64Array(MESSAGE_TYPES.length), rejected: null, last: null, lastHeardMs: nowMs, older: null, newer: null };
-      if (entries.size >= sendersMax && oldest !== null) {
-        entries.delete(oldest.id);
-        unlink(oldest);
+    if (e === undefined) {
+      if (entries.size >= sendersMax && entries.size > 0) {
+        // The sender heard from least recently makes room, and its entry is taken over: a large network
+        // brings a new sender to a full table at about every message, and nothing is allocated for it.
+        e = leastRecent();
+        entries.delete(e.id);
+        e.id = id;
+        counts.fill(0, e.row * TYPES, (e.row + 1) * TYPES);
+        e.rejected = null;
+        e.last = null;
+      } else {
+        const row = entries.size;
+        if ((row + 1) * TYPES > counts.length) {
+          const grown = new Float64Array(Math.max((row + 1) * TYPES, Math.min(2 * counts.length, TYPES * sendersMax)));
+          grown.set(counts);
+          counts = grown;
+        }
+        e = { id, row, rejected: null, last: null, lastHeardMs: nowMs, touched: 0 };
       }
       entries.set(id, e);
     }
     e.lastHeardMs = nowMs;
-    if (e !== newest) {
-      e.older = newest;
-      if (newest) newest.newer = e;
-      else oldest = e;
-      newest = e;
-    }
+    e.touched = ++touches;
+    logged.push(e);
+    loggedAt.push(touches);
+    // Spent records are dropped once they outnumber the entries several times over, or fill most of the log's front.
+    if (logged.length - head > 4 * entries.size + 64 || (head > 1024 && 2 * head > logged.length)) compact();
     return e;
   };
   return {
@@ -74,9 +104,8 @@ export function createSenderTable(sendersMax: number): SenderTable {
       return entries.size;
     },
     received(sender, type, nowMs) {
-      const counts = touch(sender, nowMs).in;
-      const i = TYPE_INDEX[type];
-      counts[i] = counts[i]! + 1;
+      const at = touch(sender, nowMs).row * TYPES + TYPE_INDEX[type];
+      counts[at] = counts[at]! + 1;
     },
     rejected(r, body, nowMs) {
       if (!isNodeId(r.sender)) return;
@@ -86,30 +115,32 @@ export function createSenderTable(sendersMax: number): SenderTable {
       e.last = { reason: r.reason, detail: r.detail, body: offendingBody(body), atMs: nowMs };
     },
     snapshot() {
+      // Oldest first: the records that still count, in the log's order.
       const out: SenderSnapshot[] = [];
-      for (let e = oldest; e !== null; e = e.newer) out.push(snapshotOf(e));
+      for (let i = head; i < logged.length; i++) if (!spent(i)) out.push(snapshotOf(logged[i]!, counts));
       return out;
     },
   };
 }
 
-function snapshotOf(e: Entry): SenderSnapshot {
+function snapshotOf(e: Entry, counts: Float64Array): SenderSnapshot {
   return {
     id: e.id,
-    in: countsByType(e.in),
+    in: countsByType(counts, e.row * TYPES),
     rejected: e.rejected === null ? {} : { ...e.rejected },
     lastRejection: e.last ? { ...e.last } : null,
     lastHeardMs: e.lastHeardMs,
   };
 }
 
+const TYPES = MESSAGE_TYPES.length;
 const TYPE_INDEX = Object.fromEntries(MESSAGE_TYPES.map((t, i) => [t, i])) as Record<MessageType, number>;
 
 /** The types a sender sent, with their counts; types it never sent are left out. */
-function countsByType(counts: Float64Array): Partial<Record<MessageType, number>> {
+function countsByType(counts: Float64Array, from: number): Partial<Record<MessageType, number>> {
   const out: Partial<Record<MessageType, number>> = {};
   MESSAGE_TYPES.forEach((t, i) => {
-    if (counts[i]! > 0) out[t] = counts[i]!;
+    if (counts[from + i]! > 0) out[t] = counts[from + i]!;
   });
   return out;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { encode } from "../../src/protocol/index.ts";
 import { createSenderTable, OFFENDING_BODY_MAX_CHARS, offendingBody } from "../../src/core/senders.ts";
+import { createRng } from "../../src/core/rng.ts";
 import { deliver, makeNode, msg, T0 } from "./helpers.ts";
 
 const TS = '"timestamp":"2026-11-24T14:00:00Z"';
@@ -89,4 +90,61 @@ test("each peer's RTT p50 is the median of its last 8 round trips", () => {
   const sam = node.snapshot(now + 20).peers.find((p) => p.id === "sam")!;
   expect(sam.rttMs).toBe(19);
   expect(sam.rttP50Ms).toBe(12); // median of 5..19 without the 100
+});
+
+describe("recency and counts match a plain LRU over long runs", () => {
+  /** The table as first written: a Map whose order is recency, an entry moved to the end when heard. */
+  function referenceTable(max: number) {
+    const entries = new Map<string, { in: Record<string, number>; rejected: Record<string, number>; lastHeardMs: number }>();
+    const touch = (id: string, nowMs: number) => {
+      let e = entries.get(id);
+      if (e) entries.delete(id);
+      else {
+        e = { in: {}, rejected: {}, lastHeardMs: nowMs };
+        if (entries.size >= max) entries.delete(entries.keys().next().value!);
+      }
+      e.lastHeardMs = nowMs;
+      entries.set(id, e);
+      return e;
+    };
+    return {
+      received: (id: string, type: string, nowMs: number) => {
+        const e = touch(id, nowMs);
+        e.in[type] = (e.in[type] ?? 0) + 1;
+      },
+      rejected: (id: string, reason: string, nowMs: number) => {
+        const e = touch(id, nowMs);
+        e.rejected[reason] = (e.rejected[reason] ?? 0) + 1;
+      },
+      snapshot: () => [...entries].map(([id, e]) => ({ id, in: e.in, rejected: e.rejected, lastHeardMs: e.lastHeardMs })),
+    };
+  }
+
+  test.each([
+    [1, 5, "one place"],
+    [3, 8, "a few senders over a small table"],
+    [50, 60, "most senders fit"],
+    [50, 400, "a stream of new senders, an eviction at most messages"],
+  ])("max %d, %d senders: %s", (max, senders) => {
+    const rng = createRng(`senders-${max}-${senders}`);
+    const fast = createSenderTable(max);
+    const slow = referenceTable(max);
+    const types = ["PING", "PONG", "VIEW_EVENT"] as const;
+    for (let i = 0; i < 20_000; i++) {
+      // A few senders talk often, the rest now and then.
+      const id = `s${rng.int(4) === 0 ? rng.int(senders) : rng.int(Math.min(senders, 5))}`;
+      if (rng.int(50) === 0) {
+        fast.rejected({ ok: false, reason: "invalid_field", detail: "x", sender: id }, "{}", i);
+        slow.rejected(id, "invalid_field", i);
+      } else {
+        const type = types[rng.int(types.length)]!;
+        fast.received(id, type, i);
+        slow.received(id, type, i);
+      }
+      if (i % 997 === 0 || i === 19_999) {
+        expect(fast.snapshot().map(({ id, in: counts, rejected, lastHeardMs }) => ({ id, in: counts, rejected, lastHeardMs }))).toEqual(slow.snapshot());
+      }
+    }
+    expect(fast.size).toBe(Math.min(max, slow.snapshot().length));
+  });
 });
