@@ -6,6 +6,8 @@
  * methods take them apart; the string methods take `dedupeKey(a, b)`, the
  * form a node's remembered keys are kept in across restarts.
  */
+import { HashIndex, hashInt, hashString } from "./hash-index.ts";
+
 export interface Dedupe {
   /** True the first time a key is seen inside the window; false for a repeat. */
   firstSeen(key: string, nowMs: number): boolean;
@@ -23,70 +25,62 @@ export interface Dedupe {
 }
 
 /**
- * Records sit in a FIFO of parallel arrays (first part, second part, time),
- * in insertion order, and a Map finds a record by its second part alone (the
- * msg_id or event_id): the message's own string, whose hash is computed once,
- * where a joined key would be a new string to build and hash per message
- * (in a large run that cost more than the lookup itself). The record's first
- * part is then compared. Two senders using one msg_id inside a window is
- * rare but allowed: the second's records go to a Map keyed by the joined
- * key, which is empty, and costs nothing, the rest of the time.
+ * Records sit in a FIFO of parallel arrays (first part, second part, its
+ * hash, time), in insertion order, and a HashIndex finds a record's number
+ * by the hash of its second part (the msg_id or event_id); the record's own
+ * parts are then compared, so two senders that use one msg_id are two
+ * entries under one hash. A JavaScript Map here allocated an entry for each
+ * message and unlinked one for each that aged out, which in a large run cost
+ * more than the rest of handling the message; a joined key string built and
+ * hashed per message before that cost more still.
  *
  * Pruning pops the FIFO's front, so it costs nothing while the oldest key is
- * young: iterating a Map from its head instead walks over every deleted
- * slot, which made each call slower the longer a node ran. A key seen again
- * after its window moves to the back; its old FIFO record no longer has the
- * number its Map holds and is skipped when it comes up.
+ * young. A key seen again after its window moves to the back: its entry
+ * takes the new record's number, and its old FIFO record, no longer in the
+ * index, is skipped when it comes up.
  */
 export function createDedupe(max: number, windowMs: number): Dedupe {
   // Record numbers count every add; record r sits at index r - base.
-  const bySecond = new Map<SecondKey, number>();
-  const byKey = new Map<string, number>();
+  const index = new HashIndex(64);
   let firsts: string[] = [];
   let seconds: SecondKey[] = [];
+  let hashes: number[] = [];
   let times: number[] = [];
   let base = 0;
   let head = 0;
-  let size = 0;
-  // What bySecond held for the last second part asked, until bySecond changes: a message is asked about,
-  // handled, then added, and the add would look the same entry up again in a Map too large to stay in cache.
+  // The slot the last ask found for its key, while the index has not changed since: a message is asked
+  // about, handled, then added, and the add would walk the same probe run again.
+  let changes = 0;
+  let askedA: string | null = null;
   let askedB: string | null = null;
   let askedK: SecondKey = "";
-  let askedR: number | undefined;
-  const setSecond = (k: SecondKey, r: number) => {
-    bySecond.set(k, r);
-    askedB = null;
+  let askedH = 0;
+  let askedSlot = -1;
+  let askedChanges = -1;
+  const slotOf = (a: string, k: SecondKey, h: number): number => {
+    for (let s = index.first(h); s >= 0; s = index.next(s, h)) {
+      const i = index.valueAt(s) - base;
+      if (seconds[i] === k && firsts[i] === a) return s;
+    }
+    return -1;
   };
-  const keyOf = (b: string): SecondKey => (b === askedB ? askedK : secondKey(b));
-  const secondOf = (k: SecondKey) => (askedB !== null && k === askedK ? askedR : bySecond.get(k));
-  /** Where (a, k) is, or undefined; `byKey` is only read while it holds something. */
-  const recordOf = (a: string, k: SecondKey): number | undefined => {
-    const r = secondOf(k);
-    if (r !== undefined && firsts[r - base] === a) return r;
-    return byKey.size === 0 ? undefined : byKey.get(joinKey(a, k));
-  };
-  const forget = (a: string, k: SecondKey, r: number): boolean => {
-    if (secondOf(k) === r) {
-      bySecond.delete(k);
-      askedB = null;
-    } else if (byKey.size === 0 || !byKey.delete(joinKey(a, k))) return false;
-    size--;
-    return true;
+  const removeAt = (slot: number) => {
+    index.removeAt(slot);
+    changes++;
   };
   const prune = (nowMs: number) => {
     while (head < seconds.length) {
-      // Records are in time order: a young front means nothing is due, whether or not the front is still current
-      // (asking costs a lookup in a cold Map on every call).
-      if (size <= max && times[head]! > nowMs - windowMs) break;
-      const a = firsts[head]!;
-      const k = seconds[head]!;
-      if (recordOf(a, k) === base + head) forget(a, k, base + head);
+      // Records are in time order: a young front means nothing is due, whether or not the front is still current.
+      if (index.size <= max && times[head]! > nowMs - windowMs) break;
+      const slot = index.slotOf(hashes[head]!, base + head);
+      if (slot >= 0) removeAt(slot);
       head++;
     }
     // Drop the popped front once it is most of the arrays.
     if (head > 1024 && head * 2 > seconds.length) {
       firsts = firsts.slice(head);
       seconds = seconds.slice(head);
+      hashes = hashes.slice(head);
       times = times.slice(head);
       base += head;
       head = 0;
@@ -95,38 +89,38 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
   const hasPair = (a: string, b: string, nowMs: number) => {
     prune(nowMs);
     const k = secondKey(b);
-    askedR = bySecond.get(k);
-    askedK = k;
+    const h = hashOf(k);
+    const slot = slotOf(a, k, h);
+    askedA = a;
     askedB = b;
-    const r = recordOf(a, k);
-    return r !== undefined && times[r - base]! > nowMs - windowMs;
+    askedK = k;
+    askedH = h;
+    askedSlot = slot;
+    askedChanges = changes;
+    return slot >= 0 && times[index.valueAt(slot) - base]! > nowMs - windowMs;
   };
   const addPair = (a: string, b: string, atMs: number) => {
+    const memo = askedA === a && askedB === b && askedChanges === changes;
+    const k = memo ? askedK : secondKey(b);
+    const h = memo ? askedH : hashOf(k);
+    const slot = memo ? askedSlot : slotOf(a, k, h);
     const r = base + seconds.length;
-    const k = keyOf(b);
-    const held = secondOf(k);
-    if (held === undefined) {
-      // Not under its second part: it may still sit in byKey, from when another first part held this one.
-      if (byKey.size > 0 && byKey.delete(joinKey(a, k))) size--;
-      setSecond(k, r);
-      size++;
-    } else if (firsts[held - base] === a) {
-      setSecond(k, r);
-    } else {
-      const key = joinKey(a, k);
-      if (!byKey.has(key)) size++;
-      byKey.set(key, r);
+    if (slot >= 0) index.setValueAt(slot, r);
+    else {
+      index.insert(h, r);
+      changes++;
     }
     firsts.push(a);
     seconds.push(k);
+    hashes.push(h);
     times.push(atMs);
-    if (size > max) prune(atMs);
+    if (index.size > max) prune(atMs);
   };
   const deletePair = (a: string, b: string) => {
-    // Its FIFO record no longer has a number a Map holds and is skipped when it comes up.
+    // Its FIFO record is no longer in the index and is skipped when it comes up.
     const k = secondKey(b);
-    const r = recordOf(a, k);
-    if (r !== undefined) forget(a, k, r);
+    const slot = slotOf(a, k, hashOf(k));
+    if (slot >= 0) removeAt(slot);
   };
   return {
     firstSeen(key, nowMs) {
@@ -141,7 +135,7 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
     hasPair,
     addPair,
     get size() {
-      return size;
+      return index.size;
     },
   };
 }
@@ -154,6 +148,8 @@ export function createDedupe(max: number, windowMs: number): Dedupe {
  */
 type SecondKey = string | number;
 
+const hashOf = (k: SecondKey) => (typeof k === "number" ? hashInt(k) : hashString(k));
+
 function secondKey(b: string): SecondKey {
   if (b.length !== 8) return b;
   let v = 0;
@@ -164,11 +160,6 @@ function secondKey(b: string): SecondKey {
     v = v * 16 + d;
   }
   return v;
-}
-
-/** (first part, second key) as one string, for the rare records that share a second part; the tag keeps "12" apart from 12. */
-function joinKey(a: string, k: SecondKey): string {
-  return typeof k === "number" ? `${a}\u0000n${k}` : `${a}\u0000s${k}`;
 }
 
 /** One key from several parts; NUL cannot occur in a validated id or label. */

@@ -1,5 +1,6 @@
 import { isNodeId, MESSAGE_TYPES, type MessageType, type RejectReason, type Rejection } from "../protocol/index.ts";
 import type { Ctx } from "./context.ts";
+import { HashIndex, hashString } from "./hash-index.ts";
 import type { SenderSnapshot } from "./types.ts";
 
 /** The last offending body is kept cut to this many characters, after its control characters are escaped. */
@@ -22,114 +23,121 @@ export interface SenderTable {
   snapshot(): SenderSnapshot[];
 }
 
-interface Entry {
-  id: string;
-  /** Its rows in the table's counts: fixed for the entry's life, whoever it is taken over for. */
-  row: number;
-  /** Null until the sender's first rejected body: most senders never send one, and an empty object per sender is 80 bytes. */
-  rejected: Partial<Record<RejectReason, number>> | null;
-  last: SenderSnapshot["lastRejection"];
-  lastHeardMs: number;
-  /** The number of its latest touch: of all entries, the lowest is the one heard from least recently. */
-  touched: number;
-}
-
 /**
- * Recency without relinking: each touch gives the entry the next number and
- * appends (entry, number) to a log. The log's oldest record whose number is
- * still its entry's is the least recently heard sender; older records are
- * spent and skipped. A list through the entries did the same by moving one
- * entry and writing its two neighbours on every message, three objects
- * each a cache miss in a large run; the log is written in order.
+ * The table as parallel arrays by row, found through a HashIndex of the
+ * sender's id: a large network brings a new sender to a full table at about
+ * every message, and a Map of entry objects spent more on that turnover (an
+ * allocation and an unlink each time) than on the lookups.
+ *
+ * Recency without relinking: each touch gives the row the next number and
+ * appends (row, number) to a log. The log's oldest record whose number is
+ * still its row's is the least recently heard sender; older records are
+ * spent and skipped.
  */
 export function createSenderTable(sendersMax: number): SenderTable {
-  const entries = new Map<string, Entry>();
-  // Messages by type per entry, MESSAGE_TYPES order, one row of TYPES each.
+  const index = new HashIndex(Math.min(sendersMax, 64));
+  const ids: string[] = [];
+  const idHashes: number[] = [];
+  const heardMs: number[] = [];
+  /** The number of each row's latest touch: the lowest is the sender heard from least recently. */
+  const touched: number[] = [];
+  /** Null until the sender's first rejected body: most senders never send one. */
+  const rejectedBy: Array<Partial<Record<RejectReason, number>> | null> = [];
+  const lastRejection: Array<SenderSnapshot["lastRejection"]> = [];
+  // Messages by type per row, MESSAGE_TYPES order, TYPES columns.
   let counts = new Float64Array(TYPES * Math.min(sendersMax, 64));
-  let logged: Entry[] = [];
+  let loggedRow: number[] = [];
   let loggedAt: number[] = [];
   let head = 0;
   let touches = 0;
-  const spent = (i: number) => loggedAt[i] !== logged[i]!.touched;
-  /** Keeps only the records that still count, in order, once most of the log is spent. */
+  const spent = (i: number) => loggedAt[i] !== touched[loggedRow[i]!];
+  /** Keeps only the records that still count, in order. */
   const compact = () => {
-    const keep: Entry[] = [];
-    const keepAt: number[] = [];
-    for (let i = head; i < logged.length; i++) {
+    const rows: number[] = [];
+    const at: number[] = [];
+    for (let i = head; i < loggedRow.length; i++) {
       if (spent(i)) continue;
-      keep.push(logged[i]!);
-      keepAt.push(loggedAt[i]!);
+      rows.push(loggedRow[i]!);
+      at.push(loggedAt[i]!);
     }
-    logged = keep;
-    loggedAt = keepAt;
+    loggedRow = rows;
+    loggedAt = at;
     head = 0;
   };
-  const leastRecent = (): Entry => {
-    while (spent(head)) head++;
-    return logged[head]!;
+  const rowOf = (id: string, hash: number): number => {
+    for (let s = index.first(hash); s >= 0; s = index.next(s, hash)) {
+      const row = index.valueAt(s);
+      if (ids[row] === id) return row;
+    }
+    return -1;
   };
-  const touch = (id: string, nowMs: number): Entry => {
-    let e = entries.get(id);
-    if (e === undefined) {
-      if (entries.size >= sendersMax && entries.size > 0) {
-        // The sender heard from least recently makes room, and its entry is taken over: a large network
-        // brings a new sender to a full table at about every message, and nothing is allocated for it.
-        e = leastRecent();
-        entries.delete(e.id);
-        e.id = id;
-        counts.fill(0, e.row * TYPES, (e.row + 1) * TYPES);
-        e.rejected = null;
-        e.last = null;
+  const touch = (id: string, nowMs: number): number => {
+    const hash = hashString(id);
+    let row = rowOf(id, hash);
+    if (row < 0) {
+      if (ids.length >= sendersMax && ids.length > 0) {
+        // The sender heard from least recently makes room, and its row is taken over.
+        while (spent(head)) head++;
+        row = loggedRow[head]!;
+        index.removeAt(index.slotOf(idHashes[row]!, row));
+        counts.fill(0, row * TYPES, (row + 1) * TYPES);
+        rejectedBy[row] = null;
+        lastRejection[row] = null;
       } else {
-        const row = entries.size;
+        row = ids.length;
         if ((row + 1) * TYPES > counts.length) {
           const grown = new Float64Array(Math.max((row + 1) * TYPES, Math.min(2 * counts.length, TYPES * sendersMax)));
           grown.set(counts);
           counts = grown;
         }
-        e = { id, row, rejected: null, last: null, lastHeardMs: nowMs, touched: 0 };
+        rejectedBy.push(null);
+        lastRejection.push(null);
       }
-      entries.set(id, e);
+      ids[row] = id;
+      idHashes[row] = hash;
+      index.insert(hash, row);
     }
-    e.lastHeardMs = nowMs;
-    e.touched = ++touches;
-    logged.push(e);
+    heardMs[row] = nowMs;
+    touched[row] = ++touches;
+    loggedRow.push(row);
     loggedAt.push(touches);
-    // Spent records are dropped once they outnumber the entries several times over, or fill most of the log's front.
-    if (logged.length - head > 4 * entries.size + 64 || (head > 1024 && 2 * head > logged.length)) compact();
-    return e;
+    // Spent records are dropped once they outnumber the rows several times over, or fill most of the log's front.
+    if (loggedRow.length - head > 4 * ids.length + 64 || (head > 1024 && 2 * head > loggedRow.length)) compact();
+    return row;
   };
   return {
     get size() {
-      return entries.size;
+      return ids.length;
     },
     received(sender, type, nowMs) {
-      const at = touch(sender, nowMs).row * TYPES + TYPE_INDEX[type];
+      const at = touch(sender, nowMs) * TYPES + TYPE_INDEX[type];
       counts[at] = counts[at]! + 1;
     },
     rejected(r, body, nowMs) {
       if (!isNodeId(r.sender)) return;
-      const e = touch(r.sender, nowMs);
-      const rejected = (e.rejected ??= {});
+      const row = touch(r.sender, nowMs);
+      const rejected = (rejectedBy[row] ??= {});
       rejected[r.reason] = (rejected[r.reason] ?? 0) + 1;
-      e.last = { reason: r.reason, detail: r.detail, body: offendingBody(body), atMs: nowMs };
+      lastRejection[row] = { reason: r.reason, detail: r.detail, body: offendingBody(body), atMs: nowMs };
     },
     snapshot() {
       // Oldest first: the records that still count, in the log's order.
       const out: SenderSnapshot[] = [];
-      for (let i = head; i < logged.length; i++) if (!spent(i)) out.push(snapshotOf(logged[i]!, counts));
+      for (let i = head; i < loggedRow.length; i++) {
+        if (spent(i)) continue;
+        const row = loggedRow[i]!;
+        const rejected = rejectedBy[row];
+        const last = lastRejection[row];
+        out.push({
+          id: ids[row]!,
+          in: countsByType(counts, row * TYPES),
+          rejected: rejected ? { ...rejected } : {},
+          lastRejection: last ? { ...last } : null,
+          lastHeardMs: heardMs[row]!,
+        });
+      }
       return out;
     },
-  };
-}
-
-function snapshotOf(e: Entry, counts: Float64Array): SenderSnapshot {
-  return {
-    id: e.id,
-    in: countsByType(counts, e.row * TYPES),
-    rejected: e.rejected === null ? {} : { ...e.rejected },
-    lastRejection: e.last ? { ...e.last } : null,
-    lastHeardMs: e.lastHeardMs,
   };
 }
 
