@@ -30,9 +30,9 @@ export interface Dedupe {
  * by the hash of its second part (the msg_id or event_id); the record's own
  * parts are then compared, so two senders that use one msg_id are two
  * entries under one hash. A JavaScript Map here allocated an entry for each
- * message and unlinked one for each that aged out, which in a large run cost
- * more than the rest of handling the message; a joined key string built and
- * hashed per message before that cost more still.
+ * message and unlinked one for each that aged out, and a joined key string
+ * was built and hashed per message before that: together the largest item
+ * of a large run's profile.
  *
  * Pruning pops the FIFO's front, so it costs nothing while the oldest key is
  * young. A key seen again after its window moves to the back: its entry
