@@ -6,6 +6,7 @@
  * methods take them apart; the string methods take `dedupeKey(a, b)`, the
  * form a node's remembered keys are kept in across restarts.
  */
+import { msgIdNumber } from "../protocol/index.ts";
 import { HashIndex, hashInt, hashString } from "./hash-index.ts";
 
 export interface Dedupe {
@@ -151,15 +152,8 @@ type SecondKey = string | number;
 const hashOf = (k: SecondKey) => (typeof k === "number" ? hashInt(k) : hashString(k));
 
 function secondKey(b: string): SecondKey {
-  if (b.length !== 8) return b;
-  let v = 0;
-  for (let i = 0; i < 8; i++) {
-    const c = b.charCodeAt(i);
-    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-    if (d < 0) return b;
-    v = v * 16 + d;
-  }
-  return v;
+  const v = msgIdNumber(b);
+  return v < 0 ? b : v;
 }
 
 /** One key from several parts; NUL cannot occur in a validated id or label. */

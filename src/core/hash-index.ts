@@ -103,11 +103,16 @@ export class HashIndex {
   }
 }
 
-/** FNV-1a of a string's UTF-16 units, mixed so that its low bits (the home slot) depend on every unit. */
+/** A string's hash for the index: FNV-1a, mixed so that its low bits (the home slot) depend on every unit. */
 export function hashString(s: string): number {
+  return mix(fnv1a(s));
+}
+
+/** FNV-1a (32 bits) of a string's UTF-16 units, as a signed 32-bit integer. */
+export function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return mix(h);
+  return h;
 }
 
 /** A 32-bit integer's hash (msg_ids read as numbers are already random; others may not be). */

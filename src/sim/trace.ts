@@ -1,26 +1,14 @@
 import { createHash, type Hash } from "node:crypto";
+import { fnv1a } from "../core/hash-index.ts";
+import { msgIdNumber } from "../protocol/index.ts";
 
 /** 32-bit words buffered before they are fed to the hash: one update per batch is far cheaper than one per record. */
 export const TRACE_BATCH_WORDS = 1 << 16;
 
 /** A text field as 32 bits: the notebook's 8-hex msg_id as its own value, anything else by FNV-1a. */
 function textWord(s: string): number {
-  if (s.length !== 8) return fnv32(s);
-  // Read as lowercase hex by hand: a regex test and parseInt for each of millions of deliveries cost more than the hash.
-  let v = 0;
-  for (let i = 0; i < 8; i++) {
-    const c = s.charCodeAt(i);
-    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-    if (d < 0) return fnv32(s);
-    v = v * 16 + d;
-  }
-  return v >>> 0;
-}
-
-function fnv32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  const v = msgIdNumber(s);
+  return v < 0 ? fnv1a(s) >>> 0 : v;
 }
 
 /**

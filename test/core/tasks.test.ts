@@ -246,3 +246,21 @@ describe("dedupe", () => {
     expect(d.size).toBeLessThanOrEqual(max as number);
   });
 });
+
+describe("remembered keys in the output", () => {
+  test.each([
+    ["by default (a runtime keeps them across restarts)", {}, 1],
+    ["left out when asked (the simulator)", { reportRemembered: false }, 0],
+  ])("%s", (_name, options, listed) => {
+    const node = createNode(defaultNodeConfig("hugo", "node", { bootstrap: [] }), createRng("remembered"), T0, undefined, undefined, options);
+    node.start(T0);
+    const ping = msg("PING", "sam", { seq: 1 }, T0, "0000abcd");
+    const first = node.handle(ping, T0 + 1);
+    expect(first.remembered?.length ?? 0).toBe(listed);
+    if (listed) expect(first.remembered).toEqual([{ table: "message", key: "sam\u00000000abcd", atMs: T0 + 1 }]);
+    // The dedupe itself is the same either way: the repeat is dropped.
+    const again = node.handle(ping, T0 + 2);
+    expect(again.sends).toEqual([]);
+    expect(again.events.map((e) => e.type)).toEqual(["duplicate"]);
+  });
+});
