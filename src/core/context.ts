@@ -20,6 +20,8 @@ export interface Ctx {
   rng: Rng;
   /** Honest-or-not draws of the view model, apart so they replay whatever else happens. */
   viewRng: Rng;
+  /** Per hosted item (index of config.content): the epoch last reported and the count drawn for it. */
+  viewDraws: Array<{ epoch: number; count: number } | undefined>;
   selfUrl: string;
   peers: PeerTable;
   /** The same peers in an array, in no order: random picks without copying the table (gossip.ts). */

@@ -88,6 +88,7 @@ export function createNode(
     accuracy: config.accuracy ?? personaAccuracy(config.persona),
     rng,
     viewRng: rng.fork("views"),
+    viewDraws: [],
     selfUrl: queueUrlOf(config.network, config.id),
     peers: new Map(),
     peerSlots: [],

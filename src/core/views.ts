@@ -31,6 +31,15 @@ export function reportedCount(rng: Rng, truth: number, accuracy: number): number
   return truth === 0 || rng.int(2) === 0 ? truth + 1 : truth - 1;
 }
 
+/** Item `i`'s count for `epoch`: drawn at the epoch's first report, the same at every later one. */
+function epochCount(ctx: Ctx, i: number, epoch: number): number {
+  const drawn = ctx.viewDraws[i];
+  if (drawn !== undefined && drawn.epoch === epoch) return drawn.count;
+  const count = reportedCount(ctx.viewRng, trueCount(ctx.config.seed, ctx.config.content[i]!.content_id, epoch), ctx.accuracy);
+  ctx.viewDraws[i] = { epoch, count };
+  return count;
+}
+
 /**
  * Whether a VIEW_EVENT timestamp can still be audited: not from an epoch
  * already pruned, not from further ahead than a clock can honestly drift.
@@ -43,13 +52,20 @@ export function isViewTimely(tsMs: number, nowMs: number, epochMs: number): bool
 /**
  * §4 publish views: for each hosted item, this epoch's count to every
  * unchoked live peer; the node's own report also enters its own audit.
+ *
+ * A count is drawn once per (item, epoch) and repeated by every report of
+ * that epoch. An audit counts only a reporter's latest report, so a liar
+ * that redrew each time would lie as often in the votes; but which of its
+ * reports a vote holds would then depend on delivery, and neither a peer
+ * nor the checker could tell from what it sent what the vote counted.
  */
 export function publishViews(ctx: Ctx, nowMs: number): void {
-  const { seed, content, timing, id } = ctx.config;
+  const { content, timing, id } = ctx.config;
   const epoch = epochOf(nowMs, timing.epochMs);
   const targets = servedPeers(ctx);
-  for (const item of content) {
-    const count = reportedCount(ctx.viewRng, trueCount(seed, item.content_id, epoch), ctx.accuracy);
+  for (let i = 0; i < content.length; i++) {
+    const item = content[i]!;
+    const count = epochCount(ctx, i, epoch);
     recordReport(ctx.reports, id, item.content_id, epoch, { count, tsMs: nowMs });
     const event_id = `evt-${ctx.rng.hex(8)}`;
     for (const p of targets) {

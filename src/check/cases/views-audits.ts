@@ -145,8 +145,8 @@ const indexCache = new WeakMap<CheckSession, { size: number; index: ReportIndex 
 /**
  * What each reporter of the check's parties told the node of one (content,
  * epoch) in reports sent before `cutoffMs`: the count the node holds for it,
- * or null when it sent several counts and which one the node counted (its
- * latest to arrive) depends on the queue. Reports sent later cannot be in a
+ * or null when it sent several counts and which one the node counted (the
+ * latest timestamp of those that had arrived) depends on the queue. Reports sent later cannot be in a
  * result of that time, and a verdict that counted them would depend on the
  * machine's speed.
  */
