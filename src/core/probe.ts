@@ -9,7 +9,8 @@ import type { Peer } from "./peers.ts";
  * a bounded number: first suspects and rumoured peers (at most
  * `urgent_per_beat`), then the next ones of a round-robin over a shuffled
  * order of the whole table, reshuffled at each wrap, so that every peer is
- * probed at least once per round of ceil(peers / (probes - urgent)) beats.
+ * probed once per round of at most ceil(peers / (probes - urgent)) beats
+ * (so two probes of one peer are at most two rounds apart).
  */
 export interface ProbeRound {
   order: string[];

@@ -1,5 +1,5 @@
 import { defaultNodeConfig, LIMITS } from "../core/config.ts";
-import { DEFAULT_NETWORK, DEFAULT_TIMING_MS } from "../core/settings.ts";
+import { DEFAULT_NETWORK, DEFAULT_SCALE_BOUNDS, DEFAULT_TIMING_MS } from "../core/settings.ts";
 import { createNode } from "../core/node.ts";
 import { createRng } from "../core/rng.ts";
 import type { PersistedState } from "../core/state.ts";
@@ -10,7 +10,7 @@ import { EventClock } from "./clock.ts";
 import { partitioned, planFaults, type FaultPlan } from "./faults.ts";
 import { Network, type DelayReason, type DropReason, type DropRecord } from "./network.ts";
 import { SimOptions, type SimOptionsInput } from "./options.ts";
-import { judge, type Verdict } from "./properties.ts";
+import { judge, maxInFlightMs, type Verdict } from "./properties.ts";
 import { roster, type Member } from "./roster.ts";
 import { Trace } from "./trace.ts";
 
@@ -128,7 +128,11 @@ export function simulate(input: SimOptionsInput | SimOptions, hooks: SimHooks = 
   const clock = new EventClock<SimEvent>(t0);
   const trace = new Trace();
   const lookbackMs = (LIMITS.deadAfterBeats + 2) * timing.heartbeatMs + o.delayJitterMaxMs + o.reorderMaxMs + o.dupLagMaxMs;
-  const checkers = new Checkers(members, plan, viewSeed, LIMITS.peersMax, lookbackMs, o.keepAudits);
+  const checkers = new Checkers(members, plan, viewSeed, LIMITS.peersMax, lookbackMs, o.keepAudits, {
+    heartbeatMs: timing.heartbeatMs,
+    inFlightMs: maxInFlightMs(o),
+    scale: DEFAULT_SCALE_BOUNDS,
+  });
   const cores: Array<NodeCore | null> = members.map(() => null);
   const lives = new Int32Array(n);
   const saved: Array<PersistedState | undefined> = members.map(() => undefined);
@@ -193,6 +197,7 @@ export function simulate(input: SimOptionsInput | SimOptions, hooks: SimHooks = 
     hooks.send?.(ids[fromIx]!, to, msg, rel());
     const toIx = network.queueOf(queueUrl);
     if (toIx >= 0 && ixOf.get(to) !== toIx) checkers.misaddressed(fromIx, to, queueUrl);
+    if (msg.type === "PING" && toIx >= 0) checkers.pinged(fromIx, toIx, rel());
     const blocked: DropReason | null = silenced[fromIx]
       ? "silenced"
       : toIx >= 0 && partitioned(plan, fromIx, toIx, rel())

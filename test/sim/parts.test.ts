@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRng } from "../../src/core/rng.ts";
-import { DEFAULT_NETWORK } from "../../src/core/settings.ts";
+import { DEFAULT_NETWORK, DEFAULT_SCALE_BOUNDS } from "../../src/core/settings.ts";
 import { build, queueUrlOf, type Message } from "../../src/protocol/index.ts";
 import { Checkers } from "../../src/sim/checkers/index.ts";
 import { EventClock } from "../../src/sim/clock.ts";
@@ -97,12 +97,15 @@ describe("network", () => {
   });
 });
 
+/** 10 s beats, nothing in flight; past 2 peers a heartbeat PINGs 2, 1 of them urgent: two rounds of 3 peers are 60 s. */
+const DETECTION = { heartbeatMs: 10_000, inFlightMs: 0, scale: { ...DEFAULT_SCALE_BOUNDS, probes_per_beat: 2, urgent_per_beat: 1 } };
+
 describe("checkers", () => {
   const o = SimOptions.parse({ nodes: 4, liars: 1, minutes: 10 });
   const members = roster(o);
   const plan = planFaults(createRng("x"), o, members);
   const fresh = () => {
-    const c = new Checkers(members, plan, "s", 500, 60_000, false);
+    const c = new Checkers(members, plan, "s", 500, 60_000, false, DETECTION);
     members.forEach((m) => c.started(m.ix));
     return c;
   };
@@ -121,6 +124,30 @@ describe("checkers", () => {
     c.event(2, { type: "peer_added", peer: "node-2", via: "peer_list" }, 1_000);
     c.event(2, { type: "peer_status", peer: "node-2", from: "alive", to: "suspect" }, 40_000);
     expect(c.fig.failureDetection.falseSuspicions).toBe(1);
+  });
+
+  // node-1 (ix 2) knows every other node; node-2 (ix 3) crashes at 100 s. node-1's deadline runs from one
+  // beat before its first PING after the crash (SCALE-3), or from two probe rounds (60 s) without one.
+  test.each([
+    { name: "PINGed at the first beat, never suspects by 150 s", pings: [101_000], backMs: 150_000, suspectMs: null, deadMs: null, missed: [1, 0] },
+    { name: "PINGed at the first beat, suspects at 130 s", pings: [101_000], backMs: 150_000, suspectMs: 130_000, deadMs: null, missed: [0, 0] },
+    { name: "PINGed at the first beat, down until 200 s, never dead", pings: [101_000], backMs: 200_000, suspectMs: 130_000, deadMs: null, missed: [0, 1] },
+    { name: "first PINGed at 180 s, back at 200 s: not yet due", pings: [180_000], backMs: 200_000, suspectMs: null, deadMs: null, missed: [0, 0] },
+    { name: "first PINGed at 150 s, back at 200 s: due at 180 s", pings: [150_000, 160_000], backMs: 200_000, suspectMs: null, deadMs: null, missed: [1, 0] },
+    { name: "never PINGed, back at 150 s: within two rounds", pings: [], backMs: 150_000, suspectMs: null, deadMs: null, missed: [0, 0] },
+    { name: "PINGed only before the crash, back at 150 s", pings: [95_000], backMs: 150_000, suspectMs: null, deadMs: null, missed: [0, 0] },
+    { name: "never PINGed, back at 210 s: two rounds and the rule's beats passed", pings: [], backMs: 210_000, suspectMs: null, deadMs: null, missed: [1, 0] },
+  ])("outage seen by an observer held to its own PINGs: $name", ({ pings, backMs, suspectMs, deadMs, missed }) => {
+    const c = fresh();
+    for (const peer of ["bot-alpha", "bot-charlie", "node-2"]) c.event(2, { type: "peer_added", peer, via: "peer_list" }, 1_000);
+    const at = [...pings.map((t) => ({ t, f: () => c.pinged(2, 3, t) })), { t: 100_000, f: () => c.crashed(3, 100_000) }];
+    if (suspectMs !== null) at.push({ t: suspectMs, f: () => c.event(2, { type: "peer_status", peer: "node-2", from: "alive", to: "suspect" }, suspectMs) });
+    if (deadMs !== null) at.push({ t: deadMs, f: () => c.event(2, { type: "peer_status", peer: "node-2", from: "suspect", to: "dead" }, deadMs) });
+    at.push({ t: backMs, f: () => c.restarted(3, backMs, true) });
+    for (const e of at.sort((a, b) => a.t - b.t)) e.f();
+    const fig = c.finish(300_000, members.map(() => null));
+    const out = fig.failureDetection.outages.find((x) => x.node === "node-2")!;
+    expect([out.missedSuspect, out.missedDead]).toEqual([...missed]);
   });
 
   test("an audit is judged against the view model", () => {

@@ -13,7 +13,10 @@ export interface OutageFigure {
   /** Time from the outage until the last observer saw it suspect / dead; null when one never did. */
   suspectAllMs: number | null;
   deadAllMs: number | null;
-  /** Observers that never saw it suspect before it came back (or the run ended). */
+  /**
+   * Observers that never saw it suspect (dead) before it came back or the run
+   * ended, though their own deadline (FailureChecker) fell inside the outage.
+   */
   missedSuspect: number;
   missedDead: number;
 }

@@ -5,12 +5,13 @@ import { AuditChecker } from "./audits.ts";
 import { ChokeChecker } from "./chokes.ts";
 import { compareSnapshot } from "./consistency.ts";
 import { DiscoveryChecker } from "./discovery.ts";
-import { FailureChecker } from "./failure.ts";
+import { FailureChecker, type DetectionBounds } from "./failure.ts";
 import { emptyFigures, type CheckFigures } from "./figures.ts";
 import { FlaggingChecker } from "./flagging.ts";
 import { Tables } from "./tables.ts";
 import { TrafficChecker } from "./traffic.ts";
 
+export type { DetectionBounds } from "./failure.ts";
 export { EXAMPLES_MAX, type CheckFigures, type LiarFigure, type OutageFigure } from "./figures.ts";
 
 /**
@@ -39,12 +40,13 @@ export class Checkers {
     /** A suspicion is explained by a fault that ended less than this long before it. */
     lookbackMs: number,
     keepAudits: boolean,
+    detection: DetectionBounds,
   ) {
     const ends = [...plan.crashes, ...plan.silences, ...(plan.partition ? [plan.partition] : [])].map((s) => s.toMs);
     this.fig = emptyFigures(Math.min(members.length - 1, peersMax), ends.length === 0 ? null : Math.max(...ends));
     this.t = new Tables(members, this.fig);
     this.discovery = new DiscoveryChecker(this.t, this.fig, peersMax);
-    this.failure = new FailureChecker(this.t, this.fig, plan, lookbackMs);
+    this.failure = new FailureChecker(this.t, this.fig, plan, lookbackMs, detection);
     this.audits = new AuditChecker(this.t, this.fig, viewSeed, keepAudits);
     this.flagging = new FlaggingChecker(this.t, this.fig, plan);
     this.chokes = new ChokeChecker(this.t, this.fig);
@@ -58,6 +60,11 @@ export class Checkers {
 
   misaddressed(fromIx: number, to: string, queueUrl: string): void {
     this.traffic.misaddressed(fromIx, to, queueUrl);
+  }
+
+  /** Every PING a node sends, whether or not the network delivers it. */
+  pinged(fromIx: number, toIx: number, tMs: number): void {
+    this.failure.pinged(fromIx, toIx, tMs);
   }
 
   started(ix: number): void {
