@@ -40,7 +40,9 @@ export function rows(r: SimReport, perf?: Perf): Array<[string, string]> {
   for (const out of f.failureDetection.outages) {
     add(
       `${out.kind} of ${out.node} (${sec(out.toMs - out.fromMs)}): suspect / dead at all ${out.observers}`,
-      `${sec(out.suspectAllMs)} / ${sec(out.deadAllMs)}${out.missedSuspect + out.missedDead > 0 ? ` (missed: ${out.missedSuspect} suspect, ${out.missedDead} dead)` : ""}`,
+      `${sec(out.suspectAllMs)} / ${sec(out.deadAllMs)}` +
+        (out.missedSuspect + out.missedDead > 0 ? ` (missed: ${out.missedSuspect} suspect, ${out.missedDead} dead)` : "") +
+        (out.notDueSuspect + out.notDueDead > 0 ? ` (not yet due when it came back: ${out.notDueSuspect} suspect, ${out.notDueDead} dead)` : ""),
     );
   }
   add("false suspicions of live nodes", String(f.failureDetection.falseSuspicions));

@@ -148,6 +148,8 @@ describe("checkers", () => {
     const fig = c.finish(300_000, members.map(() => null));
     const out = fig.failureDetection.outages.find((x) => x.node === "node-2")!;
     expect([out.missedSuspect, out.missedDead]).toEqual([...missed]);
+    // node-1 is the one observer: whatever it did not see was missed or not yet due.
+    expect([out.missedSuspect + out.notDueSuspect, out.missedDead + out.notDueDead]).toEqual([suspectMs === null ? 1 : 0, deadMs === null ? 1 : 0]);
   });
 
   test("an audit is judged against the view model", () => {

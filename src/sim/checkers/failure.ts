@@ -169,6 +169,8 @@ export class FailureChecker {
         deadAllMs: worst(o.deadAt),
         missedSuspect: missed(o.suspectAt, LIMITS.suspectAfterBeats),
         missedDead: missed(o.deadAt, LIMITS.deadAfterBeats),
+        notDueSuspect: observers.filter((i) => !o.suspectAt.has(i)).length - missed(o.suspectAt, LIMITS.suspectAfterBeats),
+        notDueDead: observers.filter((i) => !o.deadAt.has(i)).length - missed(o.deadAt, LIMITS.deadAfterBeats),
       });
     }
   }

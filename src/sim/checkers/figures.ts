@@ -19,6 +19,9 @@ export interface OutageFigure {
    */
   missedSuspect: number;
   missedDead: number;
+  /** Observers that did not see it either, their deadline not reached before it came back. */
+  notDueSuspect: number;
+  notDueDead: number;
 }
 
 export interface LiarFigure {
