@@ -8,6 +8,7 @@ import { queueName, queueUrlOf, type NetworkId } from "../protocol/index.ts";
 import { DEFAULT_NETWORK, DEFAULT_SQS_PORT } from "../core/settings.ts";
 import { DEFAULT_SQS_HOST } from "./embedded.ts";
 import { classifySqsError, describeSqsError, SqsCredentialsError } from "./errors.ts";
+import { gateClient } from "./socket-gate.ts";
 
 /** How a node reaches SQS. */
 export interface SqsOptions {
@@ -57,8 +58,10 @@ const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 export interface ClientTuning {
   /** Longest a request may take, ms, after which it fails as a network error (retried); must exceed the long poll. Default 30 000. */
   requestTimeoutMs?: number;
-  /** Sockets kept open to the endpoint. Default 16. */
+  /** Sockets kept open to the endpoint, and requests let through to them at once (socket-gate.ts). Default 16. */
   socketsMax?: number;
+  /** Longest a request may take to get connected once it has its socket, ms. Default 5 000. */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -70,6 +73,7 @@ export interface ClientTuning {
  */
 export function createSqsClient(opts: SqsOptions, tuning: ClientTuning = {}): SQSClient {
   const endpoint = resolveEndpoint(opts);
+  const socketsMax = tuning.socketsMax ?? 16;
   const config: SQSClientConfig = {
     region: opts.region ?? DEFAULT_NETWORK.region,
     useQueueUrlAsEndpoint: false,
@@ -79,15 +83,17 @@ export function createSqsClient(opts: SqsOptions, tuning: ClientTuning = {}): SQ
       // Without it the SDK only prints a warning past requestTimeout and lets the request hang on: on an
       // endpoint that stops answering (moto swamped on a loaded machine), a poll or a send then waits for ever.
       throwOnRequestTimeout: true,
-      connectionTimeout: 5_000,
-      httpAgent: { keepAlive: true, maxSockets: tuning.socketsMax ?? 16 },
-      httpsAgent: { keepAlive: true, maxSockets: tuning.socketsMax ?? 16 },
+      connectionTimeout: tuning.connectTimeoutMs ?? 5_000,
+      httpAgent: { keepAlive: true, maxSockets: socketsMax },
+      httpsAgent: { keepAlive: true, maxSockets: socketsMax },
     },
   };
   if (endpoint) config.endpoint = endpoint;
   if (opts.mode === "local") config.credentials = LOCAL_CREDENTIALS;
   else if (opts.credentials) config.credentials = opts.credentials;
-  return new SQSClient(config);
+  const client = new SQSClient(config);
+  gateClient(client, socketsMax);
+  return client;
 }
 
 export type EnsureQueueResult = "created" | "exists";
