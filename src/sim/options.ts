@@ -82,3 +82,8 @@ export const SimOptions = z
 
 export type SimOptionsInput = z.input<typeof SimOptions>;
 export type SimOptions = z.output<typeof SimOptions>;
+
+/** The longest a message can travel before it arrives, duplicates and held-back messages included. */
+export function maxInFlightMs(o: SimOptions): number {
+  return o.delayMinMs + o.delayJitterMaxMs + o.reorderMaxMs + o.dupLagMaxMs;
+}

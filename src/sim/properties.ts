@@ -1,5 +1,6 @@
 import { LIMITS } from "../core/config.ts";
 import { DEFAULT_TIMING_MS } from "../core/settings.ts";
+import { maxInFlightMs } from "./options.ts";
 import type { SimReport } from "./run.ts";
 
 export interface Verdict {
@@ -9,11 +10,6 @@ export interface Verdict {
 }
 
 const s = (ms: number | null) => (ms === null ? "never" : `${(ms / 1000).toFixed(1)} s`);
-
-/** The longest a message can travel before it arrives, duplicates and held-back messages included. */
-export function maxInFlightMs(o: SimReport["options"]): number {
-  return o.delayMinMs + o.delayJitterMaxMs + o.reorderMaxMs + o.dupLagMaxMs;
-}
 
 /**
  * The properties every run must keep. Each one judges only what the run

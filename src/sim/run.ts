@@ -9,8 +9,8 @@ import { Checkers, type CheckFigures } from "./checkers/index.ts";
 import { EventClock } from "./clock.ts";
 import { partitioned, planFaults, type FaultPlan } from "./faults.ts";
 import { Network, type DelayReason, type DropReason, type DropRecord } from "./network.ts";
-import { SimOptions, type SimOptionsInput } from "./options.ts";
-import { judge, maxInFlightMs, type Verdict } from "./properties.ts";
+import { maxInFlightMs, SimOptions, type SimOptionsInput } from "./options.ts";
+import { judge, type Verdict } from "./properties.ts";
 import { roster, type Member } from "./roster.ts";
 import { Trace } from "./trace.ts";
 
