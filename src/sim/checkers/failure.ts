@@ -157,8 +157,11 @@ export class FailureChecker {
         return w;
       };
       const toMs = o.open ? endMs : o.toMs;
-      // Observers whose own deadline fell inside the outage and that did not see it by the end.
-      const missed = (seen: Map<number, number>, beats: number) => observers.filter((i) => !seen.has(i) && this.deadline(o, i, beats) <= toMs).length;
+      // Observers that did not see it by the end, and of them those whose own deadline fell inside the outage.
+      const unseen = (seen: Map<number, number>) => observers.filter((i) => !seen.has(i));
+      const due = (ids: number[], beats: number) => ids.filter((i) => this.deadline(o, i, beats) <= toMs).length;
+      const [notSuspect, notDead] = [unseen(o.suspectAt), unseen(o.deadAt)];
+      const [missedSuspect, missedDead] = [due(notSuspect, LIMITS.suspectAfterBeats), due(notDead, LIMITS.deadAfterBeats)];
       this.fig.failureDetection.outages.push({
         node: this.t.idOf(o.ix),
         kind: o.kind,
@@ -167,10 +170,10 @@ export class FailureChecker {
         observers: observers.length,
         suspectAllMs: worst(o.suspectAt),
         deadAllMs: worst(o.deadAt),
-        missedSuspect: missed(o.suspectAt, LIMITS.suspectAfterBeats),
-        missedDead: missed(o.deadAt, LIMITS.deadAfterBeats),
-        notDueSuspect: observers.filter((i) => !o.suspectAt.has(i)).length - missed(o.suspectAt, LIMITS.suspectAfterBeats),
-        notDueDead: observers.filter((i) => !o.deadAt.has(i)).length - missed(o.deadAt, LIMITS.deadAfterBeats),
+        missedSuspect,
+        missedDead,
+        notDueSuspect: notSuspect.length - missedSuspect,
+        notDueDead: notDead.length - missedDead,
       });
     }
   }
