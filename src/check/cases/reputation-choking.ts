@@ -12,6 +12,26 @@ import { probeReportEveryMs } from "../probe.ts";
 const riderBudget = (t: CheckSession["timing"]) => chokeByMs(t) + 2 * replyMs(t) + 6 * t.rechokeMs + probeReportEveryMs(t);
 
 
+/** Every CHOKE and UNCHOKE the node sent the check's parties, in order. */
+const chokeDecisions = (s: CheckSession): Seen[] => s.observer.received(s.target, (x) => x.message.type === "CHOKE" || x.message.type === "UNCHOKE");
+
+/**
+ * Of `decisions`, the UNCHOKEs after a CHOKE to a party that sent the node no
+ * report in the contribution window: they can only be optimistic.
+ */
+function optimisticUnchokes(s: CheckSession, decisions: Seen[]): Seen[] {
+  const windowMs = GRACE_INTERVALS * s.timing.rechokeMs;
+  const contributed = (peer: string, atMs: number) =>
+    s.observer.all().some((x) => x.rec.dir === "out" && x.rec.from === peer && x.rec.to === s.target && (x.rec.type === "VIEW_EVENT" || x.rec.type === "AUDIT_RESULT") && x.rec.atMs <= atMs && atMs - x.rec.atMs < windowMs);
+  const last = new Map<string, string>();
+  const optimistic: Seen[] = [];
+  for (const x of decisions) {
+    if (x.rec.type === "UNCHOKE" && last.get(x.rec.to) === "CHOKE" && !contributed(x.rec.to, x.rec.atMs)) optimistic.push(x);
+    last.set(x.rec.to, x.rec.type);
+  }
+  return optimistic;
+}
+
 /** What the node sent a choked probe between `fromMs` and `untilMs` that it must withhold. */
 function servedWhileChoked(s: CheckSession, probeId: string, fromMs: number, untilMs: number): Seen[] {
   return s.observer.received(
@@ -161,10 +181,18 @@ export const reputationChokingCases = defineCases([
     needsMs: (t) => chokeByMs(t) + optimisticWaitMs(t),
     async run(s) {
       const story = await freeRiders(s);
-      const expected = `of two free riders past their grace, one unchoked though it contributes nothing: kept unchoked, or unchoked within ${seconds(optimisticWaitMs(s.timing))} of its CHOKE (optimistic every ${seconds(s.timing.optimisticMs)})`;
+      const expected = `of two free riders past their grace, one unchoked though it contributes nothing: kept unchoked, or unchoked within ${seconds(optimisticWaitMs(s.timing))} of its CHOKE, or that while another choked party sending nothing is (optimistic every ${seconds(s.timing.optimisticMs)})`;
       if (!story.choke || !story.spared) return { verdict: "skip", expected, observed: "neither free rider was choked", reason: "no CHOKE came (case rep-02)" };
       if (!story.sparedChoke) return { verdict: "pass", expected, observed: `${story.spared.id} stayed unchoked ${seconds(story.sparedWatchedMs)} after its HELLO while ${story.choked!.id} was choked: it holds the optimistic slot`, evidence: recs([story.choke]) };
       if (story.sparedUnchoke) return { verdict: "pass", expected, observed: `${story.spared.id} unchoked ${seconds(sentAtMs(story.sparedUnchoke) - sentAtMs(story.sparedChoke))} after its CHOKE`, evidence: recs([story.sparedChoke, story.sparedUnchoke]) };
+      // The pick is random among every peer the node chokes: where others of the check's parties (bots that
+      // choke a flagged node, and so contribute nothing to it) took the slot while the free rider waited, the
+      // node unchoked optimistically, and the free rider's wait says nothing against it.
+      const fromMs = story.sparedChoke.rec.atMs;
+      const others = optimisticUnchokes(s, chokeDecisions(s)).filter((x) => x.rec.atMs >= fromMs && x.rec.atMs <= fromMs + story.sparedWatchedMs);
+      if (others.length > 0) {
+        return { verdict: "pass", expected, observed: `${story.spared.id} stayed choked ${seconds(story.sparedWatchedMs)}; meanwhile the optimistic slot went to ${[...new Set(others.map((x) => x.rec.to))].join(", ")} (${others.length} UNCHOKEs of a choked party sending nothing): the pick is among every peer it chokes`, evidence: recs([story.sparedChoke, ...others.slice(0, 4)]) };
+      }
       return { verdict: Date.now() >= s.deadlineMs ? "skip" : "fail", expected, observed: `both choked; ${story.spared.id} got no UNCHOKE in ${seconds(story.sparedWatchedMs)}`, ...(Date.now() >= s.deadlineMs ? { reason: "the time limit ran out first (--time-limit)" } : {}), evidence: recs([story.choke, story.sparedChoke]) };
     },
   },  {
@@ -180,22 +208,15 @@ export const reputationChokingCases = defineCases([
     async run(s) {
       const windowMs = GRACE_INTERVALS * s.timing.rechokeMs;
       const expected = `every ${seconds(s.timing.optimisticMs)}, one live, unflagged peer it would choke unchoked all the same`;
-      const decisions = s.observer.received(s.target, (x) => x.message.type === "CHOKE" || x.message.type === "UNCHOKE");
+      const decisions = chokeDecisions(s);
       if (decisions.length === 0) return nothingToObserve(expected, "no CHOKE or UNCHOKE seen", "the node choked none of the check's parties, so there is no unchoke to observe");
-      // An UNCHOKE after a CHOKE, to a party that sent the node no report in the contribution window: it can only be optimistic.
-      const contributed = (peer: string, atMs: number) =>
-        s.observer.all().some((x) => x.rec.dir === "out" && x.rec.from === peer && x.rec.to === s.target && (x.rec.type === "VIEW_EVENT" || x.rec.type === "AUDIT_RESULT") && x.rec.atMs <= atMs && atMs - x.rec.atMs < windowMs);
-      const last = new Map<string, string>();
-      const optimistic: Seen[] = [];
-      for (const x of decisions) {
-        if (x.rec.type === "UNCHOKE" && last.get(x.rec.to) === "CHOKE" && !contributed(x.rec.to, x.rec.atMs)) optimistic.push(x);
-        last.set(x.rec.to, x.rec.type);
-      }
+      const optimistic = optimisticUnchokes(s, decisions);
+      const parties = new Set(decisions.map((x) => x.rec.to)).size;
       const chokes = decisions.filter((x) => x.rec.type === "CHOKE").length;
       const to = [...new Set(optimistic.map((x) => x.rec.to))];
       return info(
         expected,
-        `${chokes} CHOKEs and ${decisions.length - chokes} UNCHOKEs to ${last.size} of the check's parties; ${optimistic.length} UNCHOKEs of a choked party that had sent no report in ${seconds(windowMs)} (optimistic)${to.length ? `, to ${to.join(", ")}` : ""}`,
+        `${chokes} CHOKEs and ${decisions.length - chokes} UNCHOKEs to ${parties} of the check's parties; ${optimistic.length} UNCHOKEs of a choked party that had sent no report in ${seconds(windowMs)} (optimistic)${to.length ? `, to ${to.join(", ")}` : ""}`,
         optimistic.slice(0, 6),
       );
     },
