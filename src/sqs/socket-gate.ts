@@ -15,7 +15,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 export class SocketGate {
   private inUse = 0;
   private readonly waiting: Array<() => void> = [];
-  /** Most requests ever through at once, and most ever waiting: what a test or a health view reads. */
+  /** Most requests ever through at once, and most ever waiting: what the tests read. */
   peakInUse = 0;
   peakWaiting = 0;
 
