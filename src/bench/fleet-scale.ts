@@ -46,6 +46,10 @@ export interface ScaleResult {
 }
 
 const PROBE_EVERY_MS = 1_000;
+/** How long the fleet gets to stop after SIGINT before it is killed. */
+const STOP_WAIT_MS = 30_000;
+/** How often the wait says where it stands (not with --json). */
+const PROGRESS_EVERY_S = 5;
 
 /** A port free right now: the fleet logs at warn, so it does not announce a port it picked itself. */
 function freePort(): number {
@@ -83,6 +87,18 @@ function memoryMiB(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
   return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+}
+
+/** Nodes running, and how many others the least-informed of them sees alive: the wait's progress line. */
+function progressOf(h: Health): { running: number; worst: number } {
+  let running = 0;
+  let worst = Infinity;
+  for (const node of h.nodes) {
+    if (node.state !== "running") continue;
+    running++;
+    worst = Math.min(worst, aliveOf(node));
+  }
+  return { running, worst: running === 0 ? 0 : worst };
 }
 
 /** How many other nodes the least-informed running node sees alive; -1 while a node is not running. */
@@ -154,6 +170,7 @@ export async function runFleetScale(o: ScaleOptions): Promise<ScaleResult> {
     say(`fleet of ${n} up; waiting until every node sees the other ${n - 1} alive (at most ${convergeMaxS} s)`);
     let convergedS: number | null = null;
     let worstAlive = -1;
+    let saidAtS = 0;
     while (elapsedS() < convergeMaxS) {
       if (proc.exitCode !== null) throw new Error(`fleet up exited with ${proc.exitCode}: ${tail.join(" | ")}`);
       const h = await health();
@@ -162,6 +179,12 @@ export async function runFleetScale(o: ScaleOptions): Promise<ScaleResult> {
         if (worstAlive >= n - 1) {
           convergedS = elapsedS();
           break;
+        }
+        // A join that takes long shows where it stands: starting, or discovering.
+        if (elapsedS() - saidAtS >= PROGRESS_EVERY_S) {
+          saidAtS = elapsedS();
+          const p = progressOf(h);
+          say(`${saidAtS.toFixed(1)} s: ${p.running} of ${n} running, the least-informed sees ${p.worst} of ${n - 1} alive`);
         }
       }
       await Bun.sleep(PROBE_EVERY_MS);
@@ -212,7 +235,11 @@ export async function runFleetScale(o: ScaleOptions): Promise<ScaleResult> {
     return result;
   } finally {
     proc.kill("SIGINT");
-    const stopped = await Promise.race([proc.exited.then(() => true), Bun.sleep(30_000).then(() => false)]);
+    // A timer cleared once the fleet is gone: a pending sleep would hold the bench open for its 30 s.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_WAIT_MS)));
+    const stopped = await Promise.race([proc.exited.then(() => true), gaveUp]);
+    clearTimeout(timer);
     if (!stopped) proc.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
