@@ -103,13 +103,8 @@ function progressOf(h: Health): { running: number; worst: number } {
 
 /** How many other nodes the least-informed running node sees alive; -1 while a node is not running. */
 function worstAliveOf(h: Health, n: number): number {
-  if (h.nodes.length < n) return -1;
-  let worst = Infinity;
-  for (const node of h.nodes) {
-    if (node.state !== "running") return -1;
-    worst = Math.min(worst, aliveOf(node));
-  }
-  return worst;
+  const p = progressOf(h);
+  return h.nodes.length < n || p.running < h.nodes.length ? -1 : p.worst;
 }
 
 function aliveOf(node: HealthNode): number {

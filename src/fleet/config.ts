@@ -93,7 +93,8 @@ export const FleetFile = z
         pack_above: z.number().int().min(0).max(100).default(12),
         // Past it, the `node`s share threads this many at a time (the bots keep their own): a thread costs
         // tens of MB whatever it runs, a node a few, and every thread compiles and collects on its own. A
-        // 100-node fleet on 2 cores converged in 18-22 s with 50 (two threads), 41-52 s with 10 (ten).
+        // 100-node fleet on 2 cores converged in 14.7-26.9 s with 50 (two threads, 19 runs), 41.5-52.3 s
+        // with 10 (ten threads, 4 runs).
         nodes_per_thread: z.number().int().min(1).max(100).default(50),
       })
       .prefault({}),

@@ -15,8 +15,8 @@ describe("bench --fleet", () => {
   test(`a fleet of ${NODES} converges, holds and says so in JSON`, async () => {
     const proc = Bun.spawn(["bun", CLI, "bench", "--fleet", String(NODES), "--seconds", "3", "--json"], { stdout: "pipe", stderr: "pipe" });
     const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    const r = JSON.parse(out);
     expect({ code, err: code === 0 ? "" : err }).toEqual({ code: 0, err: "" });
+    const r = JSON.parse(out);
     expect(r).toMatchObject({ nodes: NODES, worstAlive: NODES - 1, held: true, holdBreaks: 0, sqsErrors: 0, ok: true });
     expect(r.convergedS).toBeGreaterThan(0);
     expect(r.rssPerNodeMiB).toBeGreaterThan(0);
