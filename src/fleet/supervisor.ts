@@ -192,7 +192,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
           sink,
           nodesPerThread: f.threads.nodes_per_thread,
           // Each node's long poll holds a socket for up to 20 s, and a tick sends to a dozen queues at once:
-          // a request waiting for a free socket past the connect timeout would count as SQS unreachable.
+          // room for both, so that a thread's sends do not queue behind its polls (the client's gate,
+          // sqs/socket-gate.ts, keeps any that do wait out of the connect timeout).
           host: { sqs: sqsOptions, socketsMax: 8 * f.threads.nodes_per_thread },
         })
       : null;
