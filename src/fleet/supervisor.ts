@@ -6,7 +6,7 @@ import { startEmbeddedSqs, type EmbeddedSqs } from "../sqs/embedded.ts";
 import { startEmbeddedSqsThread } from "../sqs/embedded-thread.ts";
 import { createSqsClient, ensureQueue, resolveEndpoint, type SqsOptions } from "../sqs/client.ts";
 import { describeSqsError } from "../sqs/errors.ts";
-import type { WorkerInit } from "../runtime/worker.ts";
+import type { WorkerInit } from "../runtime/worker-messages.ts";
 import type { WireRecord } from "../runtime/wire-record.ts";
 import { createQueues, networkQueueIds, timingMs, type FleetFile, type FleetNode, type LogLevel } from "./config.ts";
 import { createControlServer, json, type ControlServer, type Route } from "./control.ts";

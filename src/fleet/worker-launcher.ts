@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { PersistedState } from "../core/state.ts";
-import type { FromWorker, ToWorker, WorkerInit } from "../runtime/worker.ts";
+import type { FromWorker, ToWorker, WorkerInit } from "../runtime/worker-messages.ts";
 import type { WireRecord } from "../runtime/wire-record.ts";
 import type { Launcher, Running } from "./slot.ts";
 import type { LogSink } from "./logs.ts";

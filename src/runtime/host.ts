@@ -10,7 +10,7 @@
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { createSqsClient, type SqsOptions } from "../sqs/client.ts";
 import { crashThread, hostNode, type HostedNode } from "./hosted-node.ts";
-import type { FromWorker, WorkerInit } from "./worker.ts";
+import type { FromWorker, WorkerInit } from "./worker-messages.ts";
 
 /** Long-poll wait of the runners (node-runner's default), s: the shared client's request timeout must exceed it. */
 const WAIT_TIME_S = 20;

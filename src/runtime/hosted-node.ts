@@ -8,7 +8,7 @@ import pino from "pino";
 import { LIMITS } from "../core/config.ts";
 import { createNodeRunner } from "./node-runner.ts";
 import { createSeenJournal } from "./seen-journal.ts";
-import type { FromWorker, WorkerInit } from "./worker.ts";
+import type { FromWorker, WorkerInit } from "./worker-messages.ts";
 import { createWireRecorder } from "./wire-recorder.ts";
 
 /** Exit code of a crash requested in the middle of a batch. */

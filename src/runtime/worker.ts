@@ -4,46 +4,8 @@
  * messages; a `stop` message stops it cleanly within its bound.
  */
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import type { PersistedState } from "../core/state.ts";
-import type { SqsOptions } from "../sqs/client.ts";
 import { crashThread, hostNode } from "./hosted-node.ts";
-import type { NodeConfig, RunnerHealth } from "./types.ts";
-import type { WireRecord } from "./wire-record.ts";
-
-export interface WorkerInit {
-  config: NodeConfig;
-  sqs: SqsOptions;
-  /** pino level name. */
-  logLevel: string;
-  /** pino redact paths: credentials never reach a log line. */
-  redactPaths: string[];
-  /** How often health goes to the parent. */
-  healthEveryMs: number;
-  /** What the previous run of this node exported, so a restart keeps reputations and flags. */
-  state?: PersistedState;
-  /** Debug routes are on: a `crash` message makes the worker throw. */
-  debug: boolean;
-  /** How often the node's state goes to the parent, to be saved; default 5000. A crash loses at most this much. */
-  stateEveryMs?: number;
-  /** Messages sent and received recorded per health report for the fleet's timeline (the rest counted); default 0, none. */
-  wirePerReportMax?: number;
-  /** The node's seen journal (its dedupe memory across restarts and crashes); none when unset. */
-  seenJournalPath?: string;
-}
-
-/**
- * `crash` without `onBody` throws outside any handler, as a real bug would;
- * with it, the worker dies on the first message whose body contains that
- * text, in the middle of handling the batch it received.
- */
-export type ToWorker = { type: "stop"; boundMs: number } | { type: "crash"; onBody?: string };
-
-export type FromWorker =
-  | { type: "log"; line: string }
-  | { type: "health"; health: RunnerHealth; state?: PersistedState }
-  /** The messages recorded since the last report, and how many did not fit its bound. */
-  | { type: "wire"; records: WireRecord[]; dropped: number }
-  | { type: "stopped"; health: RunnerHealth | null; state?: PersistedState };
+import type { ToWorker, WorkerInit } from "./worker-messages.ts";
 
 function main(): void {
   const port = parentPort!;

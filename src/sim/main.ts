@@ -2,7 +2,8 @@ import yargs from "yargs";
 import { z } from "zod";
 import { SimOptions, type SimOptionsInput } from "./options.ts";
 import { formatTable, replayArgs, type Perf } from "./report.ts";
-import { simulate, type SimReport } from "./run.ts";
+import { simulate } from "./run.ts";
+import type { SimReport } from "./report-types.ts";
 import { formatSweep, sweep } from "./sweep.ts";
 
 /** Parses the simulator's command line; the schema in options.ts fills the defaults and checks the values. */

@@ -1,13 +1,7 @@
 import { LIMITS } from "../core/config.ts";
 import { DEFAULT_TIMING_MS } from "../core/settings.ts";
 import { maxInFlightMs } from "./options.ts";
-import type { SimReport } from "./run.ts";
-
-export interface Verdict {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
+import type { SimReport, Verdict } from "./report-types.ts";
 
 const s = (ms: number | null) => (ms === null ? "never" : `${(ms / 1000).toFixed(1)} s`);
 

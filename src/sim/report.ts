@@ -1,4 +1,4 @@
-import type { SimReport } from "./run.ts";
+import type { SimReport } from "./report-types.ts";
 
 export interface Perf {
   wallMs: number;

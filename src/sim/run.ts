@@ -5,12 +5,13 @@ import { createRng } from "../core/rng.ts";
 import type { PersistedState } from "../core/state.ts";
 import type { NodeConfig, NodeCore, NodeEvent, NodeSnapshot, Output } from "../core/types.ts";
 import { encode, MESSAGE_TYPES, type Message, type MessageType } from "../protocol/index.ts";
-import { Checkers, type CheckFigures } from "./checkers/index.ts";
+import { Checkers } from "./checkers/index.ts";
 import { EventClock } from "./clock.ts";
 import { partitioned, planFaults, type FaultPlan } from "./faults.ts";
-import { Network, type DelayReason, type DropReason, type DropRecord } from "./network.ts";
+import { Network, type DropReason } from "./network.ts";
 import { maxInFlightMs, SimOptions, type SimOptionsInput } from "./options.ts";
-import { judge, type Verdict } from "./properties.ts";
+import { judge } from "./properties.ts";
+import type { CoreFailure, SimReport } from "./report-types.ts";
 import { roster, type Member } from "./roster.ts";
 import { Trace } from "./trace.ts";
 
@@ -49,39 +50,6 @@ type SimEvent =
   | { k: "restart"; ix: number }
   | { k: "silence"; ix: number; on: boolean }
   | { k: "probe" };
-
-export interface CoreFailure {
-  node: string;
-  atMs: number;
-  during: string;
-  error: string;
-}
-
-export interface SimReport {
-  options: SimOptions;
-  wire: "json" | "object";
-  roster: { bootstrap: string[]; liars: string[]; honest: number };
-  faults: {
-    crashes: Array<{ node: string; fromMs: number; toMs: number }>;
-    silences: Array<{ node: string; fromMs: number; toMs: number }>;
-    partition: { fromMs: number; toMs: number; sides: [number, number] } | null;
-  };
-  figures: CheckFigures;
-  cost: {
-    sent: number;
-    delivered: number;
-    perNodePerMinute: number;
-    byType: Record<MessageType, number>;
-  };
-  network: { dropped: Record<DropReason, number>; delayed: Record<DelayReason, number>; dropLog: DropRecord[] };
-  coreFailure: CoreFailure | null;
-  traceHash: string;
-  traceRecords: number;
-  /** Per (node|content|epoch): the agreed count; only with keepAudits. */
-  audits?: Record<string, number>;
-  verdicts: Verdict[];
-  ok: boolean;
-}
 
 /** Ways to watch a run from outside, for debugging a seed; they must not change it. */
 export interface SimHooks {

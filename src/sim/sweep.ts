@@ -1,5 +1,6 @@
 import type { SimOptionsInput } from "./options.ts";
-import { simulate, type SimReport } from "./run.ts";
+import { simulate } from "./run.ts";
+import type { SimReport } from "./report-types.ts";
 
 export interface SweepFailure {
   seed: string;

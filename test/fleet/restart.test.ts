@@ -3,7 +3,7 @@ import { createRestartPolicy, DEFAULT_RESTART_POLICY } from "../../src/fleet/res
 import { createSlot, type SlotLog } from "../../src/fleet/slot.ts";
 import { workerLauncher } from "../../src/fleet/worker-launcher.ts";
 import { createLogSink, createNodeLogger } from "../../src/fleet/logs.ts";
-import type { WorkerInit } from "../../src/runtime/worker.ts";
+import type { WorkerInit } from "../../src/runtime/worker-messages.ts";
 import { until } from "../support/until.ts";
 
 describe("restart policy: 1 s doubling to 30 s, failed after 5 crashes in 60 s", () => {
