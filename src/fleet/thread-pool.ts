@@ -1,7 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { PersistedState } from "../core/state.ts";
-import type { FromHost, HostInit, ToHost } from "../runtime/host.ts";
-import type { WorkerInit } from "../runtime/worker-messages.ts";
+import type { FromHost, HostInit, ToHost, WorkerInit } from "../runtime/worker-messages.ts";
 import type { WireRecord } from "../runtime/wire-record.ts";
 import type { LogSink } from "./logs.ts";
 import type { Launcher, Running } from "./slot.ts";

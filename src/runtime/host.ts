@@ -8,26 +8,12 @@
  * its thread-mates are restarted with it.
  */
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { createSqsClient, type SqsOptions } from "../sqs/client.ts";
+import { createSqsClient } from "../sqs/client.ts";
 import { crashThread, hostNode, type HostedNode } from "./hosted-node.ts";
-import type { FromWorker, WorkerInit } from "./worker-messages.ts";
+import type { FromHost, HostInit, ToHost } from "./worker-messages.ts";
 
 /** Long-poll wait of the runners (node-runner's default), s: the shared client's request timeout must exceed it. */
 const WAIT_TIME_S = 20;
-
-export interface HostInit {
-  sqs: SqsOptions;
-  /** Sockets of the shared client: each node holds one for its long poll, and sends need their own. */
-  socketsMax: number;
-}
-
-export type ToHost =
-  | { type: "start"; id: string; init: WorkerInit }
-  | { type: "stop"; id: string; boundMs: number }
-  | { type: "crash"; id: string; onBody?: string };
-
-/** A node's message to the supervisor, with its id; `done` once it stopped and left the thread. */
-export type FromHost = { id: string; m: FromWorker } | { id: string; done: true };
 
 function main(): void {
   const port = parentPort!;

@@ -1,8 +1,8 @@
 /**
- * What passes between the supervisor and a built-in node's thread: the
- * node's start-up data, and the messages each way. Apart from the thread's
- * entry (worker.ts) so that the code on both sides imports its shapes and
- * nothing else of the other.
+ * What passes between the supervisor and the threads of built-in nodes: a
+ * node's start-up data and the messages each way, for a thread of one node
+ * (worker.ts) and for a thread shared by several (host.ts). Apart from both
+ * entries, so that each side imports the other's shapes and none of its code.
  */
 import type { PersistedState } from "../core/state.ts";
 import type { SqsOptions } from "../sqs/client.ts";
@@ -43,3 +43,18 @@ export type FromWorker =
   /** The messages recorded since the last report, and how many did not fit its bound. */
   | { type: "wire"; records: WireRecord[]; dropped: number }
   | { type: "stopped"; health: RunnerHealth | null; state?: PersistedState };
+
+/** A shared thread's start-up data (host.ts). */
+export interface HostInit {
+  sqs: SqsOptions;
+  /** Sockets of the shared client: each node holds one for its long poll, and sends need their own. */
+  socketsMax: number;
+}
+
+export type ToHost =
+  | { type: "start"; id: string; init: WorkerInit }
+  | { type: "stop"; id: string; boundMs: number }
+  | { type: "crash"; id: string; onBody?: string };
+
+/** A node's message to the supervisor, with its id; `done` once it stopped and left the thread. */
+export type FromHost = { id: string; m: FromWorker } | { id: string; done: true };
