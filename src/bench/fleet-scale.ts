@@ -11,6 +11,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Health, HealthNode } from "../fleet/health-types.ts";
 import { readLines } from "../fleet/logs.ts";
+import { endsWithin } from "../fleet/slot.ts";
 
 export interface ScaleOptions {
   nodes: number;
@@ -89,8 +90,14 @@ function memoryMiB(pid: number): { rss: number; peak: number } {
   return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
 }
 
-/** Nodes running, and how many others the least-informed of them sees alive: the wait's progress line. */
-function progressOf(h: Health): { running: number; worst: number } {
+interface Progress {
+  nodes: number;
+  running: number;
+  worst: number;
+}
+
+/** Nodes in the health, those running, and how many others the least-informed of them sees alive: the wait's progress line. */
+function progressOf(h: Health): Progress {
   let running = 0;
   let worst = Infinity;
   for (const node of h.nodes) {
@@ -98,13 +105,12 @@ function progressOf(h: Health): { running: number; worst: number } {
     running++;
     worst = Math.min(worst, aliveOf(node));
   }
-  return { running, worst: running === 0 ? 0 : worst };
+  return { nodes: h.nodes.length, running, worst: running === 0 ? 0 : worst };
 }
 
-/** How many other nodes the least-informed running node sees alive; -1 while a node is not running. */
-function worstAliveOf(h: Health, n: number): number {
-  const p = progressOf(h);
-  return h.nodes.length < n || p.running < h.nodes.length ? -1 : p.worst;
+/** How many other nodes the least-informed node sees alive; -1 while a node of the `n` is missing or not running. */
+function worstAliveOf(p: Progress, n: number): number {
+  return p.nodes < n || p.running < p.nodes ? -1 : p.worst;
 }
 
 function aliveOf(node: HealthNode): number {
@@ -170,7 +176,8 @@ export async function runFleetScale(o: ScaleOptions): Promise<ScaleResult> {
       if (proc.exitCode !== null) throw new Error(`fleet up exited with ${proc.exitCode}: ${tail.join(" | ")}`);
       const h = await health();
       if (h) {
-        worstAlive = worstAliveOf(h, n);
+        const p = progressOf(h);
+        worstAlive = worstAliveOf(p, n);
         if (worstAlive >= n - 1) {
           convergedS = elapsedS();
           break;
@@ -178,7 +185,6 @@ export async function runFleetScale(o: ScaleOptions): Promise<ScaleResult> {
         // A join that takes long shows where it stands: starting, or discovering.
         if (elapsedS() - saidAtS >= PROGRESS_EVERY_S) {
           saidAtS = elapsedS();
-          const p = progressOf(h);
           say(`${saidAtS.toFixed(1)} s: ${p.running} of ${n} running, the least-informed sees ${p.worst} of ${n - 1} alive`);
         }
       }
@@ -196,7 +202,7 @@ export async function runFleetScale(o: ScaleOptions): Promise<ScaleResult> {
       while ((performance.now() - h0) / 1000 < holdS) {
         await Bun.sleep(PROBE_EVERY_MS);
         const h = await health();
-        if (!h || worstAliveOf(h, n) < n - 1) holdBreaks++;
+        if (!h || worstAliveOf(progressOf(h), n) < n - 1) holdBreaks++;
         if (h) last = h;
       }
       cpuPercent = ((cpuSeconds(proc.pid) - cpu0) / ((performance.now() - h0) / 1000)) * 100;
@@ -230,12 +236,7 @@ export async function runFleetScale(o: ScaleOptions): Promise<ScaleResult> {
     return result;
   } finally {
     proc.kill("SIGINT");
-    // A timer cleared once the fleet is gone: a pending sleep would hold the bench open for its 30 s.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const gaveUp = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_WAIT_MS)));
-    const stopped = await Promise.race([proc.exited.then(() => true), gaveUp]);
-    clearTimeout(timer);
-    if (!stopped) proc.kill("SIGKILL");
+    if (!(await endsWithin(proc.exited, STOP_WAIT_MS))) proc.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import type { Launcher, Running } from "./slot.ts";
+import { endsWithin, type Launcher, type Running } from "./slot.ts";
 import { lineSplitter, type LogSink } from "./logs.ts";
 
 export interface CommandLauncherOptions {
@@ -87,13 +87,7 @@ export function commandLauncher(opts: CommandLauncherOptions): Launcher {
         async stop(boundMs) {
           stopRequested = true;
           signalGroup(proc.pid, "SIGTERM");
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          const timedOut = await Promise.race([
-            proc.exited.then(() => false),
-            new Promise<boolean>((r) => (timer = setTimeout(() => r(true), boundMs))),
-          ]);
-          clearTimeout(timer);
-          if (timedOut) signalGroup(proc.pid, "SIGKILL");
+          if (!(await endsWithin(proc.exited, boundMs))) signalGroup(proc.pid, "SIGKILL");
         },
         crash() {
           signalGroup(proc.pid, "SIGKILL");

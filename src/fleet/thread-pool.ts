@@ -3,7 +3,7 @@ import type { PersistedState } from "../core/state.ts";
 import type { FromHost, HostInit, ToHost, WorkerInit } from "../runtime/worker-messages.ts";
 import type { WireRecord } from "../runtime/wire-record.ts";
 import type { LogSink } from "./logs.ts";
-import type { Launcher, Running } from "./slot.ts";
+import { endsWithin, type Launcher, type Running } from "./slot.ts";
 import type { RunnerHealth } from "../runtime/types.ts";
 
 /** The worker entry that runs several built-in nodes. */
@@ -132,14 +132,8 @@ export function createThreadPool(opts: ThreadPoolOptions) {
           async stop(boundMs) {
             stopRequested = true;
             post({ type: "stop", id, boundMs });
-            let timer: ReturnType<typeof setTimeout> | undefined;
-            const timedOut = await Promise.race([
-              ended.then(() => false),
-              new Promise<boolean>((r) => (timer = setTimeout(() => r(true), boundMs + STOP_GRACE_MS))),
-            ]);
-            clearTimeout(timer);
             // A node that does not stop in time is given up on; its thread ends with its last node.
-            if (timedOut) end(false, "stop bound exceeded");
+            if (!(await endsWithin(ended, boundMs + STOP_GRACE_MS))) end(false, "stop bound exceeded");
           },
           crash(onBody) {
             post(onBody === undefined ? { type: "crash", id } : { type: "crash", id, onBody });

@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import type { PersistedState } from "../core/state.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "../runtime/worker-messages.ts";
 import type { WireRecord } from "../runtime/wire-record.ts";
-import type { Launcher, Running } from "./slot.ts";
+import { endsWithin, type Launcher, type Running } from "./slot.ts";
 import type { LogSink } from "./logs.ts";
 
 /** The worker entry that runs one built-in node. */
@@ -74,13 +74,7 @@ export function workerLauncher(opts: WorkerLauncherOptions): Launcher {
         async stop(boundMs) {
           stopRequested = true;
           post({ type: "stop", boundMs });
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          const timedOut = await Promise.race([
-            ended.then(() => false),
-            new Promise<boolean>((r) => (timer = setTimeout(() => r(true), boundMs + TERMINATE_GRACE_MS))),
-          ]);
-          clearTimeout(timer);
-          if (timedOut) await w.terminate();
+          if (!(await endsWithin(ended, boundMs + TERMINATE_GRACE_MS))) await w.terminate();
         },
         crash(onBody) {
           post(onBody === undefined ? { type: "crash" } : { type: "crash", onBody });
