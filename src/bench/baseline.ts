@@ -1,4 +1,4 @@
-import { sleep } from "../sqs/backoff.ts";
+import { endsWithin, sleep } from "../sqs/backoff.ts";
 import { countIn as count, emptyTransportCounters, type TransportCounters } from "../sqs/counters.ts";
 import { classifySqsError } from "../sqs/errors.ts";
 import { deleteMessage, receiveMessages, sendMessage, type Received } from "../sqs/messages.ts";
@@ -85,8 +85,7 @@ export function createNotebookTransport(opts: TransportOptions): Transport {
     async stop(boundMs = 5000) {
       state = "stopping";
       stopper.abort();
-      const done = Promise.all([loop, chain]).then(() => true);
-      const clean = await Promise.race([done, sleep(boundMs).then(() => false)]);
+      const clean = await endsWithin(Promise.all([loop, chain]), boundMs);
       state = "stopped";
       return { sendsDropped: 0, inputsLeft: {}, clean };
     },

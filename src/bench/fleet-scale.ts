@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Health, HealthNode } from "../fleet/health-types.ts";
 import { readLines } from "../fleet/logs.ts";
-import { endsWithin } from "../fleet/slot.ts";
+import { endsWithin } from "../sqs/backoff.ts";
 
 export interface ScaleOptions {
   nodes: number;

@@ -1,4 +1,5 @@
-import { endsWithin, type Launcher, type Running } from "./slot.ts";
+import { endsWithin } from "../sqs/backoff.ts";
+import type { Launcher, Running } from "./slot.ts";
 import { lineSplitter, type LogSink } from "./logs.ts";
 
 export interface CommandLauncherOptions {

@@ -17,20 +17,6 @@ export interface Running {
   crash?(onBody?: string): void;
 }
 
-/**
- * Whether `ended` settles within `ms`: how each `Running.stop` waits out its
- * bound before it makes sure. The timer is cleared once `ended` settles, so a
- * stop that finished early leaves nothing that holds the process open.
- */
-export async function endsWithin(ended: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([ended.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export interface Launcher {
   launch(hooks: { onHealth(h: RunnerHealth): void }): Running;
 }

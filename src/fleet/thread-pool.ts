@@ -3,7 +3,8 @@ import type { PersistedState } from "../core/state.ts";
 import type { FromHost, HostInit, ToHost, WorkerInit } from "../runtime/worker-messages.ts";
 import type { WireRecord } from "../runtime/wire-record.ts";
 import type { LogSink } from "./logs.ts";
-import { endsWithin, type Launcher, type Running } from "./slot.ts";
+import { endsWithin } from "../sqs/backoff.ts";
+import type { Launcher, Running } from "./slot.ts";
 import type { RunnerHealth } from "../runtime/types.ts";
 
 /** The worker entry that runs several built-in nodes. */

@@ -2,7 +2,8 @@ import { Worker } from "node:worker_threads";
 import type { PersistedState } from "../core/state.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "../runtime/worker-messages.ts";
 import type { WireRecord } from "../runtime/wire-record.ts";
-import { endsWithin, type Launcher, type Running } from "./slot.ts";
+import { endsWithin } from "../sqs/backoff.ts";
+import type { Launcher, Running } from "./slot.ts";
 import type { LogSink } from "./logs.ts";
 
 /** The worker entry that runs one built-in node. */

@@ -30,3 +30,17 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", done, { once: true });
   });
 }
+
+/**
+ * Whether `p` settles within `ms`: how a stop waits out its bound (the
+ * transport's, a launcher's, a bench's). Its sleep is cut short once `p`
+ * settles, so a stop that finished early leaves no timer holding the process open.
+ */
+export async function endsWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  const settled = new AbortController();
+  try {
+    return await Promise.race([p.then(() => true), sleep(ms, settled.signal).then(() => false)]);
+  } finally {
+    settled.abort();
+  }
+}

@@ -1,5 +1,5 @@
 import { ReceiveMessageCommand, type Message as SqsMessage, type SQSClient } from "@aws-sdk/client-sqs";
-import { backoffDelayMs, DEFAULT_BACKOFF, sleep, type BackoffOptions } from "./backoff.ts";
+import { backoffDelayMs, DEFAULT_BACKOFF, endsWithin, sleep, type BackoffOptions } from "./backoff.ts";
 import { SendBatcher } from "./batcher.ts";
 import { DeleteBatcher } from "./deleter.ts";
 import { countIn as count, emptyTransportCounters, type TransportCounters } from "./counters.ts";
@@ -371,9 +371,8 @@ export function createTransport(opts: TransportOptions): Transport {
       poll?.abort();
       for (const w of unitWaiters.splice(0)) w();
       const timeLeft = () => Math.max(0, deadline - nowMs());
-      const bounded = (p: Promise<unknown>) => Promise.race([p.then(() => true), sleep(timeLeft()).then(() => false)]);
       let clean = true;
-      if (loop) clean = (await bounded(loop)) && clean;
+      if (loop) clean = (await endsWithin(loop, timeLeft())) && clean;
       const keptBefore = c.errors.input_kept_send_lost ?? 0;
       // Sends first: their units then queue the deletes that the deleter's drain sends.
       const sendsDropped = await batcher.drain(deadline);
@@ -383,7 +382,7 @@ export function createTransport(opts: TransportOptions): Transport {
       if (units.size > 0) inputsLeft.sends_in_flight = units.size;
       const deletedBefore = c.messagesDeleted;
       const deletesQueued = deleter.size();
-      clean = (await bounded(deleter.drain())) && clean;
+      clean = (await endsWithin(deleter.drain(), timeLeft())) && clean;
       const unconfirmed = deletesQueued - (c.messagesDeleted - deletedBefore);
       if (unconfirmed > 0) inputsLeft.delete_unconfirmed = unconfirmed;
       state = "stopped";
